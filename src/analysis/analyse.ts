@@ -1,0 +1,373 @@
+/**
+ * The one pipeline: two commits of a repository in, one Report out.
+ *
+ *   trees → configuration → revision files (static) → builds (fresh, upgraded, models)
+ *   → findings → causes and code references → fix → verification → Report
+ *
+ * It never formats (renderers do) and never throws: whatever goes wrong becomes an
+ * entry in `errors` that names the file, revision or setting at fault, and every
+ * throwaway database and temporary folder is removed on the way out.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTwoFilesPatch } from 'diff';
+import { AlembicRunner, type ScanResult } from '../alembic/bridge.js';
+import { ensurePythonEnvironment } from '../alembic/python-env.js';
+import type { DatabaseConfig, DriftbotConfig } from '../config/config.js';
+import { ConfigError, loadConfig, parseConfig } from '../config/load.js';
+import type { PostgresServer } from '../postgres/server.js';
+import { ThrowawayDatabases } from '../postgres/throwaway.js';
+import { schemaDump } from '../schema/dump.js';
+import type { Schema } from '../schema/schema.js';
+import { materialize } from '../workspace/git.js';
+import { repoFilesAt, type RepoFiles } from '../workspace/repo-files.js';
+import { buildDatabase, type BuildTools, type Tree } from './builds.js';
+import { attachCauses } from './causes.js';
+import { attachModelReferences, findBreakingCode, type ModelDeclaration, type SourceFile } from './code-references.js';
+import { findEditedMigrations, type RevisionFile } from './edited-migrations.js';
+import { compareBuilds } from './findings.js';
+import { matchGlobs } from './model-files.js';
+import { proposeFix } from './propose-fix.js';
+import { graphFindings } from './revision-graph.js';
+import { REPORT_SCHEMA_VERSION, type CommitRef, type Finding, type Report } from './report.js';
+
+export interface AnalysisRequest {
+  /** A local git repository. */
+  repo: string;
+  base: CommitRef;
+  head: CommitRef;
+  /** A configuration file that replaces the repository's own (`--config`), for both commits. */
+  configFile?: { path: string; text: string } | null;
+  server: PostgresServer;
+  /** Progress, one line at a time. */
+  log?: (message: string) => void;
+  /** Leave the throwaway databases in place for inspection. */
+  keepDatabases?: boolean;
+  /** Limit for any single runner step (a migration chain, the models). */
+  stepTimeoutMs?: number;
+}
+
+const DEFAULT_STEP_TIMEOUT_MS = 10 * 60 * 1000;
+
+export async function analyse(request: AnalysisRequest): Promise<Report> {
+  const started = Date.now();
+  const log = request.log ?? (() => {});
+  const report = emptyReport(request);
+  const time = async <T>(phase: string, work: () => Promise<T>): Promise<T> => {
+    const t0 = Date.now();
+    try {
+      return await work();
+    } finally {
+      const existing = report.timings.phases.find((p) => p.name === phase);
+      if (existing) existing.ms += Date.now() - t0;
+      else report.timings.phases.push({ name: phase, ms: Date.now() - t0 });
+    }
+  };
+
+  const workdir = await mkdtemp(join(tmpdir(), 'driftbot-run-'));
+  const databases = new ThrowawayDatabases(request.server);
+  let runner: AlembicRunner | null = null;
+  try {
+    const files = await time('read trees', async () => ({
+      base: await repoFilesAt(request.repo, request.base.sha),
+      head: await repoFilesAt(request.repo, request.head.sha),
+    }));
+    const config = await time('configuration', () => configurations(request, files));
+    report.warnings.push(...config.head.assumptions.map((a) => `assumed: ${a}`));
+
+    const trees = await time('checkout', () => checkout(request, workdir, config, files));
+    const python = config.head.python.executable ?? (await time('python', () => ensurePythonEnvironment({ log })));
+    runner = await time('runner start', () =>
+      AlembicRunner.start({
+        python,
+        env: scrubbedEnvironment(workdir),
+        cwd: workdir,
+        timeoutMs: request.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
+        log: (line) => log(`runner: ${line}`),
+      }),
+    );
+    const tools: BuildTools = { runner, databases, log, time };
+
+    for (const database of config.head.databases) {
+      const baseDatabase = config.base?.databases.find((d) => d.name === database.name) ?? null;
+      await analyseDatabase(tools, report, { head: database, base: baseDatabase }, trees, config.head, files.head);
+    }
+    report.environment.databasesBuilt = databases.count;
+  } catch (error) {
+    report.errors.push(toReportError(error));
+  } finally {
+    await runner?.close();
+    if (!request.keepDatabases) await time('clean up', () => databases.dropAll()).catch((e) => report.errors.push(toReportError(e)));
+    await rm(workdir, { recursive: true, force: true });
+  }
+
+  report.fix = report.fixes[0] ?? null;
+  report.status = report.errors.length ? 'error' : report.findings.length || report.upgradeFailure ? 'drift' : 'clean';
+  report.timings.totalMs = Date.now() - started;
+  return report;
+}
+
+async function analyseDatabase(
+  tools: BuildTools,
+  report: Report,
+  database: { head: DatabaseConfig; base: DatabaseConfig | null },
+  trees: { base: Tree; head: Tree },
+  config: DriftbotConfig,
+  headFiles: RepoFiles,
+): Promise<void> {
+  const name = database.head.name;
+  const scans = await tools.time('read revisions', () => scanChains(tools, database, trees));
+
+  // The static part: what git says about revisions base has already applied.
+  const baseRevisions = new Set<string>();
+  for (const chain of scans) {
+    for (const revision of chain.base?.revisions ?? []) baseRevisions.add(revision.revision);
+    report.editedMigrations.push(
+      ...findEditedMigrations({
+        database: name,
+        chain: chain.config.versions,
+        base: await revisionFiles(chain.base, trees.base.dir),
+        head: await revisionFiles(chain.head, trees.head.dir),
+      }),
+    );
+  }
+  const graphProblems = scans.flatMap((chain) => graphFindings(name, chain.config.versions, chain.head));
+  report.findings.push(...graphProblems.filter((f) => f.object === 'revision-graph'));
+  const unreadable = scans.flatMap((chain) => chain.head.problems.filter((p) => p.kind === 'unreadable'));
+  for (const problem of unreadable) report.errors.push({ message: problem.message, path: problem.path ?? null, revision: null });
+  if (unreadable.length) return;
+
+  const modelFiles = matchGlobs(headFiles.paths, database.head.models);
+  const builds = await buildDatabase(tools, database, trees, modelFiles);
+  report.standIns.push(...builds.standIns);
+  for (const error of builds.models?.errors ?? []) report.errors.push({ message: error.message, path: error.path, revision: null });
+
+  const failure = builds.fresh.failure ?? builds.upgraded.failure;
+  if (failure) {
+    if (failure.build === 'upgraded') report.upgradeFailure ??= failure;
+    else report.errors.push({ message: `${failure.build === 'base' ? "base's" : "head's"} migrations fail on an empty database: ${failure.error}`, path: failure.path, revision: failure.revision });
+    report.databases.push(summary(database.head, scans, false));
+    return;
+  }
+  const fresh = builds.fresh.schema!;
+  const upgraded = builds.upgraded.schema!;
+  const startingPoint = report.base.ref;
+
+  let findings = await tools.time('diff', async () =>
+    compareBuilds(name, { fresh, upgraded, models: builds.models?.schema ?? null }, config.ignore, startingPoint),
+  );
+  const headParents = new Map(scans.flatMap((chain) => chain.head.revisions.map((r) => [r.revision, r.downRevisions] as const)));
+  findings = attachCauses(findings, {
+    headRuns: builds.fresh.runs,
+    baseRuns: builds.baseRuns,
+    edited: report.editedMigrations.filter((e) => e.database === name),
+    baseRevisions,
+    headParents,
+  });
+  const declarations = modelDeclarations(builds.models?.tables ?? []);
+  findings = attachModelReferences(findings, declarations);
+  report.findings.push(...findings);
+  report.breakingCode.push(
+    ...findBreakingCode(findings, declarations, await pythonSources(headFiles, trees.head)).map((b) => ({ ...b, database: name })),
+  );
+  report.schemaDiffs.push({ database: name, diff: schemaDiff(upgraded, fresh) });
+
+  const needsFix = findings.length > 0 || graphProblems.some((f) => f.name === 'multiple-heads');
+  if (needsFix) {
+    const chain = fixChain(database.head, scans, findings);
+    report.fixes.push(
+      await proposeFix(tools, {
+        database: name,
+        findings,
+        fresh: { ...builds.fresh, schema: fresh },
+        upgraded: { ...builds.upgraded, schema: upgraded },
+        models: builds.models?.schema ?? null,
+        chain: chain.config,
+        chainRevisions: chain.head.revisions,
+        chainHeads: chain.head.heads,
+        head: trees.head,
+        revisionSetting: config.fix.revision,
+        ignore: config.ignore,
+        startingPoint,
+      }),
+    );
+  }
+  report.databases.push(summary(database.head, scans, findings.length === 0));
+}
+
+interface ChainScan {
+  config: DatabaseConfig['chains'][number];
+  head: ScanResult;
+  base: ScanResult | null;
+}
+
+async function scanChains(tools: BuildTools, database: { head: DatabaseConfig; base: DatabaseConfig | null }, trees: { base: Tree; head: Tree }): Promise<ChainScan[]> {
+  const scans: ChainScan[] = [];
+  for (const chain of database.head.chains) {
+    // The same chain on base: same folder, else the same version table (a moved folder).
+    const baseChain =
+      database.base?.chains.find((c) => c.versions === chain.versions) ??
+      database.base?.chains.find((c) => c.versionTable === chain.versionTable) ??
+      null;
+    scans.push({
+      config: chain,
+      head: await tools.runner.scan({ versions: join(trees.head.dir, chain.versions), root: trees.head.dir }),
+      base: baseChain ? await tools.runner.scan({ versions: join(trees.base.dir, baseChain.versions), root: trees.base.dir }) : null,
+    });
+  }
+  return scans;
+}
+
+async function revisionFiles(scan: ScanResult | null, dir: string): Promise<RevisionFile[]> {
+  if (!scan) return [];
+  return Promise.all(
+    scan.revisions.map(async (r) => ({
+      revision: r.revision,
+      downRevisions: r.downRevisions,
+      path: r.path,
+      content: await readFile(join(dir, r.path), 'utf8'),
+    })),
+  );
+}
+
+/** The fix joins the chain that holds most of the causes; by default the last chain. */
+function fixChain(database: DatabaseConfig, scans: ChainScan[], findings: Finding[]): ChainScan {
+  const votes = new Map<ChainScan, number>();
+  for (const finding of findings) {
+    const chain = scans.find((s) => s.head.revisions.some((r) => r.revision === finding.cause?.revision));
+    if (chain) votes.set(chain, (votes.get(chain) ?? 0) + 1);
+  }
+  const [best] = [...votes.entries()].sort((a, b) => b[1] - a[1]);
+  return best?.[0] ?? scans[scans.length - 1]!;
+}
+
+function modelDeclarations(tables: { schema: string; name: string; className: string | null; path: string; line: number; columns: { name: string; className: string | null; path: string; line: number }[] }[]): ModelDeclaration[] {
+  return tables.map((table) => ({
+    table: table.schema === 'public' ? table.name : `${table.schema}.${table.name}`,
+    className: table.className,
+    path: table.path,
+    line: table.line,
+    columns: table.columns.map((c) => ({ name: c.name, className: c.className, path: c.path, line: c.line })),
+  }));
+}
+
+/** Head's Python files under the import roots: where code that queries the models lives. */
+async function pythonSources(files: RepoFiles, head: Tree): Promise<SourceFile[]> {
+  const roots = head.python.paths.map((p) => (p === '.' || p === '' ? '' : `${p.replace(/\/$/, '')}/`));
+  const paths = files.paths.filter((p) => p.endsWith('.py') && roots.some((root) => p.startsWith(root))).slice(0, 5000);
+  const sources: SourceFile[] = [];
+  for (const path of paths) {
+    const content = await readFile(join(head.dir, path), 'utf8').catch(() => null);
+    if (content !== null) sources.push({ path, content });
+  }
+  return sources;
+}
+
+function schemaDiff(upgraded: Schema, fresh: Schema): string {
+  const before = schemaDump(upgraded);
+  const after = schemaDump(fresh);
+  if (before === after) return '';
+  return createTwoFilesPatch('upgraded', 'fresh', before, after, '', '', { context: 3 });
+}
+
+async function configurations(request: AnalysisRequest, files: { base: RepoFiles; head: RepoFiles }): Promise<{ head: DriftbotConfig; base: DriftbotConfig | null }> {
+  if (request.configFile) {
+    const config = parseConfig(request.configFile.text, request.configFile.path);
+    return { head: config, base: config };
+  }
+  const head = await loadConfig(files.head);
+  // Base is built with base's own configuration, so a renamed version table or a
+  // reordered chain shows up as the drift it causes. A base without a config file is
+  // built with head's (the PR adds it); a base with no migrations at all has none.
+  let base: DriftbotConfig | null;
+  if (hasConfigFile(files.base) || !hasConfigFile(files.head)) {
+    base = await loadConfig(files.base).catch((error) => {
+      if (error instanceof ConfigError && !hasConfigFile(files.base)) return null;
+      throw error;
+    });
+  } else {
+    base = head;
+  }
+  return { head, base };
+}
+
+function hasConfigFile(files: RepoFiles): boolean {
+  return files.paths.includes('.github/driftbot.yml') || files.paths.includes('.github/driftbot.yaml');
+}
+
+async function checkout(
+  request: AnalysisRequest,
+  workdir: string,
+  config: { head: DriftbotConfig; base: DriftbotConfig | null },
+  files: { base: RepoFiles; head: RepoFiles },
+): Promise<{ base: Tree; head: Tree }> {
+  const tree = async (side: 'base' | 'head', cfg: DriftbotConfig | null, repoFiles: RepoFiles, sha: string): Promise<Tree> => {
+    const dir = join(workdir, side);
+    const python = cfg?.python ?? config.head.python;
+    const needed = new Set<string>();
+    for (const database of cfg?.databases ?? []) {
+      for (const chain of database.chains) needed.add(chain.versions);
+      for (const file of matchGlobs(repoFiles.paths, database.models)) needed.add(file);
+    }
+    for (const path of python.paths) needed.add(path);
+    const paths = [...needed].filter((p) => p === '.' || p === '' || repoFiles.paths.some((f) => f === p || f.startsWith(`${p.replace(/\/$/, '')}/`)));
+    await materialize(request.repo, sha, paths.includes('.') || paths.includes('') ? ['.'] : paths, dir);
+    return { dir, python };
+  };
+  return {
+    base: await tree('base', config.base, files.base, request.base.sha),
+    head: await tree('head', config.head, files.head, request.head.sha),
+  };
+}
+
+/**
+ * The runner executes the pull request's code: it gets no variable of ours (tokens,
+ * keys, database URLs), only what Python needs to start.
+ */
+function scrubbedEnvironment(workdir: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    LANG: 'C.UTF-8',
+    HOME: workdir,
+    TMPDIR: workdir,
+    PYTHONDONTWRITEBYTECODE: '1',
+    PYTHONUNBUFFERED: '1',
+  };
+}
+
+function summary(database: DatabaseConfig, scans: ChainScan[], clean: boolean): Report['databases'][number] {
+  return {
+    name: database.name,
+    chains: scans.map((s) => ({ versions: s.config.versions, versionTable: s.config.versionTable, headRevisions: s.head.heads })),
+    clean,
+  };
+}
+
+function toReportError(error: unknown): Report['errors'][number] {
+  if (error instanceof ConfigError) return { message: error.message, path: error.path, revision: null };
+  const err = error as Error & { path?: string; revision?: string };
+  return { message: err?.message ?? String(error), path: err?.path ?? null, revision: err?.revision ?? null };
+}
+
+function emptyReport(request: AnalysisRequest): Report {
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    status: 'clean',
+    base: request.base,
+    head: request.head,
+    editedMigrations: [],
+    findings: [],
+    upgradeFailure: null,
+    fix: null,
+    errors: [],
+    timings: { totalMs: 0, phases: [] },
+    databases: [],
+    fixes: [],
+    breakingCode: [],
+    standIns: [],
+    warnings: [],
+    schemaDiffs: [],
+    environment: { postgresVersion: request.server.version, databasesBuilt: 0, server: request.server.label },
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * Builds one database the three ways DESIGN.md describes, by really running Alembic:
+ * fresh (head's chains from nothing), upgraded (base's chains, then head's on top) and
+ * models (head's SQLAlchemy metadata, created with `create_all`), and reads each back
+ * from Postgres's catalogs.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AlembicRunner, StandInInfo, ModelTable } from '../alembic/bridge.js';
+import type { ChainConfig, DatabaseConfig, PythonConfig } from '../config/config.js';
+import type { ThrowawayDatabase, ThrowawayDatabases } from '../postgres/throwaway.js';
+import { withClient } from '../postgres/client.js';
+import { introspect } from '../schema/introspect.js';
+import type { Schema } from '../schema/schema.js';
+import type { MigrationFailure, StandIn } from './report.js';
+import type { RevisionRun } from './causes.js';
+
+/** One git tree as materialized on disk, with the configuration it is built with. */
+export interface Tree {
+  dir: string;
+  python: PythonConfig;
+}
+
+export interface BuildTools {
+  runner: AlembicRunner;
+  databases: ThrowawayDatabases;
+  log: (message: string) => void;
+  /** Adds the time of a named phase to the report's timings. */
+  time: <T>(phase: string, work: () => Promise<T>) => Promise<T>;
+}
+
+export interface Build {
+  database: ThrowawayDatabase;
+  schema: Schema | null;
+  runs: RevisionRun[];
+  failure: MigrationFailure | null;
+}
+
+export interface DatabaseBuilds {
+  fresh: Build;
+  upgraded: Build;
+  /** The part of `upgraded` that came from base's tree, for causes of objects only old installs have. */
+  baseRuns: RevisionRun[];
+  models: { schema: Schema; tables: ModelTable[]; errors: { path: string; message: string }[] } | null;
+  standIns: StandIn[];
+}
+
+export async function buildDatabase(
+  tools: BuildTools,
+  database: { head: DatabaseConfig; base: DatabaseConfig | null },
+  trees: { base: Tree; head: Tree },
+  modelFiles: string[],
+): Promise<DatabaseBuilds> {
+  const name = database.head.name;
+  const standIns: StandIn[] = [];
+  const apply = async (target: ThrowawayDatabase, tree: Tree, chains: ChainConfig[], build: MigrationFailure['build']) => {
+    const runs: RevisionRun[] = [];
+    for (const chain of chains) {
+      tools.log(`${name}: ${build}: applying ${chain.versions}`);
+      const result = await tools.runner.upgrade({
+        url: target.url,
+        versions: join(tree.dir, chain.versions),
+        versionTable: chain.versionTable,
+        pythonPaths: tree.python.paths.map((path) => join(tree.dir, path)),
+        stubMissingImports: tree.python.stubMissingImports,
+        root: tree.dir,
+      });
+      standIns.push(...result.standIns.map((s: StandInInfo) => ({ module: s.module, database: name, importedFrom: s.importedFrom })));
+      for (const applied of result.applied) {
+        runs.push({ ...applied, content: await readFile(join(tree.dir, applied.path), 'utf8').catch(() => '') });
+      }
+      if (result.failure) return { runs, failure: { ...result.failure, database: name, build } };
+    }
+    return { runs, failure: null };
+  };
+
+  const [freshDb, upgradedDb] = [await tools.databases.create(`${name}_fresh`), await tools.databases.create(`${name}_upgraded`)];
+
+  const fresh = await tools.time('build fresh', () => apply(freshDb, trees.head, database.head.chains, 'fresh'));
+  const base = database.base
+    ? await tools.time('build base', () => apply(upgradedDb, trees.base, database.base!.chains, 'base'))
+    : { runs: [], failure: null };
+  const upgraded = base.failure
+    ? { runs: [], failure: base.failure }
+    : await tools.time('upgrade to head', () => apply(upgradedDb, trees.head, database.head.chains, 'upgraded'));
+
+  let models: DatabaseBuilds['models'] = null;
+  if (modelFiles.length > 0) {
+    const modelsDb = await tools.databases.create(`${name}_models`);
+    const result = await tools.time('build models', () =>
+      tools.runner.buildModels({
+        url: modelsDb.url,
+        files: modelFiles.map((file) => join(trees.head.dir, file)),
+        pythonPaths: trees.head.python.paths.map((path) => join(trees.head.dir, path)),
+        stubMissingImports: trees.head.python.stubMissingImports,
+        root: trees.head.dir,
+      }),
+    );
+    standIns.push(...result.standIns.map((s: StandInInfo) => ({ module: s.module, database: name, importedFrom: s.importedFrom })));
+    const schema = await tools.time('introspect', () => readSchema(modelsDb));
+    models = { schema, tables: result.tables, errors: result.errors };
+  }
+
+  const [freshSchema, upgradedSchema] = await tools.time('introspect', () =>
+    Promise.all([fresh.failure ? null : readSchema(freshDb), upgraded.failure ? null : readSchema(upgradedDb)]),
+  );
+  return {
+    fresh: { database: freshDb, schema: freshSchema, runs: fresh.runs, failure: fresh.failure },
+    upgraded: { database: upgradedDb, schema: upgradedSchema, runs: [...base.runs, ...upgraded.runs], failure: upgraded.failure },
+    baseRuns: base.runs,
+    models,
+    standIns: dedupe(standIns),
+  };
+}
+
+export function readSchema(database: ThrowawayDatabase): Promise<Schema> {
+  return withClient(database.url, (client) => introspect(client));
+}
+
+function dedupe(standIns: StandIn[]): StandIn[] {
+  const seen = new Set<string>();
+  return standIns.filter((s) => !seen.has(s.module) && seen.add(s.module));
+}

@@ -1,0 +1,100 @@
+/**
+ * Proposes the forward migration that reconciles every build of a database, and proves
+ * it: the revision file is dropped into a copy of head's versions folder and applied,
+ * by Alembic, to the fresh and the upgraded database; then all three builds are
+ * compared again. `verified` is true only when nothing differs any more.
+ */
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import type { ChainConfig } from '../config/config.js';
+import type { ScannedRevision } from '../alembic/bridge.js';
+import { targetSchema } from '../fix/target.js';
+import { planFix } from '../fix/plan.js';
+import { migrationFile } from '../fix/migration-file.js';
+import { migrationFileName, nextRevisionId } from '../fix/revision-id.js';
+import type { Schema } from '../schema/schema.js';
+import type { Finding, Fix } from './report.js';
+import type { Build, BuildTools, Tree } from './builds.js';
+import { readSchema } from './builds.js';
+import { compareBuilds } from './findings.js';
+
+export interface FixInput {
+  database: string;
+  findings: Finding[];
+  fresh: Build & { schema: Schema };
+  upgraded: Build & { schema: Schema };
+  models: Schema | null;
+  /** The chain the revision joins, with its revisions as scanned on head. */
+  chain: ChainConfig;
+  chainRevisions: ScannedRevision[];
+  chainHeads: string[];
+  head: Tree;
+  /** `fix.revision` from the config: `auto` or an explicit id. */
+  revisionSetting: string;
+  ignore: string[];
+  startingPoint: string;
+}
+
+export async function proposeFix(tools: BuildTools, input: FixInput): Promise<Fix> {
+  const steps = planFix(targetSchema(input.fresh.schema, input.models), [input.fresh.schema, input.upgraded.schema]);
+  const ids = input.chainRevisions.map((r) => r.revision);
+  const downRevision = input.chainHeads.join(', ');
+  const revision =
+    input.revisionSetting === 'auto' ? nextRevisionId(ids, input.chainHeads[input.chainHeads.length - 1] ?? '') : input.revisionSetting;
+  const fileName = migrationFileName(revision, input.chainRevisions.map((r) => basename(r.path)), 'reconcile_schema_drift');
+  const edited = [...new Set(input.findings.map((f) => f.cause?.revision).filter((r): r is string => !!r))];
+  const content = migrationFile({
+    revision,
+    downRevision: input.chainHeads.length === 1 ? input.chainHeads[0]! : downRevision,
+    message: edited.length ? `reconcile schema drift left by ${edited.join(', ')}` : 'reconcile schema drift',
+    steps,
+    downgradeNote: 'Nothing to undo: on fresh installs these objects belong to the revisions that create them.',
+  });
+  const fix: Fix = {
+    revision,
+    downRevision,
+    path: join(input.chain.versions, fileName),
+    content,
+    statements: steps.filter((s) => !s.disabled).map((s) => s.sql),
+    verified: false,
+    remainingDifferences: input.findings.length,
+    database: input.database,
+    chain: input.chain.versions,
+    steps,
+    verificationError: null,
+  };
+  return tools.time('verify fix', () => verify(tools, input, fix, fileName));
+}
+
+async function verify(tools: BuildTools, input: FixInput, fix: Fix, fileName: string): Promise<Fix> {
+  const versions = await mkdtemp(join(tmpdir(), 'driftbot-fix-'));
+  try {
+    await cp(join(input.head.dir, input.chain.versions), versions, { recursive: true });
+    await writeFile(join(versions, fileName), fix.content);
+    const schemas: Schema[] = [];
+    for (const build of [input.fresh, input.upgraded]) {
+      const result = await tools.runner.upgrade({
+        url: build.database.url,
+        versions,
+        versionTable: input.chain.versionTable,
+        pythonPaths: input.head.python.paths.map((path) => join(input.head.dir, path)),
+        stubMissingImports: input.head.python.stubMissingImports,
+        root: input.head.dir,
+      });
+      if (result.failure) {
+        return { ...fix, verificationError: `${result.failure.revision}: ${result.failure.error}` };
+      }
+      schemas.push(await readSchema(build.database));
+    }
+    const remaining = compareBuilds(
+      input.database,
+      { fresh: schemas[0]!, upgraded: schemas[1]!, models: input.models },
+      input.ignore,
+      input.startingPoint,
+    );
+    return { ...fix, remainingDifferences: remaining.length, verified: remaining.length === 0 };
+  } finally {
+    await rm(versions, { recursive: true, force: true });
+  }
+}

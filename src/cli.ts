@@ -1,0 +1,137 @@
+/**
+ * `driftbot` on the command line (CONTRACT.md §1). Exit codes: 0 no drift, 1 drift
+ * found, 2 could not analyse. Progress goes to stderr, the report to stdout or --output.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { analyse } from './analysis/analyse.js';
+import type { Report } from './analysis/report.js';
+import { openServer } from './postgres/server.js';
+import { sweepStaleDatabases } from './postgres/throwaway.js';
+import { renderReport, type ReportFormat } from './report/index.js';
+import { defaultBaseRef, resolveCommit } from './workspace/git.js';
+import { packageVersion } from './version.js';
+
+const USAGE = `Usage:
+  driftbot check [--repo DIR] [--base REF] [--head REF] [--config FILE]
+                 [--format text|markdown|json|sarif] [--output FILE]
+                 [--database-url URL] [--keep-databases] [--verbose]
+  driftbot --version | --help
+
+check   Builds the repository's databases from --base and --head by running Alembic
+        (fresh from head; base upgraded to head; head's models), reports every
+        difference and proposes a verified, idempotent migration that fixes it.
+
+  --repo DIR          git work tree to analyse (default: the current directory)
+  --base REF          the commit databases are upgraded from (default: the merge-base
+                      of origin/HEAD, or main, and --head)
+  --head REF          the commit to check (default: HEAD)
+  --config FILE       a driftbot.yml to use instead of the repository's .github/driftbot.yml
+  --format F          text (default on a terminal), markdown (default otherwise; the
+                      exact GitHub comment), json, sarif
+  --output FILE       write the report there instead of stdout
+  --database-url URL  a Postgres server where driftbot may create and drop its own
+                      throwaway databases (or DRIFTBOT_DATABASE_URL); default: an
+                      embedded Postgres started for this run
+  --keep-databases    do not drop the throwaway databases (for inspection)
+  --verbose           more progress on stderr
+
+Exit codes: 0 no drift, 1 drift found, 2 could not analyse.`;
+
+const FORMATS: ReportFormat[] = ['text', 'markdown', 'json', 'sarif'];
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        repo: { type: 'string' },
+        base: { type: 'string' },
+        head: { type: 'string' },
+        config: { type: 'string' },
+        format: { type: 'string' },
+        output: { type: 'string' },
+        'database-url': { type: 'string' },
+        'keep-databases': { type: 'boolean' },
+        verbose: { type: 'boolean' },
+        version: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    return usageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.version) {
+    process.stdout.write(`driftbot ${packageVersion()}\n`);
+    return 0;
+  }
+  if (values.help || positionals.length === 0) {
+    process.stdout.write(`${USAGE}\n`);
+    return values.help ? 0 : 2;
+  }
+  const [command, ...rest] = positionals;
+  if (command !== 'check') return usageError(`unknown command "${command}"`);
+  if (rest.length) return usageError(`unexpected argument "${rest[0]}"`);
+  const format = (values.format ?? (process.stdout.isTTY && !values.output ? 'text' : 'markdown')) as ReportFormat;
+  if (!FORMATS.includes(format)) return usageError(`--format must be one of ${FORMATS.join(', ')}, not "${values.format}"`);
+
+  const verbose = values.verbose ?? false;
+  const progress = (message: string) => {
+    const detail = message.startsWith('runner: ') || message.startsWith('postgres: ');
+    if (verbose || !detail) process.stderr.write(`driftbot: ${message}\n`);
+  };
+
+  const repo = resolve(values.repo ?? '.');
+  let report: Report;
+  try {
+    const headSha = await resolveCommit(repo, values.head ?? 'HEAD');
+    const head = { ref: values.head ?? 'HEAD', sha: headSha };
+    const base = values.base ? { ref: values.base, sha: await resolveCommit(repo, values.base) } : await defaultBaseRef(repo, headSha);
+    const configFile = values.config ? { path: values.config, text: await readConfigFile(values.config) } : null;
+    progress(`checking ${head.ref} (${head.sha.slice(0, 7)}) against ${base.ref} (${base.sha.slice(0, 7)})`);
+
+    const server = await openServer({
+      databaseUrl: values['database-url'] ?? process.env.DRIFTBOT_DATABASE_URL ?? null,
+      log: (line) => progress(`postgres: ${line}`),
+    });
+    try {
+      progress(`PostgreSQL ${server.version} (${server.label})`);
+      const swept = await sweepStaleDatabases(server);
+      if (swept.length) progress(`dropped ${swept.length} stale throwaway database(s) left by an earlier run`);
+      report = await analyse({ repo, base, head, configFile, server, log: progress, keepDatabases: values['keep-databases'] ?? false });
+    } finally {
+      if (!values['keep-databases']) await server.stop();
+      else progress('--keep-databases: the server and its throwaway databases are left running');
+    }
+  } catch (error) {
+    process.stderr.write(`driftbot: ${(error as Error).message}\n`);
+    return 2;
+  }
+
+  const rendered = renderReport(report, format, { color: format === 'text' && !values.output && process.stdout.isTTY === true });
+  if (values.output) await writeFile(values.output, rendered);
+  else process.stdout.write(rendered);
+  for (const error of report.errors) {
+    const where = [error.path, error.revision].filter(Boolean).join(', ');
+    process.stderr.write(`driftbot: error${where ? ` (${where})` : ''}: ${error.message}\n`);
+  }
+  progress(`${report.status} in ${(report.timings.totalMs / 1000).toFixed(1)} s`);
+  return report.status === 'clean' ? 0 : report.status === 'drift' ? 1 : 2;
+}
+
+async function readConfigFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new Error(`--config ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
+}
+
+function usageError(message: string): number {
+  process.stderr.write(`driftbot: ${message}\n\n${USAGE}\n`);
+  return 2;
+}

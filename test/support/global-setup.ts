@@ -1,0 +1,47 @@
+/**
+ * One Postgres server and one managed Python environment for the whole suite.
+ * The server is the embedded default unless DRIFTBOT_DATABASE_URL names one, so the
+ * suite passes on a machine with no Postgres installed. After the suite, it fails the
+ * run if any driftbot database or data folder was left behind.
+ */
+import type { TestProject } from 'vitest/node';
+import { readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { openServer, type PostgresServer } from '../../src/postgres/server.js';
+import { withClient } from '../../src/postgres/client.js';
+import { ensurePythonEnvironment } from '../../src/alembic/python-env.js';
+
+let server: PostgresServer | null = null;
+/** Data folders that existed before the suite (another process's): not ours to judge. */
+let foldersBefore = new Set<string>();
+
+async function embeddedDataFolders(): Promise<string[]> {
+  return (await readdir(tmpdir())).filter((name) => name.startsWith('driftbot-pg-'));
+}
+
+export async function setup(project: TestProject): Promise<void> {
+  foldersBefore = new Set(await embeddedDataFolders());
+  const [python, started] = await Promise.all([
+    ensurePythonEnvironment({ log: (message) => process.stderr.write(`[python] ${message}\n`) }),
+    openServer({ databaseUrl: process.env.DRIFTBOT_DATABASE_URL ?? null }),
+  ]);
+  server = started;
+  process.stderr.write(`[tests] Postgres ${server.version} (${server.label}), Python ${python}\n`);
+  project.provide('postgresUrl', server.adminUrl);
+  project.provide('pythonExecutable', python);
+}
+
+export async function teardown(): Promise<void> {
+  if (!server) return;
+  const leftovers = await withClient(server.adminUrl, async (client) => {
+    const { rows } = await client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'driftbot%'`);
+    return rows.map((row) => row.datname);
+  });
+  await server.stop();
+  const folders = (await embeddedDataFolders()).filter((name) => !foldersBefore.has(name));
+  const problems = [
+    ...(leftovers.length ? [`databases left behind: ${leftovers.join(', ')}`] : []),
+    ...(folders.length ? [`embedded data folders left behind in ${tmpdir()}: ${folders.join(', ')}`] : []),
+  ];
+  if (problems.length) throw new Error(`leak check failed: ${problems.join('; ')}`);
+}

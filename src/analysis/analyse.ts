@@ -53,7 +53,8 @@ const DEFAULT_STEP_TIMEOUT_MS = 10 * 60 * 1000;
 export async function analyse(request: AnalysisRequest): Promise<Report> {
   const started = Date.now();
   const log = request.log ?? (() => {});
-  const report = emptyReport(request);
+  const databases = new ThrowawayDatabases(request.server);
+  const report = emptyReport(request, databases.runId);
   const time = async <T>(phase: string, work: () => Promise<T>): Promise<T> => {
     const t0 = Date.now();
     try {
@@ -66,7 +67,6 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
   };
 
   const workdir = await mkdtemp(join(tmpdir(), 'driftbot-run-'));
-  const databases = new ThrowawayDatabases(request.server);
   let runner: AlembicRunner | null = null;
   try {
     const files = await time('read trees', async () => ({
@@ -93,10 +93,10 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
       const baseDatabase = config.base?.databases.find((d) => d.name === database.name) ?? null;
       await analyseDatabase(tools, report, { head: database, base: baseDatabase }, trees, config.head, files.head);
     }
-    report.environment.databasesBuilt = databases.count;
   } catch (error) {
     report.errors.push(toReportError(error));
   } finally {
+    report.environment.databasesBuilt = databases.count;
     await runner?.close();
     if (!request.keepDatabases) await time('clean up', () => databases.dropAll()).catch((e) => report.errors.push(toReportError(e)));
     await rm(workdir, { recursive: true, force: true });
@@ -350,7 +350,7 @@ function toReportError(error: unknown): Report['errors'][number] {
   return { message: err?.message ?? String(error), path: err?.path ?? null, revision: err?.revision ?? null };
 }
 
-function emptyReport(request: AnalysisRequest): Report {
+function emptyReport(request: AnalysisRequest, runId: string): Report {
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     status: 'clean',
@@ -368,6 +368,6 @@ function emptyReport(request: AnalysisRequest): Report {
     standIns: [],
     warnings: [],
     schemaDiffs: [],
-    environment: { postgresVersion: request.server.version, databasesBuilt: 0, server: request.server.label },
+    environment: { postgresVersion: request.server.version, databasesBuilt: 0, server: request.server.label, runId },
   };
 }

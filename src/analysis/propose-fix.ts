@@ -46,7 +46,7 @@ export async function proposeFix(tools: BuildTools, input: FixInput): Promise<Fi
   const edited = [...new Set(input.findings.map((f) => f.cause?.revision).filter((r): r is string => !!r))];
   const content = migrationFile({
     revision,
-    downRevision: input.chainHeads.length === 1 ? input.chainHeads[0]! : downRevision,
+    downRevisions: input.chainHeads,
     message: edited.length ? `reconcile schema drift left by ${edited.join(', ')}` : 'reconcile schema drift',
     steps,
     downgradeNote: 'Nothing to undo: on fresh installs these objects belong to the revisions that create them.',

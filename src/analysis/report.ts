@@ -213,4 +213,6 @@ export interface AnalysisEnvironment {
   databasesBuilt: number;
   /** `embedded` or the host of the given server (never its credentials). */
   server: string;
+  /** Part of every throwaway database's name (`driftbot_<time>_<runId>_…`), to find them while they exist. */
+  runId: string;
 }

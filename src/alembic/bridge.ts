@@ -1,0 +1,230 @@
+/**
+ * The TypeScript side of the Alembic runner: one Python process per analysis, spoken
+ * to in JSON lines, one request at a time. A request that outlives its time limit
+ * kills the whole process group (a migration's children too) and fails with the
+ * command's name and the limit.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { runnerScriptPath } from './python-env.js';
+
+export interface ScannedRevision {
+  revision: string;
+  downRevisions: string[];
+  dependsOn: string[];
+  branchLabels: string[];
+  /** Repository-relative path. */
+  path: string;
+  /** Line of the `revision = …` assignment. */
+  line: number;
+  message: string;
+}
+
+export interface GraphProblem {
+  kind: 'unreadable' | 'duplicate' | 'dangling' | 'cycle' | 'multiple-heads';
+  message: string;
+  path?: string;
+  revision?: string;
+}
+
+export interface ScanResult {
+  revisions: ScannedRevision[];
+  heads: string[];
+  bases: string[];
+  /** Revision ids, base → head. */
+  order: string[];
+  problems: GraphProblem[];
+}
+
+export interface AppliedRevision {
+  revision: string;
+  path: string;
+  /** Every SQL statement the revision executed (its version-table update included). */
+  statements: string[];
+}
+
+export interface MigrationFailureInfo {
+  revision: string;
+  path: string;
+  line: number | null;
+  error: string;
+}
+
+export interface StandInInfo {
+  module: string;
+  importedFrom: string | null;
+}
+
+export interface UpgradeResult {
+  applied: AppliedRevision[];
+  standIns: StandInInfo[];
+  failure: MigrationFailureInfo | null;
+}
+
+export interface ModelColumn {
+  name: string;
+  attribute: string;
+  path: string;
+  line: number;
+  /** The class whose body declares it: the model, or a mixin. */
+  className: string | null;
+}
+
+export interface ModelTable {
+  schema: string;
+  name: string;
+  className: string | null;
+  path: string;
+  line: number;
+  columns: ModelColumn[];
+}
+
+export interface ModelsResult {
+  tables: ModelTable[];
+  standIns: StandInInfo[];
+  errors: { path: string; message: string }[];
+}
+
+interface TreeArgs {
+  pythonPaths: string[];
+  stubMissingImports: boolean;
+  /** The materialized repository tree; paths in results are relative to it. */
+  root: string;
+}
+
+export interface RunnerOptions {
+  python: string;
+  /** The runner's whole environment: the caller decides what it may see. */
+  env: Record<string, string>;
+  cwd: string;
+  timeoutMs: number;
+  log?: (line: string) => void;
+}
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+export class AlembicRunner {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly stderrTail: string[] = [];
+  private exited: string | null = null;
+
+  private constructor(private readonly child: ChildProcess, private readonly options: RunnerOptions) {}
+
+  static async start(options: RunnerOptions): Promise<AlembicRunner> {
+    const child = spawn(options.python, ['-u', runnerScriptPath()], {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      // Its own process group, so a time limit can kill whatever a migration spawned.
+      detached: true,
+    });
+    const runner = new AlembicRunner(child, options);
+    runner.listen();
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', (error) => reject(new Error(`cannot start the Alembic runner with ${options.python}: ${error.message}`)));
+    });
+    return runner;
+  }
+
+  scan(args: { versions: string; root: string }): Promise<ScanResult> {
+    return this.request('scan', args);
+  }
+
+  upgrade(args: TreeArgs & { url: string; versions: string; versionTable: string }): Promise<UpgradeResult> {
+    return this.request('upgrade', args);
+  }
+
+  buildModels(args: TreeArgs & { url: string; files: string[] }): Promise<ModelsResult> {
+    return this.request('models', args);
+  }
+
+  async close(): Promise<void> {
+    if (this.exited) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    try {
+      this.child.stdin?.write(`${JSON.stringify({ id: 0, command: 'shutdown' })}\n`);
+    } catch {
+      // Already gone.
+    }
+    const timer = setTimeout(() => this.kill(), 2000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  private request<T>(command: string, args: object): Promise<T> {
+    const run = () => this.send<T>(command, args);
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => {});
+    return result;
+  }
+
+  private send<T>(command: string, args: object): Promise<T> {
+    if (this.exited) return Promise.reject(new Error(`the Alembic runner is not running (${this.exited})`));
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        this.kill();
+        reject(new Error(`the Alembic runner's "${command}" took longer than the limit of ${Math.round(this.options.timeoutMs / 1000)} s and was stopped`));
+      }, this.options.timeoutMs);
+      this.pending.set(id, {
+        resolve: (value) => {
+          clearTimeout(timer);
+          resolve(value as T);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
+      this.child.stdin!.write(`${JSON.stringify({ id, command, ...args })}\n`);
+    });
+  }
+
+  private listen(): void {
+    createInterface({ input: this.child.stdout! }).on('line', (line) => {
+      let message: { id: number; ok: boolean; result?: unknown; error?: { message: string; traceback: string } };
+      try {
+        message = JSON.parse(line);
+      } catch {
+        this.options.log?.(line);
+        return;
+      }
+      const pending = this.pending.get(message.id);
+      if (!pending) return;
+      this.pending.delete(message.id);
+      if (message.ok) pending.resolve(message.result);
+      else {
+        this.options.log?.(message.error?.traceback ?? '');
+        pending.reject(new Error(message.error?.message ?? 'the Alembic runner failed'));
+      }
+    });
+    createInterface({ input: this.child.stderr! }).on('line', (line) => {
+      this.stderrTail.push(line);
+      if (this.stderrTail.length > 20) this.stderrTail.shift();
+      this.options.log?.(line);
+    });
+    this.child.stdin!.on('error', () => {});
+    this.child.on('exit', (code, signal) => {
+      this.exited = signal ? `killed by ${signal}` : `exited with code ${code}`;
+      const error = new Error(`the Alembic runner ${this.exited}${this.stderrTail.length ? `:\n${this.stderrTail.join('\n')}` : ''}`);
+      for (const pending of this.pending.values()) pending.reject(error);
+      this.pending.clear();
+    });
+  }
+
+  private kill(): void {
+    if (this.exited || this.child.pid === undefined) return;
+    try {
+      process.kill(-this.child.pid, 'SIGKILL');
+    } catch {
+      this.child.kill('SIGKILL');
+    }
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * The file format of `.github/driftbot.yml` (CONTRACT.md §3): one schema, strict, so a
+ * misspelt key is an error rather than a silently ignored setting.
+ */
+import { z } from 'zod';
+
+const chain = z.strictObject({
+  versions: z.string().min(1),
+  version_table: z.string().min(1).default('alembic_version'),
+});
+
+const database = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "_" and "-"').default('default'),
+  chains: z.array(chain).min(1),
+  models: z.array(z.string().min(1)).default([]),
+});
+
+export const configFileSchema = z.strictObject({
+  databases: z.array(database).min(1),
+  python: z
+    .strictObject({
+      paths: z.array(z.string()).default([]),
+      stub_missing_imports: z.boolean().default(true),
+      executable: z.string().min(1).nullable().default(null),
+    })
+    .default({ paths: [], stub_missing_imports: true, executable: null }),
+  ignore: z.array(z.string().min(1)).default([]),
+  fix: z
+    .strictObject({
+      revision: z.string().min(1).default('auto'),
+    })
+    .default({ revision: 'auto' }),
+});
+
+export type ConfigFile = z.infer<typeof configFileSchema>;

@@ -1,0 +1,103 @@
+/**
+ * `driftbot check` as users and scripts call it (CONTRACT.md §1): flags, formats,
+ * exit codes, progress on stderr — and the embedded Postgres default.
+ */
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { main } from '../../src/cli.js';
+import { createSeedRepository } from '../../demo/seed-repo.js';
+
+let dir: string;
+let stderr: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'driftbot-test-cli-'));
+  await createSeedRepository(dir);
+  return () => rm(dir, { recursive: true, force: true });
+});
+
+function captureStderr(): void {
+  stderr = '';
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('driftbot check', () => {
+  it('exits 1 on drift and writes the JSON report of the contract to --output', async () => {
+    const output = join(dir, '..', `${Date.now()}-report.json`);
+    captureStderr();
+    const code = await main(['check', '--repo', dir, '--base', 'main', '--head', 'feature', '--format', 'json', '--output', output, '--database-url', inject('postgresUrl')]);
+    expect(code).toBe(1);
+    const report = JSON.parse(await readFile(output, 'utf8'));
+    await rm(output);
+    expect(Object.keys(report).slice(0, 10)).toEqual(['schemaVersion', 'status', 'base', 'head', 'editedMigrations', 'findings', 'upgradeFailure', 'fix', 'errors', 'timings']);
+    expect(report).toMatchObject({ schemaVersion: 1, status: 'drift', base: { ref: 'main' }, head: { ref: 'feature' } });
+    expect(report.base.sha).toMatch(/^[0-9a-f]{40}$/);
+    expect(report.fix).toMatchObject({ revision: 'oss000000009', verified: true, remainingDifferences: 0 });
+    expect(stderr).toMatch(/checking feature \([0-9a-f]{7}\) against main/);
+  });
+
+  it('writes markdown, the exact GitHub comment, when stdout is not a terminal', async () => {
+    const output = join(dir, '..', `${Date.now()}-report.md`);
+    captureStderr();
+    const code = await main(['check', '--repo', dir, '--base', 'main', '--head', 'feature', '--output', output, '--database-url', inject('postgresUrl')]);
+    expect(code).toBe(1);
+    const markdown = await readFile(output, 'utf8');
+    await rm(output);
+    expect(markdown.split('\n')[0]).toBe('<!-- driftbot:sticky -->');
+    expect(markdown).toContain('oss000000009');
+  });
+
+  it('exits 2 with a message naming the ref that does not exist', async () => {
+    captureStderr();
+    const code = await main(['check', '--repo', dir, '--base', 'main', '--head', 'no-such-branch', '--database-url', inject('postgresUrl')]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('no-such-branch');
+  });
+
+  it('exits 2 on an unknown format or flag, with the usage', async () => {
+    captureStderr();
+    expect(await main(['check', '--format', 'yaml'])).toBe(2);
+    expect(stderr).toMatch(/--format must be one of text, markdown, json, sarif/);
+    captureStderr();
+    expect(await main(['check', '--frobnicate'])).toBe(2);
+    expect(stderr).toMatch(/Usage:/);
+  });
+
+  it('exits 2 naming the --config file when it does not exist', async () => {
+    captureStderr();
+    expect(await main(['check', '--repo', dir, '--base', 'main', '--head', 'feature', '--config', join(dir, 'nope.yml'), '--database-url', inject('postgresUrl')])).toBe(2);
+    expect(stderr).toContain('nope.yml');
+  });
+
+  it('by default starts its own embedded Postgres, and removes it afterwards', async () => {
+    const saved = process.env.DRIFTBOT_DATABASE_URL;
+    delete process.env.DRIFTBOT_DATABASE_URL;
+    const before = (await readdir(tmpdir())).filter((n) => n.startsWith('driftbot-pg-'));
+    const output = join(dir, '..', `${Date.now()}-embedded.json`);
+    captureStderr();
+    try {
+      const code = await main(['check', '--repo', dir, '--base', 'main', '--head', 'feature', '--format', 'json', '--output', output]);
+      expect(code).toBe(1);
+    } finally {
+      if (saved !== undefined) process.env.DRIFTBOT_DATABASE_URL = saved;
+    }
+    const report = JSON.parse(await readFile(output, 'utf8'));
+    await rm(output);
+    expect(report.environment.server).toBe('embedded');
+    expect(report.environment.postgresVersion).toMatch(/^17\./);
+    expect(report.fix.verified).toBe(true);
+    expect(stderr).toMatch(/PostgreSQL 17\.\d+ \(embedded\)/);
+    const after = (await readdir(tmpdir())).filter((n) => n.startsWith('driftbot-pg-'));
+    expect(after.filter((n) => !before.includes(n))).toEqual([]);
+  });
+});

@@ -1,0 +1,134 @@
+/**
+ * The cases every schema-drift tool must get right, each on a real git repository,
+ * built by real Alembic on real Postgres. None has a driftbot config: discovery finds
+ * the Alembic setup (alembic.ini) and the models (app/models.py) every time.
+ */
+import { describe, expect, it } from 'vitest';
+import { check, differences, newRepo } from '../support/analysis.js';
+import { ACCOUNT_MODEL, ACCOUNTS_0001, SCAFFOLD, models, revision, versionFile } from '../support/app-repo.js';
+
+describe('drift scenarios', () => {
+  it('a clean PR: a new migration that matches the models → clean, no fix', async () => {
+    const repo = await newRepo('clean');
+    await repo.commit('base', { ...SCAFFOLD, [versionFile('0001_create_accounts')]: ACCOUNTS_0001, ...models(ACCOUNT_MODEL) });
+    await repo.branch('feature');
+    await repo.commit('add display name', {
+      [versionFile('0002_add_display_name')]: revision('0002', '0001', 'add display name', `op.add_column("accounts", sa.Column("display_name", sa.Text(), nullable=True))`),
+      ...models(`${ACCOUNT_MODEL}    display_name = mapped_column(sa.Text, nullable=True)\n`),
+    });
+    const report = await check(repo);
+    expect(report.errors).toEqual([]);
+    expect(report.status).toBe('clean');
+    expect(report.findings).toEqual([]);
+    expect(report.editedMigrations).toEqual([]);
+    expect(report.fix).toBeNull();
+    expect(report.warnings.join('\n')).toMatch(/migrations\/versions/);
+  });
+
+  it('a migration inserted into the middle of history: existing databases never run it', async () => {
+    const repo = await newRepo('inserted');
+    const accounts0002 = revision('0002', '0001', 'index emails', `op.create_index("ix_accounts_email", "accounts", ["email"])`);
+    await repo.commit('base', { ...SCAFFOLD, [versionFile('0001_create_accounts')]: ACCOUNTS_0001, [versionFile('0002_index_emails')]: accounts0002, ...models(ACCOUNT_MODEL) });
+    await repo.branch('feature');
+    await repo.commit('insert audit log before 0002', {
+      [versionFile('0001a_audit_log')]: revision('0001a', '0001', 'audit log', `op.create_table("audit_log", sa.Column("id", sa.BigInteger(), primary_key=True), sa.Column("action", sa.Text(), nullable=False))`),
+      [versionFile('0002_index_emails')]: revision('0002', '0001a', 'index emails', `op.create_index("ix_accounts_email", "accounts", ["email"])`),
+    });
+    const report = await check(repo);
+    expect(report.errors).toEqual([]);
+    expect(differences(report)).toEqual({ audit_log: 'missing-on-upgraded' });
+    expect(report.findings[0]!.cause).toMatchObject({ revision: '0001a', kind: 'inserted-into-history', path: versionFile('0001a_audit_log') });
+    expect(report.editedMigrations).toEqual([expect.objectContaining({ revision: '0002', change: 'reparented', baseDownRevision: ['0001'], headDownRevision: ['0001a'] })]);
+    expect(report.fix).toMatchObject({ revision: '0003', downRevision: '0002', verified: true, remainingDifferences: 0 });
+    expect(report.fix!.statements.join('\n')).toMatch(/CREATE TABLE IF NOT EXISTS audit_log/i);
+  });
+
+  it('a model change with no migration', async () => {
+    const repo = await newRepo('model-only');
+    await repo.commit('base', { ...SCAFFOLD, [versionFile('0001_create_accounts')]: ACCOUNTS_0001, ...models(ACCOUNT_MODEL) });
+    await repo.branch('feature');
+    await repo.commit('nickname in the model only', { ...models(`${ACCOUNT_MODEL}    nickname: Mapped[str] = mapped_column(sa.String(50), nullable=True)\n`) });
+    const report = await check(repo);
+    expect(report.errors).toEqual([]);
+    expect(report.status).toBe('drift');
+    expect(report.findings).toEqual([
+      expect.objectContaining({ table: 'accounts', name: 'nickname', difference: 'missing-in-migrations', fresh: null, upgraded: null, models: 'character varying(50)', breaksCode: true, cause: null }),
+    ]);
+    expect(report.findings[0]!.references).toEqual([{ path: 'app/models.py', line: 18, symbol: 'Account' }]);
+    expect(report.editedMigrations).toEqual([]);
+    expect(report.fix).toMatchObject({ revision: '0002', downRevision: '0001', verified: true, remainingDifferences: 0 });
+    expect(report.fix!.statements.join('\n')).toMatch(/ADD COLUMN IF NOT EXISTS nickname character varying\(50\)/i);
+  });
+
+  it('an index predicate and a unique constraint changed in place', async () => {
+    const repo = await newRepo('index');
+    const constraints = (predicate: string, unique: string) =>
+      revision('0002', '0001', 'constraints', `op.add_column("accounts", sa.Column("org_id", sa.Integer(), nullable=True))
+op.add_column("accounts", sa.Column("deleted_at", sa.DateTime(), nullable=True))
+op.create_index("ix_accounts_live_email", "accounts", ["email"], postgresql_where=sa.text("${predicate}"))
+op.create_unique_constraint("uq_accounts_org_email", "accounts", [${unique}])`);
+    await repo.commit('base', { ...SCAFFOLD, [versionFile('0001_create_accounts')]: ACCOUNTS_0001, [versionFile('0002_constraints')]: constraints('deleted_at IS NULL', '"org_id", "email"') });
+    await repo.branch('feature');
+    await repo.commit('tighten in place', { [versionFile('0002_constraints')]: constraints('deleted_at IS NULL AND org_id IS NOT NULL', '"email"') });
+    const report = await check(repo);
+    expect(report.errors).toEqual([]);
+    expect(differences(report)).toEqual({
+      'accounts.ix_accounts_live_email': 'differs-on-upgraded',
+      'accounts.uq_accounts_org_email': 'differs-on-upgraded',
+    });
+    const unique = report.findings.find((f) => f.object === 'constraint')!;
+    expect(unique).toMatchObject({ fresh: 'UNIQUE (email)', upgraded: 'UNIQUE (org_id, email)' });
+    expect(unique.cause).toMatchObject({ revision: '0002', kind: 'edited-in-place' });
+    expect(report.editedMigrations).toEqual([expect.objectContaining({ revision: '0002', change: 'modified' })]);
+    expect(report.fix).toMatchObject({ verified: true, remainingDifferences: 0 });
+  });
+
+  it('an enum value added in place', async () => {
+    const repo = await newRepo('enum');
+    const statuses = (values: string) =>
+      revision('0001', null, 'create accounts', `status = postgresql.ENUM(${values}, name="account_status")
+op.create_table(
+    "accounts",
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("status", status, nullable=False),
+)`, 'import sqlalchemy as sa\nfrom alembic import op\nfrom sqlalchemy.dialects import postgresql\n');
+    await repo.commit('base', { ...SCAFFOLD, [versionFile('0001_create_accounts')]: statuses('"active", "disabled"') });
+    await repo.branch('feature');
+    await repo.commit('add suspended', { [versionFile('0001_create_accounts')]: statuses('"active", "suspended", "disabled"') });
+    const report = await check(repo);
+    expect(report.errors).toEqual([]);
+    expect(report.findings).toEqual([
+      expect.objectContaining({ object: 'enum', name: 'account_status', difference: 'differs-on-upgraded', fresh: "enum ('active', 'suspended', 'disabled')", upgraded: "enum ('active', 'disabled')" }),
+    ]);
+    expect(report.fix!.statements.join('\n')).toMatch(/ADD VALUE IF NOT EXISTS 'suspended' BEFORE 'disabled'/);
+    expect(report.fix).toMatchObject({ verified: true, remainingDifferences: 0 });
+  });
+
+  it('a head migration that fails on a fresh database: an error naming the revision and the Postgres error', async () => {
+    const repo = await newRepo('failing');
+    await repo.commit('base', { ...SCAFFOLD, [versionFile('0001_create_accounts')]: ACCOUNTS_0001 });
+    await repo.branch('feature');
+    await repo.commit('broken', { [versionFile('0002_broken')]: revision('0002', '0001', 'broken', `op.execute("ALTER TABLE no_such_table ADD COLUMN x integer")`) });
+    const report = await check(repo);
+    expect(report.status).toBe('error');
+    expect(report.errors).toEqual([expect.objectContaining({ revision: '0002', path: versionFile('0002_broken') })]);
+    expect(report.errors[0]!.message).toMatch(/relation "no_such_table" does not exist/);
+    expect(report.fix).toBeNull();
+  });
+
+  it('two heads: reported as a revision-graph finding, fixed by a merge revision', async () => {
+    const repo = await newRepo('two-heads');
+    await repo.commit('base', { ...SCAFFOLD, [versionFile('0001_create_accounts')]: ACCOUNTS_0001 });
+    await repo.branch('feature');
+    await repo.commit('two branches of history', {
+      [versionFile('0002_notes')]: revision('0002', '0001', 'notes', `op.create_table("notes", sa.Column("id", sa.Integer(), primary_key=True))`),
+      [versionFile('0003_tags')]: revision('0003', '0001', 'tags', `op.create_table("tags", sa.Column("id", sa.Integer(), primary_key=True))`),
+    });
+    const report = await check(repo);
+    expect(report.errors).toEqual([]);
+    expect(report.status).toBe('drift');
+    expect(report.findings).toEqual([expect.objectContaining({ object: 'revision-graph', name: 'multiple-heads' })]);
+    expect(report.fix).toMatchObject({ revision: '0004', verified: true, remainingDifferences: 0 });
+    expect(report.fix!.content).toMatch(/down_revision = \("0002", "0003"\)/);
+  });
+});

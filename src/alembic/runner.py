@@ -433,29 +433,26 @@ def upgrade(request):
         pending.append(statement)
 
     def on_version_apply(ctx, step, heads, run_args):
-        revision = step.revision
+        revision = step.up_revision  # alembic's MigrationInfo: the Script just applied
         applied.append({"revision": revision.revision, "path": rel(revision.path, root), "statements": list(pending)})
         pending.clear()
 
     def steps_to_heads(rev, context):
         steps = script._upgrade_revs("heads", rev)
         for step in steps:
-            watch(step.revision)
+            watch(step)
         return steps
 
-    def watch(revision):
+    def watch(step):
         # Knowing which revision runs lets a failure name it, with its file and line.
-        module = revision.module
-        original = module.upgrade
-        if getattr(original, "__driftbot_watched__", False):
-            return
+        original = step.migration_fn
 
         def upgrade_watched(*args, **kwargs):
-            running["script"] = revision
+            running["script"] = step.revision
             return original(*args, **kwargs)
 
-        upgrade_watched.__driftbot_watched__ = True
-        module.upgrade = upgrade_watched
+        upgrade_watched.__name__ = getattr(original, "__name__", "upgrade")
+        step.migration_fn = upgrade_watched
 
     event.listen(Engine, "before_cursor_execute", capture)
     failure = None

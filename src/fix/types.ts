@@ -1,6 +1,6 @@
 /** Steps for enum types and sequences. */
 import type { EnumType, Schema, Sequence } from '../schema/schema.js';
-import { doBlock, literal, qualifiedIdent } from './sql.js';
+import { doBlock, ident, literal, qualifiedIdent } from './sql.js';
 import { Phase, disabledStep, step, type PlannedStep } from './step.js';
 
 export function enumSteps(target: Schema, current: Schema[]): PlannedStep[] {
@@ -70,6 +70,12 @@ export function sequenceSteps(target: Schema, current: Schema[]): PlannedStep[] 
     }
     if (versions.some((v) => v && sequenceOptions(v) !== sequenceOptions(sequence))) {
       steps.push(step(Phase.sequence, `sequence:${key}`, `ALTER SEQUENCE ${name} ${sequenceOptions(sequence)}`));
+    }
+    if (sequence.ownedBy && versions.some((v) => v?.ownedBy !== sequence.ownedBy)) {
+      // After the table exists: a serial's sequence goes when its column goes.
+      const [column, ...table] = sequence.ownedBy.split('.').reverse();
+      const owner = table.length === 2 ? qualifiedIdent(table[1]!, table[0]!) : qualifiedIdent('public', table[0]!);
+      steps.push(step(Phase.columnDefault, `sequence:${key}`, `ALTER SEQUENCE ${name} OWNED BY ${owner}.${ident(column!)}`));
     }
   }
   for (const key of new Set(currentSequences.flatMap((sequences) => [...sequences.keys()]))) {

@@ -125,7 +125,21 @@ function render(report: Report, options: MarkdownOptions, cuts: Cuts): string {
   }
 
   out.push('<details><summary>How this was checked</summary>', '', howChecked(report), '', '</details>', '');
-  return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+  return `${collapseBlankLines(out.join('\n')).trimEnd()}\n`;
+}
+
+/** One blank line between blocks, but code blocks (the proposed file) stay exactly as they are. */
+function collapseBlankLines(markdown: string): string {
+  const lines: string[] = [];
+  let fence: string | null = null;
+  for (const line of markdown.split('\n')) {
+    const opener = /^\s*(`{3,})/.exec(line)?.[1];
+    if (fence === null && opener) fence = opener;
+    else if (fence !== null && line.trim() === fence) fence = null;
+    if (fence === null && line === '' && lines[lines.length - 1] === '') continue;
+    lines.push(line);
+  }
+  return lines.join('\n');
 }
 
 function headline(report: Report): string {

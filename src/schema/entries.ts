@@ -38,7 +38,9 @@ export function schemaEntries(schema: Schema): Map<string, SchemaEntry> {
   }
   for (const s of schema.sequences) {
     const definition = `${s.dataType} start ${s.start} increment ${s.increment} min ${s.min} max ${s.max}${s.cycle ? ' cycle' : ''}${s.ownedBy ? ` owned by ${s.ownedBy}` : ''}`;
-    add({ kind: 'sequence', table: null, name: qualified(s.schema, s.name), definition }, `sequence:${s.schema}.${s.name}`);
+    // A serial's sequence belongs to its table: a table missing on one side takes it along.
+    const owner = s.ownedBy ? s.ownedBy.slice(0, s.ownedBy.lastIndexOf('.')) : null;
+    add({ kind: 'sequence', table: owner, name: owner ? s.name : qualified(s.schema, s.name), definition }, `sequence:${s.schema}.${s.name}`);
   }
   for (const t of schema.tables) {
     const table = qualified(t.schema, t.name);

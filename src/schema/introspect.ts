@@ -53,7 +53,7 @@ async function extensions(client: pg.ClientBase): Promise<Extension[]> {
 
 async function enums(client: pg.ClientBase): Promise<EnumType[]> {
   const { rows } = await client.query<EnumType>(
-    `SELECT n.nspname AS schema, t.typname AS name, array_agg(e.enumlabel ORDER BY e.enumsortorder) AS values
+    `SELECT n.nspname AS schema, t.typname AS name, array_agg(e.enumlabel::text ORDER BY e.enumsortorder) AS values
      FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_enum e ON e.enumtypid = t.oid
      WHERE ${USER_NAMESPACES} AND ${notFromExtension('pg_type', 't.oid')}
      GROUP BY 1, 2 ORDER BY 1, 2`,

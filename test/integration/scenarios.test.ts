@@ -100,7 +100,7 @@ op.create_table(
     expect(report.findings).toEqual([
       expect.objectContaining({ object: 'enum', name: 'account_status', difference: 'differs-on-upgraded', fresh: "enum ('active', 'suspended', 'disabled')", upgraded: "enum ('active', 'disabled')" }),
     ]);
-    expect(report.fix!.statements.join('\n')).toMatch(/ADD VALUE IF NOT EXISTS 'suspended' BEFORE 'disabled'/);
+    expect(report.fix!.statements.join('\n')).toMatch(/ADD VALUE IF NOT EXISTS 'suspended' AFTER 'active'/);
     expect(report.fix).toMatchObject({ verified: true, remainingDifferences: 0 });
   });
 

@@ -27,7 +27,7 @@ export function parseConfig(text: string, path: string): DriftbotConfig {
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const [syntax] = document.errors;
   if (syntax) {
-    const at = syntax.linePos?.[0];
+    const at = lineCounter.linePos(syntax.pos[0]);
     throw new ConfigError(path, at?.line ?? null, at?.col ?? null, `YAML syntax error: ${syntax.message.split('\n')[0]}`);
   }
   const parsed = configFileSchema.safeParse(document.toJS() ?? {});

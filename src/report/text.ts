@@ -3,10 +3,15 @@
  * TTY; control characters from the repository are stripped so that no file or error
  * message can move the cursor or clear the screen.
  */
-import { styleText } from 'node:util';
 import type { Finding, Report } from '../analysis/report.js';
 
-type Style = Parameters<typeof styleText>[0];
+const STYLES = { red: [31, 39], green: [32, 39], yellow: [33, 39], bold: [1, 22], dim: [2, 22] } as const;
+type Style = keyof typeof STYLES;
+
+function styleText(style: Style, text: string): string {
+  const [open, close] = STYLES[style];
+  return `\x1b[${open}m${text}\x1b[${close}m`;
+}
 
 export function renderText(report: Report, options: { color?: boolean } = {}): string {
   const paint = (style: Style, text: string) => (options.color ? styleText(style, text) : text);

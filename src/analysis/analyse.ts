@@ -73,6 +73,7 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
       base: await repoFilesAt(request.repo, request.base.sha),
       head: await repoFilesAt(request.repo, request.head.sha),
     }));
+    log(`run ${databases.runId}: throwaway databases are named driftbot_<time>_${databases.runId}_…`);
     const config = await time('configuration', () => configurations(request, files));
     report.warnings.push(...config.head.assumptions.map((a) => `assumed: ${a}`));
 

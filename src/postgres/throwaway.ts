@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { PostgresServer } from './server.js';
 import { databaseUrl, withClient } from './client.js';
-import { onShutdown } from '../shutdown.js';
+import { isShuttingDown, onShutdown } from '../shutdown.js';
 
 const PREFIX = 'driftbot_';
 
@@ -27,6 +27,7 @@ export class ThrowawayDatabases {
 
   /** Creates an empty database (from `template0`, so nothing in `template1` leaks in). */
   async create(purpose: string): Promise<ThrowawayDatabase> {
+    if (isShuttingDown()) throw new Error('interrupted: no new databases are created while shutting down');
     const seconds = Math.floor(Date.now() / 1000);
     const name = `${PREFIX}${seconds}_${this.runId}_${purpose.replace(/[^a-z0-9]/g, '')}`.slice(0, 63);
     this.created.push(name);

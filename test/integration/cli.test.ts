@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { main } from '../../src/cli.js';
+import { spawn } from 'node:child_process';
+import { packageRoot } from '../../src/package-root.js';
 import { createSeedRepository } from '../../demo/seed-repo.js';
 
 let dir: string;
@@ -32,6 +34,18 @@ afterEach(() => {
 });
 
 describe('driftbot check', () => {
+  it('as a process (bin/driftbot), exits with the contract’s codes', async () => {
+    const exitCode = (args: string[]) =>
+      new Promise<number | null>((resolve) => {
+        const child = spawn(process.execPath, [join(packageRoot(), 'bin/driftbot'), ...args], { stdio: 'ignore' });
+        child.on('exit', (code) => resolve(code));
+      });
+    const common = ['--repo', dir, '--database-url', inject('postgresUrl'), '--format', 'json', '--output', join(dir, `${Date.now()}-bin.json`)];
+    expect(await exitCode(['check', '--base', 'main', '--head', 'feature', ...common])).toBe(1);
+    expect(await exitCode(['check', '--base', 'main', '--head', 'main', ...common])).toBe(0);
+    expect(await exitCode(['check', '--base', 'main', '--head', 'no-such-ref', ...common])).toBe(2);
+  });
+
   it('exits 1 on drift and writes the JSON report of the contract to --output', async () => {
     const output = join(dir, '..', `${Date.now()}-report.json`);
     captureStderr();

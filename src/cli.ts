@@ -13,12 +13,16 @@ import { renderReport, type ReportFormat } from './report/index.js';
 import { defaultBaseRef, resolveCommit } from './workspace/git.js';
 import { packageVersion } from './version.js';
 import { isShuttingDown } from './shutdown.js';
+import { serve } from './serve.js';
 
 const USAGE = `Usage:
   driftbot check [--repo DIR] [--base REF] [--head REF] [--config FILE]
                  [--format text|markdown|json|sarif] [--output FILE]
                  [--database-url URL] [--keep-databases] [--verbose]
+  driftbot serve
   driftbot --version | --help
+
+serve   Runs the GitHub App (Probot). Without APP_ID it starts Probot's setup flow.
 
 check   Builds the repository's databases from --base and --head by running Alembic
         (fresh from head; base upgraded to head; head's models), reports every
@@ -84,6 +88,11 @@ export async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const [command, ...rest] = positionals;
+  if (command === 'serve') {
+    await serve();
+    // Probot's server keeps the process alive; it never returns a code.
+    return new Promise<number>(() => {});
+  }
   if (command !== 'check') return usageError(`unknown command "${command}"`);
   if (rest.length) return usageError(`unexpected argument "${rest[0]}"`);
   const format = (values.format ?? (process.stdout.isTTY && !values.output ? 'text' : 'markdown')) as ReportFormat;

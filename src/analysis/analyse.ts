@@ -30,7 +30,7 @@ import { compareBuilds } from './findings.js';
 import { matchGlobs } from './model-files.js';
 import { proposeFix } from './propose-fix.js';
 import { graphFindings } from './revision-graph.js';
-import { REPORT_SCHEMA_VERSION, type CommitRef, type Finding, type Report } from './report.js';
+import { REPORT_SCHEMA_VERSION, type AnalysisScope, type CommitRef, type Finding, type Report } from './report.js';
 
 export interface AnalysisRequest {
   /** A local git repository. */
@@ -46,6 +46,11 @@ export interface AnalysisRequest {
   keepDatabases?: boolean;
   /** Limit for any single runner step (a migration chain, the models). */
   stepTimeoutMs?: number;
+  /**
+   * `static` reads git and the revision files (parsed, never run) and stops there: for
+   * pull requests whose code may not run automatically. Default `full`.
+   */
+  scope?: AnalysisScope;
 }
 
 const DEFAULT_STEP_TIMEOUT_MS = 10 * 60 * 1000;
@@ -104,7 +109,8 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
   }
 
   report.fix = report.fixes[0] ?? null;
-  report.status = report.errors.length ? 'error' : report.findings.length || report.upgradeFailure ? 'drift' : 'clean';
+  const drift = report.findings.length > 0 || report.upgradeFailure !== null || (report.scope === 'static' && report.editedMigrations.length > 0);
+  report.status = report.errors.length ? 'error' : drift ? 'drift' : 'clean';
   report.timings.totalMs = Date.now() - started;
   return report;
 }
@@ -137,7 +143,7 @@ async function analyseDatabase(
   report.findings.push(...graphProblems.filter((f) => f.object === 'revision-graph'));
   const unreadable = scans.flatMap((chain) => chain.head.problems.filter((p) => p.kind === 'unreadable'));
   for (const problem of unreadable) report.errors.push({ message: problem.message, path: problem.path ?? null, revision: null });
-  if (unreadable.length) return;
+  if (unreadable.length || report.scope === 'static') return;
 
   const modelFiles = matchGlobs(headFiles.paths, database.head.models);
   const builds = await buildDatabase(tools, database, trees, modelFiles);
@@ -370,5 +376,6 @@ function emptyReport(request: AnalysisRequest, runId: string): Report {
     warnings: [],
     schemaDiffs: [],
     environment: { postgresVersion: request.server.version, databasesBuilt: 0, server: request.server.label, runId },
+    scope: request.scope ?? 'full',
   };
 }

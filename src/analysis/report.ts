@@ -35,7 +35,11 @@ export interface Report {
   schemaDiffs: SchemaDiff[];
   /** How the analysis ran, for the "how this was checked" line. */
   environment: AnalysisEnvironment;
+  /** `static`: only git and the revision files were read, nothing of the pull request ran. */
+  scope: AnalysisScope;
 }
+
+export type AnalysisScope = 'full' | 'static';
 
 export interface CommitRef {
   ref: string;

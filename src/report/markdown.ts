@@ -17,6 +17,8 @@ export interface MarkdownOptions {
   maxLength?: number;
   /** Where the full evidence lives when the comment has to be cut (the check run). */
   evidenceUrl?: string;
+  /** This comment replaces one that reported drift: a clean report then says the drift is resolved. */
+  previousDrift?: boolean;
 }
 
 interface Cuts {
@@ -47,7 +49,13 @@ function render(report: Report, options: MarkdownOptions, cuts: Cuts): string {
   const base = inlineCode(report.base.ref);
   const baseSha = inlineCode(report.base.sha.slice(0, 7));
 
-  out.push(`## driftbot · ${headline(report)}`, '');
+  out.push(`## driftbot · ${report.status === 'clean' && options.previousDrift ? '✅ the schema drift reported earlier is resolved' : headline(report)}`, '');
+  if (report.scope === 'static') {
+    out.push(
+      'This pull request comes from outside the repository, so driftbot did not run its migrations or models: this is the static part, read from git. A maintainer can run the full analysis with `/driftbot check` or the `driftbot:rerun` label.',
+      '',
+    );
+  }
 
   if (report.status === 'error') {
     out.push('driftbot could not analyse this branch:', '');
@@ -101,7 +109,7 @@ function render(report: Report, options: MarkdownOptions, cuts: Cuts): string {
   for (const fix of report.fixes) out.push(...fixSection(fix, report, cuts, options));
   if (report.fixes.length) out.push('Reply `/driftbot apply` to commit the proposed migration to this branch, or `/driftbot explain` for the full evidence.', '');
 
-  if (report.status === 'clean') {
+  if (report.status === 'clean' && report.scope === 'full') {
     out.push(`Fresh installs, databases upgraded from ${base} (${baseSha}) and the models agree${report.databases.length ? ` in ${report.databases.map((d) => inlineCode(d.name)).join(', ')}` : ''}.`, '');
   }
 
@@ -144,6 +152,7 @@ function collapseBlankLines(markdown: string): string {
 
 function headline(report: Report): string {
   if (report.status === 'error') return 'could not analyse this branch';
+  if (report.scope === 'static') return report.editedMigrations.length ? 'applied migrations were edited (static check)' : 'static check: no applied migration was edited';
   if (report.status === 'clean') return 'no schema drift';
   if (report.upgradeFailure) return 'upgrading existing databases to this branch fails';
   const differences = new Set(report.findings.map((f) => f.difference));

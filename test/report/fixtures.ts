@@ -66,6 +66,7 @@ export function seedReport(over: Partial<Report> = {}): Report {
     warnings: [],
     schemaDiffs: [{ database: 'core', diff: '--- upgraded\n+++ fresh\n@@ -1,3 +1,4 @@\n TABLE session_streams\n-  status jsonb\n+  status character varying\n+  tags jsonb\n' }],
     environment: { postgresVersion: '17.10', databasesBuilt: 3, server: 'embedded', runId: 'abcd1234' },
+    scope: 'full',
     ...over,
   };
 }

@@ -1,0 +1,142 @@
+/**
+ * The whole job for one pull request, as a plain function (it never sees Probot's
+ * context): fetch its commits, decide whether it concerns migrations or models and
+ * whether its code may run, analyse, then post — unless a newer push made the result
+ * stale — one check run and the sticky comment.
+ */
+import type { AnalysisRequest } from '../analysis/analyse.js';
+import type { Report } from '../analysis/report.js';
+import { ConfigError, CONFIG_PATHS, loadConfig } from '../config/load.js';
+import { matchGlobs } from '../analysis/model-files.js';
+import { renderCheckRun } from '../report/check-run.js';
+import { renderMarkdown, type SourceLinks } from '../report/markdown.js';
+import { repoFilesAt } from '../workspace/repo-files.js';
+import { CheckRun } from './check-run.js';
+import type { Checkout, CheckoutRequest } from './checkout.js';
+import type { GitHubClient, PullRequestTarget } from './client.js';
+import { findStickyComment, upsertStickyComment } from './sticky-comment.js';
+import { mayRunAutomatically } from './trust.js';
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/** What the app needs from the outside world, passed in so tests can swap any of it. */
+export interface Engine {
+  /** The analysis, bound to the app's Postgres server. */
+  analyse(request: Omit<AnalysisRequest, 'server'>): Promise<Report>;
+  /** The pull request's commits in a local repository. */
+  checkout(request: CheckoutRequest, token: string | null): Promise<Checkout>;
+  /** Whether clones need the installation token (not for local `file://` mirrors). */
+  needsToken: boolean;
+}
+
+/** Why the job runs: a push (gated on what changed), or someone with write access asked. */
+export type Trigger = 'push' | 'label' | 'rerun' | 'command';
+
+export interface CheckOutcome {
+  report: Report;
+  pullRequest: PullRequestInfo;
+}
+
+export interface PullRequestInfo {
+  headSha: string;
+  headRef: string;
+  headRepoOwner: string;
+  headRepoName: string;
+  isFork: boolean;
+  maintainerCanModify: boolean;
+}
+
+export async function checkPullRequest(
+  github: { octokit: GitHubClient; log: Logger },
+  target: PullRequestTarget,
+  trigger: Trigger,
+  engine: Engine,
+  signal: AbortSignal,
+): Promise<CheckOutcome | null> {
+  const { octokit, log } = github;
+  const { data: pr } = await octokit.rest.pulls.get({ owner: target.owner, repo: target.repo, pull_number: target.number });
+  if (pr.state !== 'open') return null;
+  // Drafts wait for ready_for_review, unless someone asks.
+  if (trigger === 'push' && pr.draft) return null;
+
+  const token = engine.needsToken ? ((await octokit.auth({ type: 'installation' })) as { token: string }).token : null;
+  const checkout = await engine.checkout({ owner: target.owner, repo: target.repo, number: target.number, baseRef: pr.base.ref, headSha: pr.head.sha }, token);
+  if (trigger === 'push' && !(await concernsSchema(octokit, target, checkout))) {
+    log.info(`${target.owner}/${target.repo}#${target.number}: no migration, model or driftbot config changed`);
+    return null;
+  }
+  if (signal.aborted) return null;
+
+  const trusted = trigger !== 'push' || mayRunAutomatically({ headRepoFullName: pr.head.repo?.full_name ?? null, baseRepoFullName: pr.base.repo.full_name, authorAssociation: pr.author_association });
+  const check = await CheckRun.start(octokit, target, pr.head.sha, trusted ? 'Building the databases: fresh, upgraded from the base branch, and the models.' : 'Reading the revision history (static check).');
+  const stages: string[] = [];
+  const report = await engine.analyse({
+    repo: checkout.repoDir,
+    base: checkout.base,
+    head: checkout.head,
+    scope: trusted ? 'full' : 'static',
+    log: (line) => {
+      const stage = /^(\S+): (fresh|base|upgraded): applying (.*)$/.exec(line);
+      if (!stage) return;
+      stages.push(`- ${stage[1]}: ${stage[2]} · \`${stage[3]}\``);
+      void check.progress(`Building the databases:\n\n${stages.join('\n')}`).catch(() => {});
+    },
+  });
+
+  // A newer push arrived: this result describes a commit nobody will merge.
+  const { data: now } = await octokit.rest.pulls.get({ owner: target.owner, repo: target.repo, pull_number: target.number });
+  if (signal.aborted || now.head.sha !== pr.head.sha) {
+    log.info(`${target.owner}/${target.repo}#${target.number}: ${pr.head.sha.slice(0, 7)} superseded by ${now.head.sha.slice(0, 7)}, result not posted`);
+    await check.supersede();
+    return null;
+  }
+
+  const links = sourceLinks(pr.html_url, target, pr.head.sha);
+  const existing = await findStickyComment(octokit, target);
+  if (report.status !== 'clean' || existing) {
+    const body = renderMarkdown(report, { links, evidenceUrl: check.url ?? undefined, previousDrift: existing !== null && !existing.body.includes('no schema drift') });
+    await upsertStickyComment(octokit, target, existing, body);
+  }
+  await check.complete(renderCheckRun(report, { links }));
+  return {
+    report,
+    pullRequest: {
+      headSha: pr.head.sha,
+      headRef: pr.head.ref,
+      headRepoOwner: pr.head.repo?.owner.login ?? target.owner,
+      headRepoName: pr.head.repo?.name ?? target.repo,
+      isFork: (pr.head.repo?.full_name ?? '') !== pr.base.repo.full_name,
+      maintainerCanModify: pr.maintainer_can_modify,
+    },
+  };
+}
+
+/**
+ * Does the pull request touch a chain's folder, a model file, an Alembic setup or
+ * driftbot's own configuration (as head's configuration or discovery sees them)?
+ */
+async function concernsSchema(octokit: GitHubClient, target: PullRequestTarget, checkout: Checkout): Promise<boolean> {
+  const changed = (await octokit.paginate(octokit.rest.pulls.listFiles, { owner: target.owner, repo: target.repo, pull_number: target.number, per_page: 100 })).flatMap((file) =>
+    [file.filename, file.previous_filename].filter((name): name is string => !!name),
+  );
+  if (changed.some((path) => CONFIG_PATHS.includes(path) || path.endsWith('alembic.ini'))) return true;
+  const files = await repoFilesAt(checkout.repoDir, checkout.head.sha);
+  let config;
+  try {
+    config = await loadConfig(files);
+  } catch (error) {
+    // A broken configuration is worth a comment; no Alembic setup at all is not our business.
+    return error instanceof ConfigError && CONFIG_PATHS.some((path) => files.paths.includes(path));
+  }
+  const folders = config.databases.flatMap((d) => d.chains.map((c) => `${c.versions}/`));
+  const models = new Set(config.databases.flatMap((d) => matchGlobs(files.paths, d.models)));
+  return changed.some((path) => folders.some((folder) => path.startsWith(folder)) || models.has(path));
+}
+
+function sourceLinks(pullRequestUrl: string, target: PullRequestTarget, sha: string): SourceLinks {
+  const origin = new URL(pullRequestUrl).origin;
+  return (path, line) => `${origin}/${target.owner}/${target.repo}/blob/${sha}/${path.split('/').map(encodeURIComponent).join('/')}${line ? `#L${line}` : ''}`;
+}

@@ -1,0 +1,75 @@
+/**
+ * The `driftbot` check run of a commit: created in progress when work starts, its
+ * summary updated as stages finish, completed with the report. GitHub takes at most
+ * 50 annotations per request, so they go in batches. The pull request number rides in
+ * `external_id`, because a re-requested check run carries no pull request for forks.
+ */
+import type { CheckRunOutput } from '../report/check-run.js';
+import type { GitHubClient, PullRequestTarget } from './client.js';
+
+export const CHECK_NAME = 'driftbot';
+const ANNOTATIONS_PER_REQUEST = 50;
+
+export class CheckRun {
+  private lastProgress = 0;
+
+  private constructor(
+    private readonly octokit: GitHubClient,
+    private readonly target: PullRequestTarget,
+    readonly id: number,
+    readonly url: string | null,
+  ) {}
+
+  static async start(octokit: GitHubClient, target: PullRequestTarget, headSha: string, summary: string): Promise<CheckRun> {
+    const { data } = await octokit.rest.checks.create({
+      owner: target.owner,
+      repo: target.repo,
+      name: CHECK_NAME,
+      head_sha: headSha,
+      status: 'in_progress',
+      external_id: String(target.number),
+      started_at: new Date().toISOString(),
+      output: { title: 'Building databases…', summary },
+    });
+    return new CheckRun(octokit, target, data.id, data.html_url ?? null);
+  }
+
+  /** Progress in the summary, at most every few seconds. */
+  async progress(summary: string, minIntervalMs = 3000): Promise<void> {
+    if (Date.now() - this.lastProgress < minIntervalMs) return;
+    this.lastProgress = Date.now();
+    await this.octokit.rest.checks.update({ owner: this.target.owner, repo: this.target.repo, check_run_id: this.id, output: { title: 'Building databases…', summary } });
+  }
+
+  async complete(output: CheckRunOutput): Promise<void> {
+    const { owner, repo } = this.target;
+    const batches: CheckRunOutput['annotations'][] = [];
+    for (let i = 0; i < output.annotations.length; i += ANNOTATIONS_PER_REQUEST) batches.push(output.annotations.slice(i, i + ANNOTATIONS_PER_REQUEST));
+    const [first, ...rest] = batches.length ? batches : [[]];
+    for (const annotations of rest) {
+      await this.octokit.rest.checks.update({ owner, repo, check_run_id: this.id, output: { title: output.title, summary: output.summary, annotations } });
+    }
+    await this.octokit.rest.checks.update({
+      owner,
+      repo,
+      check_run_id: this.id,
+      status: 'completed',
+      conclusion: output.conclusion,
+      completed_at: new Date().toISOString(),
+      output: { title: output.title, summary: output.summary, annotations: first },
+    });
+  }
+
+  /** A run whose commit is no longer the pull request's head: closed without a verdict. */
+  async supersede(): Promise<void> {
+    await this.octokit.rest.checks.update({
+      owner: this.target.owner,
+      repo: this.target.repo,
+      check_run_id: this.id,
+      status: 'completed',
+      conclusion: 'cancelled',
+      completed_at: new Date().toISOString(),
+      output: { title: 'Superseded by a newer commit', summary: 'A newer push arrived while this commit was analysed; its result was not posted.' },
+    });
+  }
+}

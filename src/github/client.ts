@@ -1,0 +1,14 @@
+import type { ProbotOctokit } from 'probot';
+
+/** The GitHub client the handlers use: Probot's Octokit (retries and throttling included). */
+export type GitHubClient = InstanceType<typeof ProbotOctokit>;
+
+export interface PullRequestTarget {
+  owner: string;
+  repo: string;
+  number: number;
+}
+
+export function pullRequestKey(target: PullRequestTarget): string {
+  return `${target.owner}/${target.repo}#${target.number}`;
+}

@@ -1,0 +1,38 @@
+/**
+ * `driftbot serve`: the GitHub App. Probot reads its own environment (APP_ID,
+ * PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET…); without credentials it starts its
+ * setup flow, which registers the app from app.yml in a few clicks.
+ */
+import { run } from 'probot';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { driftbotApp } from './app.js';
+import { analyse } from './analysis/analyse.js';
+import { checkoutPullRequest } from './github/checkout.js';
+import { JobQueue } from './github/job-queue.js';
+import { openServer } from './postgres/server.js';
+import { sweepStaleDatabases } from './postgres/throwaway.js';
+import { onShutdown } from './shutdown.js';
+
+export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (env.NODE_ENV === 'production' && !env.WEBHOOK_SECRET) {
+    // Probot would silently accept the secret "development".
+    throw new Error('WEBHOOK_SECRET is not set: refusing to serve webhooks in production without one');
+  }
+  const server = await openServer({ databaseUrl: env.DRIFTBOT_DATABASE_URL ?? null });
+  const swept = await sweepStaleDatabases(server);
+  if (swept.length) process.stderr.write(`driftbot: dropped ${swept.length} stale throwaway database(s)\n`);
+  const cloneUrl = env.DRIFTBOT_CLONE_URL ?? null;
+  const queue = new JobQueue(Number(env.DRIFTBOT_CONCURRENCY ?? 2), (key, error) => process.stderr.write(`driftbot: ${key}: ${(error as Error).stack ?? error}\n`));
+  onShutdown(() => queue.close());
+  await run(
+    driftbotApp({
+      queue,
+      engine: {
+        analyse: (request) => analyse({ ...request, server }),
+        checkout: (request, token) => checkoutPullRequest(request, { cacheDir: env.DRIFTBOT_CACHE_DIR ?? join(homedir(), '.cache', 'driftbot'), cloneUrl, token }),
+        needsToken: !cloneUrl || cloneUrl.startsWith('https://'),
+      },
+    }),
+  );
+}

@@ -1,0 +1,305 @@
+/**
+ * The GitHub App end to end: webhooks in through Probot, GitHub's API faked with nock,
+ * and underneath the real engine on a real local repository (DRIFTBOT_CLONE_URL-style
+ * `file://` template), real Alembic and real Postgres.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import nock from 'nock';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createNodeMiddleware, Probot, ProbotOctokit } from 'probot';
+import { driftbotApp } from '../../src/app.js';
+import { analyse } from '../../src/analysis/analyse.js';
+import type { Report } from '../../src/analysis/report.js';
+import { checkoutPullRequest } from '../../src/github/checkout.js';
+import { JobQueue } from '../../src/github/job-queue.js';
+import { HELP } from '../../src/github/commands.js';
+import { createSeedRepository, SEED_CONFIG, VERSIONS } from '../../demo/seed-repo.js';
+import type { GitFixture } from '../../demo/git-fixture.js';
+import { revision } from '../support/app-repo.js';
+import { testServer } from '../support/analysis.js';
+import { FakeGitHub, type PullState } from './fake-github.js';
+
+const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+
+let root: string;
+let repo: GitFixture;
+let probot: Probot;
+let queue: JobQueue;
+const reports: Report[] = [];
+const repository = { name: 'r', full_name: 'o/r', owner: { login: 'o' } };
+const installation = { id: 2 };
+
+async function pullRef(number: number, ref: string): Promise<string> {
+  const sha = await repo.git('rev-parse', ref);
+  await repo.git('update-ref', `refs/pull/${number}/head`, sha);
+  return sha;
+}
+
+function pull(over: Partial<PullState>): PullState {
+  return { number: 1, headSha: '', headRef: 'feature', draft: false, fork: false, authorAssociation: 'OWNER', maintainerCanModify: false, files: [`${VERSIONS}/oss000000008_add_session_streams.py`], ...over };
+}
+
+async function deliver(name: string, payload: object): Promise<void> {
+  await probot.receive({ id: String(Math.random()), name, payload } as never);
+  await queue.idle();
+}
+
+beforeAll(async () => {
+  nock.disableNetConnect();
+  root = await mkdtemp(join(tmpdir(), 'driftbot-test-app-'));
+  repo = (await createSeedRepository(join(root, 'git', 'o', 'r'))).repo;
+  queue = new JobQueue(2, (key, error) => {
+    throw new Error(`${key}: ${(error as Error).stack}`);
+  });
+  probot = new Probot({
+    appId: 1,
+    privateKey,
+    secret: 'test-secret',
+    Octokit: ProbotOctokit.defaults((options: object) => ({ ...options, retry: { enabled: false }, throttle: { enabled: false } })),
+    logLevel: 'warn',
+  });
+  await probot.load(
+    driftbotApp({
+      queue,
+      engine: {
+        analyse: async (request) => {
+          const report = await analyse({ ...request, server: testServer() });
+          reports.push(report);
+          return report;
+        },
+        checkout: (request, token) => checkoutPullRequest(request, { cacheDir: join(root, 'cache'), cloneUrl: `file://${join(root, 'git')}/{owner}/{repo}`, token }),
+        needsToken: false,
+      },
+    }),
+  );
+});
+
+afterEach(() => {
+  nock.cleanAll();
+});
+
+afterAll(async () => {
+  nock.enableNetConnect();
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('pull request events', () => {
+  it('opened with drift: one sticky comment and a failing check run with annotations on the migration lines', async () => {
+    const github = new FakeGitHub('o', 'r', pull({ headSha: await pullRef(1, 'feature') }));
+    github.install();
+    await deliver('pull_request', { action: 'opened', number: 1, pull_request: { number: 1 }, repository, installation });
+    expect(github.stickyComments()).toHaveLength(1);
+    const body = github.stickyComments()[0]!.body;
+    expect(body).toContain('schema drift: existing databases will not match this branch');
+    expect(body).toContain(`[\`oss000000008\` L23](https://github.com/o/r/blob/${github.pull.headSha}/${VERSIONS}/oss000000008_add_session_streams.py#L23)`);
+    expect(github.checkRuns).toHaveLength(1);
+    const run = github.checkRuns[0]!;
+    expect(run).toMatchObject({ head_sha: github.pull.headSha, status: 'completed', conclusion: 'failure', external_id: '1' });
+    expect(run.annotations.map((a) => [a.path.split('/').pop(), a.start_line, a.annotation_level])).toEqual([
+      ['oss000000008_add_session_streams.py', 23, 'failure'],
+      ['oss000000008_add_session_streams.py', 24, 'failure'],
+      ['oss000000008_add_session_streams.py', 25, 'warning'],
+    ]);
+    expect(run.output.title).toBe('3 schema differences · verified fix proposed');
+  });
+
+  it('a second push edits the same comment; a push that removes the drift says it is resolved and passes', async () => {
+    const github = new FakeGitHub('o', 'r', pull({ headSha: await pullRef(1, 'feature') }));
+    github.install();
+    await deliver('pull_request', { action: 'opened', number: 1, pull_request: { number: 1 }, repository, installation });
+    const [first] = github.stickyComments();
+
+    await repo.checkout('feature');
+    await repo.commit('unrelated migration', { [`${VERSIONS}/oss000000009_more.py`]: revision('oss000000009', 'oss000000008', 'more', 'op.execute("CREATE TABLE extra (id int)")') });
+    github.pull.headSha = await pullRef(1, 'feature');
+    await deliver('pull_request', { action: 'synchronize', number: 1, pull_request: { number: 1 }, repository, installation });
+    expect(github.stickyComments()).toHaveLength(1);
+    expect(github.stickyComments()[0]!.id).toBe(first!.id);
+    expect(github.stickyComments()[0]!.body).toContain(github.pull.headSha.slice(0, 7));
+    expect(github.stickyComments()[0]!.body).toContain('oss000000010');
+
+    // Revert the in-place edit: the drift is gone.
+    const baseFile = await repo.git('show', `main:${VERSIONS}/oss000000008_add_session_streams.py`);
+    const baseDbas = await repo.git('show', 'main:api/oss/src/dbs/postgres/shared/dbas.py');
+    const baseDbes = await repo.git('show', 'main:api/oss/src/dbs/postgres/sessions/streams/dbes.py');
+    await repo.commit('undo the in-place edit', {
+      [`${VERSIONS}/oss000000008_add_session_streams.py`]: `${baseFile}\n`,
+      'api/oss/src/dbs/postgres/shared/dbas.py': `${baseDbas}\n`,
+      'api/oss/src/dbs/postgres/sessions/streams/dbes.py': `${baseDbes}\n`,
+    });
+    github.pull.headSha = await pullRef(1, 'feature');
+    await deliver('pull_request', { action: 'synchronize', number: 1, pull_request: { number: 1 }, repository, installation });
+    expect(github.stickyComments()).toHaveLength(1);
+    expect(github.stickyComments()[0]!.body).toContain('the schema drift reported earlier is resolved');
+    expect(github.checkRuns.at(-1)).toMatchObject({ conclusion: 'success', output: { title: 'No schema drift' } });
+    await repo.git('reset', '--hard', 'HEAD~2');
+    await repo.checkout('main');
+  });
+
+  it('posts nothing when only unrelated files changed', async () => {
+    const github = new FakeGitHub('o', 'r', pull({ headSha: await pullRef(1, 'feature'), files: ['README.md', 'api/oss/src/other.py'] }));
+    github.install();
+    await deliver('pull_request', { action: 'opened', number: 1, pull_request: { number: 1 }, repository, installation });
+    expect(github.checkRuns).toEqual([]);
+    expect(github.comments).toEqual([]);
+  });
+
+  it('waits for a draft to be ready for review', async () => {
+    const github = new FakeGitHub('o', 'r', pull({ headSha: await pullRef(1, 'feature'), draft: true }));
+    github.install();
+    await deliver('pull_request', { action: 'opened', number: 1, pull_request: { number: 1 }, repository, installation });
+    expect(github.checkRuns).toEqual([]);
+  });
+
+  it('the driftbot:rerun label runs again, whatever changed, and is taken off', async () => {
+    const github = new FakeGitHub('o', 'r', pull({ headSha: await pullRef(1, 'feature'), files: ['README.md'] }));
+    github.install();
+    await deliver('pull_request', { action: 'labeled', number: 1, label: { name: 'driftbot:rerun' }, pull_request: { number: 1 }, repository, installation });
+    expect(github.removedLabels).toEqual(['driftbot:rerun']);
+    expect(github.checkRuns).toHaveLength(1);
+    await deliver('pull_request', { action: 'labeled', number: 1, label: { name: 'bug' }, pull_request: { number: 1 }, repository, installation });
+    expect(github.checkRuns).toHaveLength(1);
+  });
+
+  it('a re-requested check run runs again, finding the pull request in external_id', async () => {
+    const github = new FakeGitHub('o', 'r', pull({ headSha: await pullRef(1, 'feature') }));
+    github.install();
+    await deliver('check_run', { action: 'rerequested', check_run: { name: 'driftbot', external_id: '1', pull_requests: [] }, repository, installation });
+    expect(github.checkRuns).toHaveLength(1);
+    expect(github.checkRuns[0]!.conclusion).toBe('failure');
+  });
+
+  it('never posts a result whose head is no longer the pull request’s head', async () => {
+    const github = new FakeGitHub('o', 'r', pull({ headSha: await pullRef(1, 'feature') }));
+    github.headShaSequence = [github.pull.headSha, 'f'.repeat(40)];
+    github.install();
+    await deliver('pull_request', { action: 'synchronize', number: 1, pull_request: { number: 1 }, repository, installation });
+    expect(github.comments).toEqual([]);
+    expect(github.checkRuns).toEqual([expect.objectContaining({ conclusion: 'cancelled' })]);
+  });
+
+  it('an invalid config gives a neutral check run and a comment naming the file, line and problem', async () => {
+    await repo.branch('bad-config', 'feature');
+    await repo.commit('typo in config', { '.github/driftbot.yml': SEED_CONFIG.replace('version_table:', 'version_tabel:') });
+    const github = new FakeGitHub('o', 'r', pull({ number: 3, headRef: 'bad-config', headSha: await pullRef(3, 'bad-config'), files: ['.github/driftbot.yml'] }));
+    github.install();
+    await deliver('pull_request', { action: 'opened', number: 3, pull_request: { number: 3 }, repository, installation });
+    await repo.checkout('main');
+    expect(github.checkRuns).toEqual([expect.objectContaining({ conclusion: 'neutral' })]);
+    expect(github.stickyComments()[0]!.body).toContain('.github/driftbot.yml:6:9: databases[0].chains[0].version_tabel: unknown key');
+  });
+
+  it('a fork from a stranger gets the static part only: no migration of theirs runs', async () => {
+    const marker = join(root, 'executed');
+    await repo.branch('fork-branch', 'feature');
+    await repo.commit('hostile migration', {
+      [`${VERSIONS}/oss000000009_hostile.py`]: `open(${JSON.stringify(marker)}, "w").write("ran")\n${revision('oss000000009', 'oss000000008', 'hostile', 'pass')}`,
+    });
+    const github = new FakeGitHub('o', 'r', pull({ number: 2, headRef: 'fork-branch', headSha: await pullRef(2, 'fork-branch'), fork: true, authorAssociation: 'NONE' }));
+    github.install();
+    const before = reports.length;
+    await deliver('pull_request', { action: 'opened', number: 2, pull_request: { number: 2 }, repository, installation });
+    await repo.checkout('main');
+    const report = reports.at(-1)!;
+    expect(reports.length).toBe(before + 1);
+    expect(report).toMatchObject({ scope: 'static', environment: expect.objectContaining({ databasesBuilt: 0 }) });
+    expect(report.editedMigrations.map((e) => e.revision)).toEqual(['oss000000008']);
+    expect(existsSync(marker)).toBe(false);
+    expect(github.checkRuns).toEqual([expect.objectContaining({ conclusion: 'neutral', output: expect.objectContaining({ title: 'Static check only: a maintainer can run the full analysis' }) })]);
+    expect(github.stickyComments()[0]!.body).toContain('A maintainer can run the full analysis with `/driftbot check`');
+  });
+});
+
+describe('slash commands', () => {
+  const comment = (body: string, login = 'maint') => ({ action: 'created', issue: { number: 1, pull_request: { url: 'x' } }, comment: { id: 77, body, user: { login, type: 'User' } }, repository, installation });
+
+  it('/driftbot help answers with the commands', async () => {
+    const github = new FakeGitHub('o', 'r', pull({ headSha: await pullRef(1, 'feature') }));
+    github.permissions.maint = 'maintain';
+    github.install();
+    await deliver('issue_comment', comment('/driftbot help'));
+    expect(github.reactions).toEqual([{ commentId: 77, content: 'eyes' }]);
+    expect(github.replies().map((c) => c.body)).toEqual([HELP]);
+    expect(github.checkRuns).toEqual([]);
+  });
+
+  it('/driftbot check runs again and answers when done', async () => {
+    const github = new FakeGitHub('o', 'r', pull({ headSha: await pullRef(1, 'feature'), files: ['README.md'] }));
+    github.permissions.maint = 'write';
+    github.install();
+    await deliver('issue_comment', comment('/driftbot check'));
+    expect(github.checkRuns).toHaveLength(1);
+    expect(github.replies()[0]!.body).toMatch(/^driftbot checked `[0-9a-f]{7}`: schema drift/);
+  });
+
+  it('/driftbot explain replies with the full evidence', async () => {
+    const github = new FakeGitHub('o', 'r', pull({ headSha: await pullRef(1, 'feature') }));
+    github.permissions.maint = 'admin';
+    github.install();
+    await deliver('issue_comment', comment('/driftbot explain'));
+    const reply = github.replies()[0]!.body;
+    expect(reply).toContain('Schema diff: upgraded → fresh');
+    expect(reply).toContain('"schemaVersion": 1');
+  });
+
+  it('/driftbot apply commits the verified migration to the branch', async () => {
+    const github = new FakeGitHub('o', 'r', pull({ headSha: await pullRef(1, 'feature') }));
+    github.permissions.maint = 'write';
+    github.install();
+    await deliver('issue_comment', comment('/driftbot apply'));
+    expect(github.commits).toEqual([{ path: `${VERSIONS}/oss000000009_reconcile_schema_drift.py`, content: expect.stringContaining('revision = "oss000000009"'), ref: 'feature', parent: github.pull.headSha }]);
+    expect(github.replies().at(-1)!.body).toMatch(/^Committed `.*oss000000009_reconcile_schema_drift.py` \(`c0ffee0`\) to `feature`/);
+  });
+
+  it('/driftbot apply on a fork that maintainers may not modify says how to apply it by hand', async () => {
+    const github = new FakeGitHub('o', 'r', pull({ headSha: await pullRef(1, 'feature'), fork: true, authorAssociation: 'CONTRIBUTOR', maintainerCanModify: false }));
+    github.permissions.maint = 'write';
+    github.install();
+    await deliver('issue_comment', comment('/driftbot apply'));
+    expect(github.commits).toEqual([]);
+    expect(github.replies().at(-1)!.body).toContain('cannot push to this fork');
+    expect(github.replies().at(-1)!.body).toContain('revision = "oss000000009"');
+  });
+
+  it.each(['check', 'apply', 'explain', 'help'])('/driftbot %s from a read-only user is refused politely, and nothing runs', async (command) => {
+    const github = new FakeGitHub('o', 'r', pull({ headSha: await pullRef(1, 'feature') }));
+    github.permissions.reader = 'read';
+    github.install();
+    const before = reports.length;
+    await deliver('issue_comment', comment(`/driftbot ${command}`, 'reader'));
+    expect(reports.length).toBe(before);
+    expect(github.checkRuns).toEqual([]);
+    expect(github.reactions).toEqual([]);
+    expect(github.replies().map((c) => c.body)).toEqual([`Sorry, \`/driftbot ${command}\` is for people with write access to this repository. A maintainer can run it for you.`]);
+  });
+});
+
+describe('webhook delivery', () => {
+  it('refuses a forged signature', async () => {
+    const github = new FakeGitHub('o', 'r', pull({ headSha: await pullRef(1, 'feature') }));
+    github.install();
+    const middleware = await createNodeMiddleware(() => {}, { probot });
+    const server = createServer((req, res) => void middleware(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    nock.enableNetConnect('127.0.0.1');
+    try {
+      const { port } = server.address() as { port: number };
+      const response = await fetch(`http://127.0.0.1:${port}/api/github/webhooks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-github-event': 'pull_request', 'x-github-delivery': '1', 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` },
+        body: JSON.stringify({ action: 'opened', number: 1, pull_request: { number: 1 }, repository, installation }),
+      });
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      await queue.idle();
+      expect(github.checkRuns).toEqual([]);
+    } finally {
+      server.close();
+      nock.disableNetConnect();
+    }
+  });
+});

@@ -1,0 +1,144 @@
+/**
+ * GitHub's HTTP API for the app tests, as nock interceptors over a little state:
+ * comments, check runs, reactions, labels, commits. nock stands in for GitHub only;
+ * the repository, Alembic and Postgres underneath are real.
+ */
+import nock from 'nock';
+
+const API = 'https://api.github.com';
+
+export interface CheckRunState {
+  id: number;
+  head_sha: string;
+  status: string;
+  conclusion: string | null;
+  external_id: string;
+  output: { title: string; summary: string };
+  annotations: { path: string; start_line: number; annotation_level: string }[];
+  updates: number;
+}
+
+export interface PullState {
+  number: number;
+  headSha: string;
+  headRef: string;
+  draft: boolean;
+  fork: boolean;
+  authorAssociation: string;
+  maintainerCanModify: boolean;
+  files: string[];
+}
+
+export class FakeGitHub {
+  comments: { id: number; body: string; user: { login: string; type: string } }[] = [];
+  checkRuns: CheckRunState[] = [];
+  reactions: { commentId: number; content: string }[] = [];
+  removedLabels: string[] = [];
+  permissions: Record<string, string> = {};
+  commits: { path: string; content: string; ref: string; parent: string }[] = [];
+  /** Head shas that pulls.get returns in turn, after the first (to simulate a push mid-analysis). */
+  headShaSequence: string[] = [];
+  private nextId = 1000;
+
+  constructor(readonly owner: string, readonly repo: string, readonly pull: PullState) {}
+
+  install(): void {
+    const base = `/repos/${this.owner}/${this.repo}`;
+    const scope = nock(API).persist();
+    scope.post(/\/app\/installations\/\d+\/access_tokens/).reply(201, { token: 'ghs_test', expires_at: '2099-01-01T00:00:00Z', permissions: {} });
+    scope.get(`${base}/pulls/${this.pull.number}`).reply(() => {
+      const sha = this.headShaSequence.length > 1 ? this.headShaSequence.shift()! : (this.headShaSequence[0] ?? this.pull.headSha);
+      const headRepo = this.pull.fork ? { full_name: `stranger/${this.repo}`, name: this.repo, owner: { login: 'stranger' } } : { full_name: `${this.owner}/${this.repo}`, name: this.repo, owner: { login: this.owner } };
+      return [
+        200,
+        {
+          number: this.pull.number,
+          state: 'open',
+          draft: this.pull.draft,
+          html_url: `https://github.com/${this.owner}/${this.repo}/pull/${this.pull.number}`,
+          author_association: this.pull.authorAssociation,
+          maintainer_can_modify: this.pull.maintainerCanModify,
+          head: { sha, ref: this.pull.headRef, repo: headRepo },
+          base: { ref: 'main', repo: { full_name: `${this.owner}/${this.repo}` } },
+        },
+      ];
+    });
+    scope.get(new RegExp(`^${escape(base)}/pulls/${this.pull.number}/files`)).reply(() => [200, this.pull.files.map((filename) => ({ filename, status: 'modified' }))]);
+    scope.post(`${base}/check-runs`).reply((_uri: string, body: unknown) => {
+      const request = body as { head_sha: string; status: string; external_id: string; output: CheckRunState['output'] };
+      const run: CheckRunState = { id: this.nextId++, head_sha: request.head_sha, status: request.status, conclusion: null, external_id: request.external_id, output: request.output, annotations: [], updates: 0 };
+      this.checkRuns.push(run);
+      return [201, { id: run.id, html_url: `https://github.com/${this.owner}/${this.repo}/runs/${run.id}` }];
+    });
+    scope.patch(new RegExp(`^${escape(base)}/check-runs/\\d+$`)).reply((uri: string, body: unknown) => {
+      const run = this.checkRuns.find((r) => uri.endsWith(`/${r.id}`))!;
+      const update = body as { status?: string; conclusion?: string; output?: CheckRunState['output'] & { annotations?: CheckRunState['annotations'] } };
+      run.updates++;
+      if (update.status) run.status = update.status;
+      if (update.conclusion) run.conclusion = update.conclusion;
+      if (update.output) {
+        run.output = { title: update.output.title, summary: update.output.summary };
+        run.annotations.push(...(update.output.annotations ?? []));
+      }
+      return [200, { id: run.id }];
+    });
+    scope.get(new RegExp(`^${escape(base)}/issues/${this.pull.number}/comments`)).reply(() => [200, this.comments]);
+    scope.post(`${base}/issues/${this.pull.number}/comments`).reply((_uri: string, body: unknown) => {
+      const comment = { id: this.nextId++, body: (body as { body: string }).body, user: { login: 'driftbot[bot]', type: 'Bot' } };
+      this.comments.push(comment);
+      return [201, comment];
+    });
+    scope.patch(new RegExp(`^${escape(base)}/issues/comments/\\d+$`)).reply((uri: string, body: unknown) => {
+      const comment = this.comments.find((c) => uri.endsWith(`/${c.id}`))!;
+      comment.body = (body as { body: string }).body;
+      return [200, comment];
+    });
+    scope.post(new RegExp(`^${escape(base)}/issues/comments/\\d+/reactions$`)).reply((uri: string, body: unknown) => {
+      this.reactions.push({ commentId: Number(/comments\/(\d+)/.exec(uri)![1]), content: (body as { content: string }).content });
+      return [201, {}];
+    });
+    scope.delete(new RegExp(`^${escape(base)}/issues/${this.pull.number}/labels/`)).reply((uri: string) => {
+      this.removedLabels.push(decodeURIComponent(uri.slice(uri.lastIndexOf('/') + 1)));
+      return [200, []];
+    });
+    scope.get(new RegExp(`^${escape(base)}/collaborators/[^/]+/permission$`)).reply((uri: string) => {
+      const login = /collaborators\/([^/]+)\/permission/.exec(uri)![1]!;
+      const role = this.permissions[login] ?? 'read';
+      return [200, { permission: role === 'maintain' ? 'write' : role, role_name: role, user: { login } }];
+    });
+    // The Git Data API, for /driftbot apply.
+    let blob = '';
+    scope.post(new RegExp('^/repos/[^/]+/[^/]+/git/blobs$')).reply((_uri: string, body: unknown) => {
+      blob = (body as { content: string }).content;
+      return [201, { sha: 'blob1' }];
+    });
+    scope.get(new RegExp('^/repos/[^/]+/[^/]+/git/commits/[0-9a-f]+$')).reply(200, { sha: 'parent', tree: { sha: 'tree0' } });
+    let treePath = '';
+    scope.post(new RegExp('^/repos/[^/]+/[^/]+/git/trees$')).reply((_uri: string, body: unknown) => {
+      treePath = (body as { tree: { path: string }[] }).tree[0]!.path;
+      return [201, { sha: 'tree1' }];
+    });
+    let parent = '';
+    scope.post(new RegExp('^/repos/[^/]+/[^/]+/git/commits$')).reply((_uri: string, body: unknown) => {
+      parent = (body as { parents: string[] }).parents[0]!;
+      return [201, { sha: 'c0ffee0000000000000000000000000000000000' }];
+    });
+    scope.patch(new RegExp('^/repos/[^/]+/[^/]+/git/refs/heads(/|%2F).+$', 'i')).reply((uri: string, body: unknown) => {
+      if ((body as { force: boolean }).force) return [400, {}];
+      this.commits.push({ path: treePath, content: blob, ref: decodeURIComponent(uri.replace(/^.*\/git\/refs\//, '')).replace(/^heads\//, ''), parent });
+      return [200, {}];
+    });
+  }
+
+  stickyComments() {
+    return this.comments.filter((c) => c.body.startsWith('<!-- driftbot:sticky -->'));
+  }
+
+  replies() {
+    return this.comments.filter((c) => !c.body.startsWith('<!-- driftbot:sticky -->'));
+  }
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

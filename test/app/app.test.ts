@@ -215,6 +215,28 @@ describe('pull request events', () => {
   });
 });
 
+describe('size limits', () => {
+  it('an oversized report is cut cleanly under GitHub’s limits, the schema diff first', async () => {
+    await repo.branch('huge', 'feature');
+    await repo.commit('400 tables added in place', {
+      [`${VERSIONS}/oss000000007_session_flags.py`]: revision('oss000000007', 'oss000000006', 'session flags', `op.add_column("sessions", sa.Column("flags", sa.dialects.postgresql.JSONB(), nullable=True))
+for i in range(400):
+    op.create_table(f"generated_table_with_a_long_name_{i:03d}", sa.Column("value", sa.Text()))`, 'import sqlalchemy as sa\nimport sqlalchemy.dialects.postgresql\nfrom alembic import op\n'),
+    });
+    const github = new FakeGitHub('o', 'r', pull({ number: 4, headRef: 'huge', headSha: await pullRef(4, 'huge') }));
+    github.install();
+    await deliver('pull_request', { action: 'opened', number: 4, pull_request: { number: 4 }, repository, installation });
+    await repo.checkout('main');
+    expect(reports.at(-1)!.findings.length).toBeGreaterThan(400);
+    const body = github.stickyComments()[0]!.body;
+    expect(body.length).toBeLessThanOrEqual(65_536);
+    expect(body).toContain(`[see the check run](https://github.com/o/r/runs/${github.checkRuns[0]!.id})`);
+    expect((body.match(/^```/gm) ?? []).length % 2).toBe(0);
+    expect(github.checkRuns[0]!.output.summary.length).toBeLessThanOrEqual(65_535);
+    expect(github.checkRuns[0]!.conclusion).toBe('failure');
+  });
+});
+
 describe('slash commands', () => {
   const comment = (body: string, login = 'maint') => ({ action: 'created', issue: { number: 1, pull_request: { url: 'x' } }, comment: { id: 77, body, user: { login, type: 'User' } }, repository, installation });
 

@@ -89,7 +89,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   const [command, ...rest] = positionals;
   if (command === 'serve') {
-    await serve();
+    try {
+      await serve();
+    } catch (error) {
+      process.stderr.write(`driftbot: ${(error as Error).message}\n`);
+      return 2;
+    }
     // Probot's server keeps the process alive; it never returns a code.
     return new Promise<number>(() => {});
   }

@@ -91,7 +91,7 @@ function render(report: Report, options: MarkdownOptions, cuts: Cuts): string {
     }
     for (const problem of graph) out.push(`**Revision history:** ${plainText(problem.fresh ?? problem.name)}`);
     const causes = causeSentences(report, database.name, links);
-    if (causes.length) out.push(...causes.map((c) => `Cause: ${c}`));
+    for (const cause of causes) out.push('', `Cause: ${cause}`);
     out.push('');
     const rows = [...installDrift, ...modelDrift];
     if (rows.length) out.push(...findingsTable(rows, report, links, cuts.maxRows), '');

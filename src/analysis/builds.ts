@@ -27,6 +27,7 @@ export interface BuildTools {
   log: (message: string) => void;
   /** Adds the time of a named phase to the report's timings. */
   time: <T>(phase: string, work: () => Promise<T>) => Promise<T>;
+  statementTimeoutMs: number;
 }
 
 export interface Build {
@@ -61,6 +62,7 @@ export async function buildDatabase(
         url: target.url,
         versions: join(tree.dir, chain.versions),
         versionTable: chain.versionTable,
+        statementTimeoutMs: tools.statementTimeoutMs,
         pythonPaths: tree.python.paths.map((path) => join(tree.dir, path)),
         stubMissingImports: tree.python.stubMissingImports,
         root: tree.dir,

@@ -82,6 +82,7 @@ async function verify(tools: BuildTools, input: FixInput, fix: Fix, fileName: st
         url: build.database.url,
         versions,
         versionTable: input.chain.versionTable,
+        statementTimeoutMs: tools.statementTimeoutMs,
         pythonPaths: input.head.python.paths.map((path) => join(input.head.dir, path)),
         stubMissingImports: input.head.python.stubMissingImports,
         root: input.head.dir,

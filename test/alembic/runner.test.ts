@@ -17,8 +17,8 @@ async function tree(files: Record<string, string | Buffer>): Promise<string> {
   return root;
 }
 
-function start(timeoutMs = 60_000): Promise<AlembicRunner> {
-  return AlembicRunner.start({ python: inject('pythonExecutable'), env: { PATH: process.env.PATH ?? '' }, cwd: tmpdir(), timeoutMs });
+function start(timeoutMs = 60_000, memoryLimitBytes?: number): Promise<AlembicRunner> {
+  return AlembicRunner.start({ python: inject('pythonExecutable'), env: { PATH: process.env.PATH ?? '' }, cwd: tmpdir(), timeoutMs, memoryLimitBytes });
 }
 
 describe('the Alembic runner', () => {
@@ -235,6 +235,35 @@ describe('runner limits', () => {
         /"upgrade" took longer than the limit of 2 s/,
       );
       await expect(runner.scan({ versions: join(root, 'versions'), root })).rejects.toThrow(/killed by SIGKILL|not running/);
+    } finally {
+      await runner.close();
+      await database.drop();
+    }
+  });
+
+  it('a migration that allocates without end fails with MemoryError, naming its revision; the runner lives on', async () => {
+    const runner = await start(60_000, 1024 ** 3);
+    const root = await tree({ 'versions/0001_a.py': revision('0001', null, 'a', 'hog = []\nwhile True:\n    hog.append(bytearray(64 * 1024 * 1024))') });
+    const database = await scratchDatabase('memory');
+    try {
+      const result = await runner.upgrade({ url: database.url, versions: join(root, 'versions'), versionTable: 'v', pythonPaths: [], stubMissingImports: false, root });
+      expect(result.failure).toMatchObject({ revision: '0001', path: 'versions/0001_a.py', error: expect.stringContaining('MemoryError') });
+      expect((await runner.scan({ versions: join(root, 'versions'), root })).revisions).toHaveLength(1);
+    } finally {
+      await runner.close();
+      await database.drop();
+    }
+  });
+
+  it('a statement that runs past statement_timeout is cancelled by Postgres', async () => {
+    const runner = await start();
+    const root = await tree({ 'versions/0001_a.py': revision('0001', null, 'a', 'op.execute("SELECT pg_sleep(10)")') });
+    const database = await scratchDatabase('stmt');
+    try {
+      const started = Date.now();
+      const result = await runner.upgrade({ url: database.url, versions: join(root, 'versions'), versionTable: 'v', pythonPaths: [], stubMissingImports: false, root, statementTimeoutMs: 300 });
+      expect(result.failure).toMatchObject({ revision: '0001', error: expect.stringContaining('statement timeout') });
+      expect(Date.now() - started).toBeLessThan(8000);
     } finally {
       await runner.close();
       await database.drop();

@@ -157,6 +157,7 @@ async function analyseDatabase(
   const modelFiles = matchGlobs(headFiles.paths, database.head.models);
   const builds = await buildDatabase(tools, database, trees, modelFiles);
   report.standIns.push(...builds.standIns);
+  report.warnings.push(...standInWarnings(builds.standIns, database.head, modelFiles));
   for (const error of builds.models?.errors ?? []) report.errors.push({ message: error.message, path: error.path, revision: null });
 
   const failure = builds.fresh.failure ?? builds.upgraded.failure;
@@ -278,6 +279,16 @@ async function pythonSources(files: RepoFiles, head: Tree): Promise<SourceFile[]
     if (content !== null) sources.push({ path, content });
   }
   return sources;
+}
+
+/**
+ * A stand-in has no tables, columns or enum values of its own. When a migration or a
+ * model file needed one, the schema built here may lack what the real module defines.
+ */
+function standInWarnings(standIns: Report['standIns'], database: DatabaseConfig, modelFiles: string[]): string[] {
+  return standIns
+    .filter((s) => s.importedFrom && (database.chains.some((c) => s.importedFrom!.startsWith(`${c.versions}/`)) || modelFiles.includes(s.importedFrom)))
+    .map((s) => `${s.importedFrom} imports ${s.module}, which could not be imported and was replaced by a stand-in: if it defines tables, columns or enum values, database ${database.name} is built without them here`);
 }
 
 function schemaDiff(upgraded: Schema, fresh: Schema): string {

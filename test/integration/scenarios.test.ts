@@ -132,3 +132,26 @@ op.create_table(
     expect(report.fix!.content).toMatch(/down_revision = \("0002", "0003"\)/);
   });
 });
+
+describe('stand-ins', () => {
+  it('a migration that needs a module driftbot cannot import still runs, and the report says what may be missing', async () => {
+    const repo = await newRepo('stand-in');
+    await repo.commit('base', { ...SCAFFOLD, [versionFile('0001_create_accounts')]: ACCOUNTS_0001 });
+    await repo.branch('feature');
+    await repo.commit('a migration that reads app settings', {
+      'app/settings.py': 'from pydantic_settings import BaseSettings\n\n\nclass Settings(BaseSettings):\n    schema_name: str = "public"\n\n\nsettings = Settings()\n',
+      [versionFile('0002_notes')]: revision('0002', '0001', 'notes', 'op.create_table("notes", sa.Column("id", sa.Integer(), primary_key=True))', 'import sqlalchemy as sa\nfrom alembic import op\nfrom app.settings import settings\nfrom internal_sdk.enums import NoteKind\n'),
+    });
+    const report = await check(repo);
+    expect(report.errors).toEqual([]);
+    expect(report.status).toBe('clean');
+    expect(report.standIns.map((s) => [s.module, s.importedFrom])).toEqual(
+      expect.arrayContaining([
+        ['pydantic_settings', 'app/settings.py'],
+        ['internal_sdk', versionFile('0002_notes')],
+      ]),
+    );
+    expect(report.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^migrations\/versions\/0002_notes\.py imports internal_sdk\b.*stand-in/)]));
+    expect(report.warnings.some((w) => w.startsWith('app/settings.py'))).toBe(false);
+  });
+});

@@ -19,6 +19,7 @@ const USAGE = `Usage:
   driftbot check [--repo DIR] [--base REF] [--head REF] [--config FILE]
                  [--format text|markdown|json|sarif] [--output FILE]
                  [--database-url URL] [--keep-databases] [--verbose]
+                 [--upgrade-from REF]...
   driftbot serve
   driftbot --version | --help
 
@@ -39,6 +40,8 @@ check   Builds the repository's databases from --base and --head by running Alem
   --database-url URL  a Postgres server where driftbot may create and drop its own
                       throwaway databases (or DRIFTBOT_DATABASE_URL); default: an
                       embedded Postgres started for this run
+  --upgrade-from REF  also upgrade databases built from REF (repeatable): a ref, or a
+                      tag glob with a count, e.g. 'v*~3' for the last three v* tags
   --keep-databases    do not drop the throwaway databases (for inspection)
   --verbose           more progress on stderr
 
@@ -70,6 +73,7 @@ export async function main(argv: string[]): Promise<number> {
         output: { type: 'string' },
         'database-url': { type: 'string' },
         'keep-databases': { type: 'boolean' },
+        'upgrade-from': { type: 'string', multiple: true },
         verbose: { type: 'boolean' },
         version: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -126,7 +130,7 @@ export async function main(argv: string[]): Promise<number> {
       progress(`PostgreSQL ${server.version} (${server.label})`);
       const swept = await sweepStaleDatabases(server);
       if (swept.length) progress(`dropped ${swept.length} stale throwaway database(s) left by an earlier run`);
-      report = await analyse({ repo, base, head, configFile, server, log: progress, keepDatabases: values['keep-databases'] ?? false });
+      report = await analyse({ repo, base, head, configFile, server, log: progress, keepDatabases: values['keep-databases'] ?? false, upgradeFrom: values['upgrade-from'] ?? [] });
     } finally {
       if (!values['keep-databases']) await server.stop();
       else progress('--keep-databases: the server and its throwaway databases are left running');

@@ -15,14 +15,15 @@ import { createTwoFilesPatch } from 'diff';
 import { AlembicRunner, type ScanResult } from '../alembic/bridge.js';
 import { ensurePythonEnvironment } from '../alembic/python-env.js';
 import type { DatabaseConfig, DriftbotConfig } from '../config/config.js';
-import { ConfigError, loadConfig, parseConfig } from '../config/load.js';
+import { CONFIG_PATHS, ConfigError, loadConfig, parseConfig } from '../config/load.js';
 import type { PostgresServer } from '../postgres/server.js';
 import { ThrowawayDatabases } from '../postgres/throwaway.js';
 import { schemaDump } from '../schema/dump.js';
 import type { Schema } from '../schema/schema.js';
 import { materialize } from '../workspace/git.js';
 import { repoFilesAt, type RepoFiles } from '../workspace/repo-files.js';
-import { buildDatabase, type BuildTools, type Tree } from './builds.js';
+import { buildDatabase, type BuildTools, type StartingPoint, type Tree } from './builds.js';
+import { startingPoints } from '../workspace/starting-points.js';
 import { attachCauses } from './causes.js';
 import { attachModelReferences, findBreakingCode, type ModelDeclaration, type SourceFile } from './code-references.js';
 import { findEditedMigrations, type RevisionFile } from './edited-migrations.js';
@@ -44,6 +45,12 @@ export interface AnalysisRequest {
   log?: (message: string) => void;
   /** Leave the throwaway databases in place for inspection. */
   keepDatabases?: boolean;
+  /**
+   * More starting points for upgraded databases besides base (`--upgrade-from`): refs,
+   * or tag globs with a count (`v*~3`: the last three tags matching `v*`). Added to the
+   * configuration's `upgrade_from`.
+   */
+  upgradeFrom?: string[];
   /** Limit for any single runner step (a migration chain, the models). */
   stepTimeoutMs?: number;
   /** Limit for any single SQL statement a migration runs. */
@@ -82,16 +89,20 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
   const workdir = await mkdtemp(join(tmpdir(), 'driftbot-run-'));
   let runner: AlembicRunner | null = null;
   try {
-    const files = await time('read trees', async () => ({
-      base: await repoFilesAt(request.repo, request.base.sha),
-      head: await repoFilesAt(request.repo, request.head.sha),
-    }));
+    const headFiles = await time('read trees', () => repoFilesAt(request.repo, request.head.sha));
     log(`run ${databases.runId}: throwaway databases are named driftbot_<time>_${databases.runId}_…`);
-    const config = await time('configuration', () => configurations(request, files));
-    report.warnings.push(...config.head.assumptions.map((a) => `assumed: ${a}`));
+    const headConfig = await time('configuration', async () => (request.configFile ? parseConfig(request.configFile.text, request.configFile.path) : loadConfig(headFiles)));
+    report.warnings.push(...headConfig.assumptions.map((a) => `assumed: ${a}`));
+    const startRefs = await time('starting points', () => startingPoints(request.repo, request.base, [...headConfig.upgradeFrom, ...(request.upgradeFrom ?? [])]));
+    report.startingPoints = startRefs;
+    const starts = await time('read trees', () => Promise.all(startRefs.map(async (ref) => ({ ref, files: await repoFilesAt(request.repo, ref.sha) }))));
+    const startConfigs = await time('configuration', () => Promise.all(starts.map((start) => startConfig(request, headConfig, headFiles, start.files))));
 
-    const trees = await time('checkout', () => checkout(request, workdir, config, files));
-    const python = config.head.python.executable ?? (await time('python', () => ensurePythonEnvironment({ log })));
+    const head = await time('checkout', () => checkout(request.repo, request.head.sha, join(workdir, 'head'), headConfig, headFiles));
+    const startTrees = await time('checkout', () =>
+      Promise.all(starts.map((start, i) => checkout(request.repo, start.ref.sha, join(workdir, `start${i}`), startConfigs[i] ?? headConfig, start.files, headConfig.python))),
+    );
+    const python = headConfig.python.executable ?? (await time('python', () => ensurePythonEnvironment({ log })));
     runner = await time('runner start', () =>
       AlembicRunner.start({
         python,
@@ -104,9 +115,13 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
     );
     const tools: BuildTools = { runner, databases, log, time, statementTimeoutMs: request.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS };
 
-    for (const database of config.head.databases) {
-      const baseDatabase = config.base?.databases.find((d) => d.name === database.name) ?? null;
-      await analyseDatabase(tools, report, { head: database, base: baseDatabase }, trees, config.head, files.head);
+    for (const database of headConfig.databases) {
+      const startingPointsOfDatabase = starts.map((start, i) => ({
+        ref: start.ref.ref,
+        tree: startTrees[i]!,
+        database: startConfigs[i]?.databases.find((d) => d.name === database.name) ?? null,
+      }));
+      await analyseDatabase(tools, report, database, head, startingPointsOfDatabase, headConfig, headFiles);
     }
   } catch (error) {
     report.errors.push(toReportError(error));
@@ -127,13 +142,15 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
 async function analyseDatabase(
   tools: BuildTools,
   report: Report,
-  database: { head: DatabaseConfig; base: DatabaseConfig | null },
-  trees: { base: Tree; head: Tree },
+  database: DatabaseConfig,
+  head: Tree,
+  starts: StartingPoint[],
   config: DriftbotConfig,
   headFiles: RepoFiles,
 ): Promise<void> {
-  const name = database.head.name;
-  const scans = await tools.time('read revisions', () => scanChains(tools, database, trees));
+  const name = database.name;
+  const base = starts[0]!;
+  const scans = await tools.time('read revisions', () => scanChains(tools, database, base, head));
 
   // The static part: what git says about revisions base has already applied.
   const baseRevisions = new Set<string>();
@@ -143,41 +160,50 @@ async function analyseDatabase(
       ...findEditedMigrations({
         database: name,
         chain: chain.config.versions,
-        base: await revisionFiles(chain.base, trees.base.dir),
-        head: await revisionFiles(chain.head, trees.head.dir),
+        base: await revisionFiles(chain.base, base.tree.dir),
+        head: await revisionFiles(chain.head, head.dir),
       }),
     );
   }
   const graphProblems = scans.flatMap((chain) => graphFindings(name, chain.config.versions, chain.head));
-  report.findings.push(...graphProblems.filter((f) => f.object === 'revision-graph'));
+  report.findings.push(...graphProblems);
   const unreadable = scans.flatMap((chain) => chain.head.problems.filter((p) => p.kind === 'unreadable'));
   for (const problem of unreadable) report.errors.push({ message: problem.message, path: problem.path ?? null, revision: null });
   if (unreadable.length || report.scope === 'static') return;
 
-  const modelFiles = matchGlobs(headFiles.paths, database.head.models);
-  const builds = await buildDatabase(tools, database, trees, modelFiles);
+  const modelFiles = matchGlobs(headFiles.paths, database.models);
+  const builds = await buildDatabase(tools, database, head, starts, modelFiles);
   report.standIns.push(...builds.standIns);
-  report.warnings.push(...standInWarnings(builds.standIns, database.head, modelFiles));
+  report.warnings.push(...standInWarnings(builds.standIns, database, modelFiles));
   for (const error of builds.models?.errors ?? []) report.errors.push({ message: error.message, path: error.path, revision: null });
 
-  const failure = builds.fresh.failure ?? builds.upgraded.failure;
-  if (failure) {
-    if (failure.build === 'upgraded') report.upgradeFailure ??= failure;
-    else report.errors.push({ message: `${failure.build === 'base' ? "base's" : "head's"} migrations fail on an empty database: ${failure.error}`, path: failure.path, revision: failure.revision });
-    report.databases.push(summary(database.head, scans, false));
+  if (builds.fresh.failure) {
+    const failure = builds.fresh.failure;
+    report.errors.push({ message: `head's migrations fail on an empty database: ${failure.error}`, path: failure.path, revision: failure.revision });
+    report.databases.push(summary(database, scans, false));
+    return;
+  }
+  const startFailure = builds.upgraded.find((u) => u.failure?.build === 'base')?.failure;
+  if (startFailure) {
+    report.errors.push({ message: `the migrations of ${startFailure.startingPoint} fail on an empty database: ${startFailure.error}`, path: startFailure.path, revision: startFailure.revision });
+    report.databases.push(summary(database, scans, false));
+    return;
+  }
+  const upgradeFailure = builds.upgraded.find((u) => u.failure)?.failure;
+  if (upgradeFailure) {
+    report.upgradeFailure ??= upgradeFailure;
+    report.databases.push(summary(database, scans, false));
     return;
   }
   const fresh = builds.fresh.schema!;
-  const upgraded = builds.upgraded.schema!;
-  const startingPoint = report.base.ref;
+  const upgraded = builds.upgraded.map((u) => ({ ...u, schema: u.schema! }));
+  const models = builds.models?.schema ?? null;
 
-  let findings = await tools.time('diff', async () =>
-    compareBuilds(name, { fresh, upgraded, models: builds.models?.schema ?? null }, config.ignore, startingPoint),
-  );
+  let findings = await tools.time('diff', async () => mergeStartingPoints(upgraded.map((u) => compareBuilds(name, { fresh, upgraded: u.schema, models }, config.ignore, u.startingPoint))));
   const headParents = new Map(scans.flatMap((chain) => chain.head.revisions.map((r) => [r.revision, r.downRevisions] as const)));
   findings = attachCauses(findings, {
     headRuns: builds.fresh.runs,
-    baseRuns: builds.baseRuns,
+    baseRuns: upgraded[0]!.startRuns,
     edited: report.editedMigrations.filter((e) => e.database === name),
     baseRevisions,
     headParents,
@@ -185,32 +211,45 @@ async function analyseDatabase(
   const declarations = modelDeclarations(builds.models?.tables ?? []);
   findings = attachModelReferences(findings, declarations);
   report.findings.push(...findings);
-  report.breakingCode.push(
-    ...findBreakingCode(findings, declarations, await pythonSources(headFiles, trees.head)).map((b) => ({ ...b, database: name })),
-  );
-  report.schemaDiffs.push({ database: name, diff: schemaDiff(upgraded, fresh) });
+  report.breakingCode.push(...findBreakingCode(findings, declarations, await pythonSources(headFiles, head)).map((b) => ({ ...b, database: name })));
+  report.schemaDiffs.push({ database: name, diff: schemaDiff(upgraded[0]!.schema, fresh) });
 
-  const needsFix = findings.length > 0 || graphProblems.some((f) => f.name === 'multiple-heads');
-  if (needsFix) {
-    const chain = fixChain(database.head, scans, findings);
+  if (findings.length > 0 || graphProblems.some((f) => f.name === 'multiple-heads')) {
+    const chain = fixChain(scans, findings);
     report.fixes.push(
       await proposeFix(tools, {
         database: name,
         findings,
         fresh: { ...builds.fresh, schema: fresh },
-        upgraded: { ...builds.upgraded, schema: upgraded },
-        models: builds.models?.schema ?? null,
+        upgraded,
+        models,
         chain: chain.config,
         chainRevisions: chain.head.revisions,
         chainHeads: chain.head.heads,
-        head: trees.head,
+        head,
         revisionSetting: config.fix.revision,
         ignore: config.ignore,
-        startingPoint,
       }),
     );
   }
-  report.databases.push(summary(database.head, scans, findings.length === 0));
+  report.databases.push(summary(database, scans, findings.length === 0));
+}
+
+/** The same object seen from several starting points is one finding that names them all. */
+function mergeStartingPoints(perStart: Finding[][]): Finding[] {
+  const merged = new Map<string, Finding>();
+  for (const findings of perStart) {
+    for (const finding of findings) {
+      const key = `${finding.object}:${finding.table}:${finding.name}`;
+      const seen = merged.get(key);
+      if (!seen) merged.set(key, finding);
+      else {
+        seen.startingPoints.push(...finding.startingPoints.filter((s) => !seen.startingPoints.includes(s)));
+        seen.breaksCode ||= finding.breaksCode;
+      }
+    }
+  }
+  return [...merged.values()];
 }
 
 interface ChainScan {
@@ -219,18 +258,15 @@ interface ChainScan {
   base: ScanResult | null;
 }
 
-async function scanChains(tools: BuildTools, database: { head: DatabaseConfig; base: DatabaseConfig | null }, trees: { base: Tree; head: Tree }): Promise<ChainScan[]> {
+async function scanChains(tools: BuildTools, database: DatabaseConfig, base: StartingPoint, head: Tree): Promise<ChainScan[]> {
   const scans: ChainScan[] = [];
-  for (const chain of database.head.chains) {
+  for (const chain of database.chains) {
     // The same chain on base: same folder, else the same version table (a moved folder).
-    const baseChain =
-      database.base?.chains.find((c) => c.versions === chain.versions) ??
-      database.base?.chains.find((c) => c.versionTable === chain.versionTable) ??
-      null;
+    const baseChain = base.database?.chains.find((c) => c.versions === chain.versions) ?? base.database?.chains.find((c) => c.versionTable === chain.versionTable) ?? null;
     scans.push({
       config: chain,
-      head: await tools.runner.scan({ versions: join(trees.head.dir, chain.versions), root: trees.head.dir }),
-      base: baseChain ? await tools.runner.scan({ versions: join(trees.base.dir, baseChain.versions), root: trees.base.dir }) : null,
+      head: await tools.runner.scan({ versions: join(head.dir, chain.versions), root: head.dir }),
+      base: baseChain ? await tools.runner.scan({ versions: join(base.tree.dir, baseChain.versions), root: base.tree.dir }) : null,
     });
   }
   return scans;
@@ -249,7 +285,7 @@ async function revisionFiles(scan: ScanResult | null, dir: string): Promise<Revi
 }
 
 /** The fix joins the chain that holds most of the causes; by default the last chain. */
-function fixChain(database: DatabaseConfig, scans: ChainScan[], findings: Finding[]): ChainScan {
+function fixChain(scans: ChainScan[], findings: Finding[]): ChainScan {
   const votes = new Map<ChainScan, number>();
   for (const finding of findings) {
     const chain = scans.find((s) => s.head.revisions.some((r) => r.revision === finding.cause?.revision));
@@ -298,54 +334,36 @@ function schemaDiff(upgraded: Schema, fresh: Schema): string {
   return createTwoFilesPatch('upgraded', 'fresh', before, after, '', '', { context: 3 });
 }
 
-async function configurations(request: AnalysisRequest, files: { base: RepoFiles; head: RepoFiles }): Promise<{ head: DriftbotConfig; base: DriftbotConfig | null }> {
-  if (request.configFile) {
-    const config = parseConfig(request.configFile.text, request.configFile.path);
-    return { head: config, base: config };
-  }
-  const head = await loadConfig(files.head);
-  // Base is built with base's own configuration, so a renamed version table or a
-  // reordered chain shows up as the drift it causes. A base without a config file is
-  // built with head's (the PR adds it); a base with no migrations at all has none.
-  let base: DriftbotConfig | null;
-  if (hasConfigFile(files.base) || !hasConfigFile(files.head)) {
-    base = await loadConfig(files.base).catch((error) => {
-      if (error instanceof ConfigError && !hasConfigFile(files.base)) return null;
-      throw error;
-    });
-  } else {
-    base = head;
-  }
-  return { head, base };
+/**
+ * A starting point is built with its own configuration, so a renamed version table or
+ * a reordered chain shows up as the drift it causes. One without a config file is built
+ * with head's (the pull request adds it); one with no migrations at all has none.
+ */
+async function startConfig(request: AnalysisRequest, head: DriftbotConfig, headFiles: RepoFiles, files: RepoFiles): Promise<DriftbotConfig | null> {
+  if (request.configFile) return head;
+  if (!hasConfigFile(files) && hasConfigFile(headFiles)) return head;
+  return loadConfig(files).catch((error) => {
+    if (error instanceof ConfigError && !hasConfigFile(files)) return null;
+    throw error;
+  });
 }
 
 function hasConfigFile(files: RepoFiles): boolean {
-  return files.paths.includes('.github/driftbot.yml') || files.paths.includes('.github/driftbot.yaml');
+  return CONFIG_PATHS.some((path) => files.paths.includes(path));
 }
 
-async function checkout(
-  request: AnalysisRequest,
-  workdir: string,
-  config: { head: DriftbotConfig; base: DriftbotConfig | null },
-  files: { base: RepoFiles; head: RepoFiles },
-): Promise<{ base: Tree; head: Tree }> {
-  const tree = async (side: 'base' | 'head', cfg: DriftbotConfig | null, repoFiles: RepoFiles, sha: string): Promise<Tree> => {
-    const dir = join(workdir, side);
-    const python = cfg?.python ?? config.head.python;
-    const needed = new Set<string>();
-    for (const database of cfg?.databases ?? []) {
-      for (const chain of database.chains) needed.add(chain.versions);
-      for (const file of matchGlobs(repoFiles.paths, database.models)) needed.add(file);
-    }
-    for (const path of python.paths) needed.add(path);
-    const paths = [...needed].filter((p) => p === '.' || p === '' || repoFiles.paths.some((f) => f === p || f.startsWith(`${p.replace(/\/$/, '')}/`)));
-    await materialize(request.repo, sha, paths.includes('.') || paths.includes('') ? ['.'] : paths, dir);
-    return { dir, python };
-  };
-  return {
-    base: await tree('base', config.base, files.base, request.base.sha),
-    head: await tree('head', config.head, files.head, request.head.sha),
-  };
+/** Writes just what the builds need of one commit: chains, model files, import roots. */
+async function checkout(repo: string, sha: string, dir: string, config: DriftbotConfig | null, files: RepoFiles, fallbackPython?: DriftbotConfig['python']): Promise<Tree> {
+  const python = config?.python ?? fallbackPython!;
+  const needed = new Set<string>();
+  for (const database of config?.databases ?? []) {
+    for (const chain of database.chains) needed.add(chain.versions);
+    for (const file of matchGlobs(files.paths, database.models)) needed.add(file);
+  }
+  for (const path of python.paths) needed.add(path);
+  const paths = [...needed].filter((p) => p === '.' || p === '' || files.paths.some((f) => f === p || f.startsWith(`${p.replace(/\/$/, '')}/`)));
+  await materialize(repo, sha, paths.includes('.') || paths.includes('') ? ['.'] : paths, dir);
+  return { dir, python };
 }
 
 /**
@@ -397,5 +415,6 @@ function emptyReport(request: AnalysisRequest, runId: string): Report {
     schemaDiffs: [],
     environment: { postgresVersion: request.server.version, databasesBuilt: 0, server: request.server.label, runId },
     scope: request.scope ?? 'full',
+    startingPoints: [request.base],
   };
 }

@@ -37,22 +37,30 @@ export interface Build {
   failure: MigrationFailure | null;
 }
 
+/** Where existing databases come from: base, and any other upgrade starting point. */
+export interface StartingPoint {
+  ref: string;
+  tree: Tree;
+  /** This commit's configuration of the database; null when it had none (built from nothing). */
+  database: DatabaseConfig | null;
+}
+
+export interface UpgradedBuild extends Build {
+  startingPoint: string;
+  /** The part that came from the starting point's tree, for causes of objects only old installs have. */
+  startRuns: RevisionRun[];
+}
+
 export interface DatabaseBuilds {
   fresh: Build;
-  upgraded: Build;
-  /** The part of `upgraded` that came from base's tree, for causes of objects only old installs have. */
-  baseRuns: RevisionRun[];
+  /** One per starting point, base first. */
+  upgraded: UpgradedBuild[];
   models: { schema: Schema; tables: ModelTable[]; errors: { path: string; message: string }[] } | null;
   standIns: StandIn[];
 }
 
-export async function buildDatabase(
-  tools: BuildTools,
-  database: { head: DatabaseConfig; base: DatabaseConfig | null },
-  trees: { base: Tree; head: Tree },
-  modelFiles: string[],
-): Promise<DatabaseBuilds> {
-  const name = database.head.name;
+export async function buildDatabase(tools: BuildTools, database: DatabaseConfig, head: Tree, starts: StartingPoint[], modelFiles: string[]): Promise<DatabaseBuilds> {
+  const name = database.name;
   const standIns: StandIn[] = [];
   const apply = async (target: ThrowawayDatabase, tree: Tree, chains: ChainConfig[], build: MigrationFailure['build']) => {
     const runs: RevisionRun[] = [];
@@ -76,29 +84,37 @@ export async function buildDatabase(
     return { runs, failure: null };
   };
 
-  const [freshDb, upgradedDb] = await tools.time('create databases', async () => [
-    await tools.databases.create(`${name}_fresh`),
-    await tools.databases.create(`${name}_upgraded`),
-  ]);
+  const freshDb = await tools.time('create databases', () => tools.databases.create(`${name}_fresh`));
+  const fresh = await tools.time('build fresh', () => apply(freshDb, head, database.chains, 'fresh'));
 
-  const fresh = await tools.time('build fresh', () => apply(freshDb, trees.head, database.head.chains, 'fresh'));
-  const base = database.base
-    ? await tools.time('build base', () => apply(upgradedDb, trees.base, database.base!.chains, 'base'))
-    : { runs: [], failure: null };
-  const upgraded = base.failure
-    ? { runs: [], failure: base.failure }
-    : await tools.time('upgrade to head', () => apply(upgradedDb, trees.head, database.head.chains, 'upgraded'));
+  const upgraded: UpgradedBuild[] = [];
+  for (const [i, start] of starts.entries()) {
+    const target = await tools.time('create databases', () => tools.databases.create(`${name}_upgraded${i || ''}`));
+    const before = start.database
+      ? await tools.time('build base', () => apply(target, start.tree, start.database!.chains, 'base'))
+      : { runs: [], failure: null };
+    const after = before.failure ? { runs: [], failure: before.failure } : await tools.time('upgrade to head', () => apply(target, head, database.chains, 'upgraded'));
+    upgraded.push({
+      database: target,
+      schema: null,
+      runs: [...before.runs, ...after.runs],
+      failure: after.failure ? { ...after.failure, startingPoint: start.ref } : null,
+      startingPoint: start.ref,
+      startRuns: before.runs,
+    });
+  }
 
+  let freshSchema: Schema | null = null;
   let models: DatabaseBuilds['models'] = null;
   if (modelFiles.length > 0) {
     const modelsDb = await tools.time('create databases', () => tools.databases.create(`${name}_models`));
     const result = await tools.time('build models', () =>
       tools.runner.buildModels({
         url: modelsDb.url,
-        files: modelFiles.map((file) => join(trees.head.dir, file)),
-        pythonPaths: trees.head.python.paths.map((path) => join(trees.head.dir, path)),
-        stubMissingImports: trees.head.python.stubMissingImports,
-        root: trees.head.dir,
+        files: modelFiles.map((file) => join(head.dir, file)),
+        pythonPaths: head.python.paths.map((path) => join(head.dir, path)),
+        stubMissingImports: head.python.stubMissingImports,
+        root: head.dir,
       }),
     );
     standIns.push(...result.standIns.map((s: StandInInfo) => ({ module: s.module, database: name, importedFrom: s.importedFrom })));
@@ -106,13 +122,14 @@ export async function buildDatabase(
     models = { schema, tables: result.tables, errors: result.errors };
   }
 
-  const [freshSchema, upgradedSchema] = await tools.time('introspect', () =>
-    Promise.all([fresh.failure ? null : readSchema(freshDb), upgraded.failure ? null : readSchema(upgradedDb)]),
-  );
+  await tools.time('introspect', async () => {
+    const schemas = await Promise.all([fresh.failure ? null : readSchema(freshDb), ...upgraded.map((u) => (u.failure ? null : readSchema(u.database)))]);
+    upgraded.forEach((u, i) => (u.schema = schemas[i + 1] ?? null));
+    freshSchema = schemas[0] ?? null;
+  });
   return {
     fresh: { database: freshDb, schema: freshSchema, runs: fresh.runs, failure: fresh.failure },
-    upgraded: { database: upgradedDb, schema: upgradedSchema, runs: [...base.runs, ...upgraded.runs], failure: upgraded.failure },
-    baseRuns: base.runs,
+    upgraded,
     models,
     standIns: dedupe(standIns),
   };

@@ -15,7 +15,7 @@ import { migrationFile } from '../fix/migration-file.js';
 import { migrationFileName, nextRevisionId } from '../fix/revision-id.js';
 import type { Schema } from '../schema/schema.js';
 import type { Finding, Fix } from './report.js';
-import type { Build, BuildTools, Tree } from './builds.js';
+import type { Build, BuildTools, Tree, UpgradedBuild } from './builds.js';
 import { readSchema } from './builds.js';
 import { compareBuilds } from './findings.js';
 
@@ -23,7 +23,8 @@ export interface FixInput {
   database: string;
   findings: Finding[];
   fresh: Build & { schema: Schema };
-  upgraded: Build & { schema: Schema };
+  /** One per starting point. */
+  upgraded: (UpgradedBuild & { schema: Schema })[];
   models: Schema | null;
   /** The chain the revision joins, with its revisions as scanned on head. */
   chain: ChainConfig;
@@ -33,7 +34,6 @@ export interface FixInput {
   /** `fix.revision` from the config: `auto` or an explicit id. */
   revisionSetting: string;
   ignore: string[];
-  startingPoint: string;
 }
 
 export async function proposeFix(tools: BuildTools, input: FixInput): Promise<Fix> {
@@ -42,7 +42,7 @@ export async function proposeFix(tools: BuildTools, input: FixInput): Promise<Fi
 }
 
 function planned(input: FixInput): Fix {
-  const steps = planFix(targetSchema(input.fresh.schema, input.models), [input.fresh.schema, input.upgraded.schema]);
+  const steps = planFix(targetSchema(input.fresh.schema, input.models), [input.fresh.schema, ...input.upgraded.map((u) => u.schema)]);
   const ids = input.chainRevisions.map((r) => r.revision);
   const downRevision = input.chainHeads.join(', ');
   const revision =
@@ -77,7 +77,7 @@ async function verify(tools: BuildTools, input: FixInput, fix: Fix, fileName: st
     await cp(join(input.head.dir, input.chain.versions), versions, { recursive: true });
     await writeFile(join(versions, fileName), fix.content);
     const schemas: Schema[] = [];
-    for (const build of [input.fresh, input.upgraded]) {
+    for (const build of [input.fresh, ...input.upgraded]) {
       const result = await tools.runner.upgrade({
         url: build.database.url,
         versions,
@@ -92,13 +92,14 @@ async function verify(tools: BuildTools, input: FixInput, fix: Fix, fileName: st
       }
       schemas.push(await readSchema(build.database));
     }
-    const remaining = compareBuilds(
-      input.database,
-      { fresh: schemas[0]!, upgraded: schemas[1]!, models: input.models },
-      input.ignore,
-      input.startingPoint,
+    const [fresh, ...upgraded] = schemas;
+    // Every starting point against the fresh install and the models, counted once per object.
+    const remaining = new Set(
+      upgraded.flatMap((schema, i) =>
+        compareBuilds(input.database, { fresh: fresh!, upgraded: schema, models: input.models }, input.ignore, input.upgraded[i]!.startingPoint).map((f) => `${f.object}:${f.table}:${f.name}`),
+      ),
     );
-    return { ...fix, remainingDifferences: remaining.length, verified: remaining.length === 0 };
+    return { ...fix, remainingDifferences: remaining.size, verified: remaining.size === 0 };
   } finally {
     await rm(versions, { recursive: true, force: true });
   }

@@ -37,6 +37,8 @@ export interface Report {
   environment: AnalysisEnvironment;
   /** `static`: only git and the revision files were read, nothing of the pull request ran. */
   scope: AnalysisScope;
+  /** What upgraded databases were built from: base, then any `upgrade_from`. */
+  startingPoints: CommitRef[];
 }
 
 export type AnalysisScope = 'full' | 'static';
@@ -136,6 +138,8 @@ export interface MigrationFailure {
   database: string;
   /** Which build failed: applying head from nothing, or on top of base. */
   build: 'fresh' | 'upgraded' | 'base' | 'models' | 'fix';
+  /** For upgraded builds: the ref the database was upgraded from. */
+  startingPoint?: string;
 }
 
 export interface FixStep {

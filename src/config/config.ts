@@ -5,6 +5,8 @@ export interface DriftbotConfig {
   /** `table` or `table.column` patterns (`*` wildcards) left out of findings. */
   ignore: string[];
   fix: { revision: 'auto' | string };
+  /** More starting points for upgraded databases: refs, or tag globs with a count (`v*~3`). */
+  upgradeFrom: string[];
   /** Where the configuration came from: a file path, or `discovered`. */
   source: string;
   /** What discovery assumed, said in the report. */

@@ -27,6 +27,7 @@ export async function discoverConfig(files: RepoFiles): Promise<DriftbotConfig> 
     python: { paths, stubMissingImports: true, executable: null },
     ignore: [],
     fix: { revision: 'auto' },
+    upgradeFrom: [],
     source: 'discovered',
     assumptions,
   };

@@ -51,6 +51,7 @@ export function parseConfig(text: string, path: string): DriftbotConfig {
     python: { paths: file.python.paths.map(trimSlashes), stubMissingImports: file.python.stub_missing_imports, executable: file.python.executable },
     ignore: file.ignore,
     fix: { revision: file.fix.revision },
+    upgradeFrom: file.upgrade_from,
     source: path,
     assumptions: [],
   };

@@ -25,6 +25,7 @@ export const configFileSchema = z.strictObject({
     })
     .default({ paths: [], stub_missing_imports: true, executable: null }),
   ignore: z.array(z.string().min(1)).default([]),
+  upgrade_from: z.array(z.string().min(1)).default([]),
   fix: z
     .strictObject({
       revision: z.string().min(1).default('auto'),

@@ -204,13 +204,14 @@ function findingsTable(findings: Finding[], report: Report, links: SourceLinks, 
       finding.models === null
         ? '—'
         : `${inlineCode(finding.models)}${reference ? ` · ${reference.symbol ? `${inlineCode(reference.symbol)} ` : ''}${link(`${inlineCode(fileName(reference.path))}:${reference.line}`, links(reference.path, reference.line))}` : ''}`;
+    const seenFrom = report.startingPoints.length > 1 && finding.startingPoints.length ? ` (from ${finding.startingPoints.map(inlineCode).join(', ')})` : '';
     const row = [
       finding.breaksCode ? '❌' : '⚠️',
       `${object}${finding.object !== 'column' ? ` (${finding.object})` : ''}`,
       definition(finding.fresh),
       definition(finding.upgraded),
       models,
-      causeCell(finding, links),
+      `${causeCell(finding, links)}${seenFrom}`,
     ];
     lines.push(`| ${row.map(cell).join(' | ')} |`);
   }
@@ -268,6 +269,7 @@ function howChecked(report: Report): string {
   return [
     `base ${inlineCode(report.base.sha.slice(0, 7))} → head ${inlineCode(report.head.sha.slice(0, 7))}`,
     chains.length ? `chains ${chains.join(' → ')}` : null,
+    report.startingPoints.length > 1 ? `upgraded from ${report.startingPoints.map((p) => `${inlineCode(p.ref)} (${inlineCode(p.sha.slice(0, 7))})`).join(', ')}` : null,
     `${env.databasesBuilt} throwaway databases on PostgreSQL ${plainText(env.postgresVersion)}${env.server === 'embedded' ? ' (embedded)' : ''}`,
     `${seconds} s`,
   ]

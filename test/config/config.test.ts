@@ -55,6 +55,7 @@ describe('parseConfig', () => {
       python: { paths: ['api'], stubMissingImports: true, executable: null },
       ignore: [],
       fix: { revision: 'auto' },
+      upgradeFrom: [],
       source: '.github/driftbot.yml',
       assumptions: [],
     });

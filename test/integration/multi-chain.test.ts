@@ -65,7 +65,7 @@ describe('several chains and databases', () => {
     // Existing databases track tracing's revisions in the old table: Alembic replays the
     // chain from the start there, and its first revision fails.
     expect(report.status).toBe('drift');
-    expect(report.upgradeFailure).toEqual({ database: 'tracing', build: 'upgraded', revision: '0001', path: 'db/tracing/versions/0001_spans.py', line: 16, error: 'relation "spans" already exists' });
+    expect(report.upgradeFailure).toEqual({ database: 'tracing', build: 'upgraded', startingPoint: 'main', revision: '0001', path: 'db/tracing/versions/0001_spans.py', line: 16, error: 'relation "spans" already exists' });
     expect(report.findings.filter((f) => f.database === 'core')).toEqual([]);
   });
 });

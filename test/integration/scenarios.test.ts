@@ -4,7 +4,10 @@
  * the Alembic setup (alembic.ini) and the models (app/models.py) every time.
  */
 import { describe, expect, it } from 'vitest';
-import { check, differences, newRepo } from '../support/analysis.js';
+import { check, databasesOfRun, differences, newRepo, testServer } from '../support/analysis.js';
+import { analyse } from '../../src/analysis/analyse.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
+import { resolveCommit } from '../../src/workspace/git.js';
 import { ACCOUNT_MODEL, ACCOUNTS_0001, SCAFFOLD, models, revision, versionFile } from '../support/app-repo.js';
 
 describe('drift scenarios', () => {
@@ -153,5 +156,43 @@ describe('stand-ins', () => {
     );
     expect(report.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^migrations\/versions\/0002_notes\.py imports internal_sdk\b.*stand-in/)]));
     expect(report.warnings.some((w) => w.startsWith('app/settings.py'))).toBe(false);
+  });
+});
+
+describe('upgrade from more than one starting point', () => {
+  it('builds an upgraded database from each, and says which starting points have each finding', async () => {
+    const repo = await newRepo('starts');
+    await repo.commit('v1', { ...SCAFFOLD, [versionFile('0001_create_accounts')]: ACCOUNTS_0001 });
+    await repo.git('tag', 'v1.0.0');
+    await repo.commit('v2', { [versionFile('0002_notes')]: revision('0002', '0001', 'notes', 'op.create_table("notes", sa.Column("id", sa.Integer(), primary_key=True))') });
+    await repo.git('tag', 'v2.0.0');
+    await repo.commit('v3', { [versionFile('0003_tags')]: revision('0003', '0002', 'tags', 'op.create_table("tags", sa.Column("id", sa.Integer(), primary_key=True))') });
+    await repo.branch('feature');
+    // 0002 edited in place: v1 databases will run the new version; v2 and main ones never will.
+    await repo.commit('edit 0002 in place', { [versionFile('0002_notes')]: revision('0002', '0001', 'notes', 'op.create_table("notes", sa.Column("id", sa.Integer(), primary_key=True), sa.Column("body", sa.Text()))') });
+    const server = testServer();
+    const report = await analyse({
+      repo: repo.dir,
+      base: { ref: 'main', sha: await resolveCommit(repo.dir, 'main') },
+      head: { ref: 'feature', sha: await resolveCommit(repo.dir, 'feature') },
+      server,
+      upgradeFrom: ['v*~2'],
+    });
+    expect(report.errors).toEqual([]);
+    expect(report.findings).toEqual([expect.objectContaining({ table: 'notes', name: 'body', difference: 'missing-on-upgraded', startingPoints: ['main', 'v2.0.0'] })]);
+    expect(report.fix).toMatchObject({ verified: true, remainingDifferences: 0 });
+    expect(report.environment.databasesBuilt).toBe(4);
+    expect(report.startingPoints.map((p) => p.ref)).toEqual(['main', 'v2.0.0', 'v1.0.0']);
+    expect(renderMarkdown(report)).toContain('(from `main`, `v2.0.0`)');
+    expect(await databasesOfRun(server, report.environment.runId)).toEqual([]);
+  });
+
+  it('names a starting point that does not exist', async () => {
+    const repo = await newRepo('starts-bad');
+    await repo.commit('v1', { ...SCAFFOLD, [versionFile('0001_create_accounts')]: ACCOUNTS_0001 });
+    await repo.branch('feature');
+    const report = await analyse({ repo: repo.dir, base: { ref: 'main', sha: await resolveCommit(repo.dir, 'main') }, head: { ref: 'feature', sha: await resolveCommit(repo.dir, 'feature') }, server: testServer(), upgradeFrom: ['v9.9.9', 'release-*'] });
+    expect(report.status).toBe('error');
+    expect(report.errors[0]!.message).toBe('upgrade_from: unknown git ref "v9.9.9"');
   });
 });

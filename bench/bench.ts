@@ -17,6 +17,8 @@ import { openServer } from '../src/postgres/server.js';
 import { ThrowawayDatabases } from '../src/postgres/throwaway.js';
 import { materialize, resolveCommit } from '../src/workspace/git.js';
 import { createSeedRepository, VERSIONS } from '../demo/seed-repo.js';
+import { GitFixture } from '../demo/git-fixture.js';
+import { generateMonorepo } from '../demo/monorepo.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
@@ -49,6 +51,22 @@ try {
   const naiveMs = median(naive);
   console.log(`\nbaseline: three builds, one Python process each  ${ms(naiveMs)}`);
   console.log(`ratio: whole analysis / naive three builds       ${(total / naiveMs).toFixed(2)}`);
+
+  // The generated monorepo: 2 databases, 4 chains, 150 revisions, 28 model files.
+  const monorepo = await GitFixture.create(join(dir, 'monorepo'));
+  await monorepo.commit('monorepo', generateMonorepo().files);
+  await monorepo.branch('feature');
+  await monorepo.commit('unrelated', { 'README.md': 'x\n' });
+  const mBase = { ref: 'main', sha: await resolveCommit(monorepo.dir, 'main') };
+  const mHead = { ref: 'feature', sha: await resolveCommit(monorepo.dir, 'feature') };
+  const monorepoRuns: Report[] = [];
+  for (let i = 0; i < Math.max(1, Math.ceil(RUNS / 2)); i++) monorepoRuns.push(await analyse({ repo: monorepo.dir, base: mBase, head: mHead, server }));
+  if (monorepoRuns.some((r) => r.status !== 'clean')) throw new Error('the monorepo analysis was not clean');
+  const monorepoMs = median(monorepoRuns.map((r) => r.timings.totalMs));
+  console.log(`\nmonorepo (2 databases, 4 chains, 150 revisions)  ${ms(monorepoMs)}  (${monorepoRuns.length} runs)`);
+  const slowest = [...(monorepoRuns[0]?.timings.phases ?? [])].sort((a, b) => b.ms - a.ms).slice(0, 4);
+  console.log(`  slowest phases: ${slowest.map((p) => `${p.name} ${p.ms} ms`).join(', ')}`);
+  console.log(`ratio: monorepo / demo analysis                  ${(monorepoMs / total).toFixed(2)}`);
 } finally {
   await rm(dir, { recursive: true, force: true });
   await server.stop();

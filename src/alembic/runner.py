@@ -353,6 +353,8 @@ def prepare_imports(request):
         while path in sys.path:
             sys.path.remove(path)
     IMPORT_ROOTS[:] = roots
+    SOURCE_TREES.clear()
+    CLASS_BODIES.clear()
     for path in reversed([os.path.abspath(p) for p in request.get("pythonPaths", [])]):
         sys.path.insert(0, path)
     importlib.invalidate_caches()
@@ -572,9 +574,17 @@ def mapped_classes(roots):
 
 
 SOURCE_TREES = {}
+CLASS_BODIES = {}
 
 
 def class_body_lines(cls):
+    """Cached per class: inspect's source lookups re-parse the module on every call."""
+    if cls not in CLASS_BODIES:
+        CLASS_BODIES[cls] = read_class_body_lines(cls)
+    return CLASS_BODIES[cls]
+
+
+def read_class_body_lines(cls):
     """Attribute name → line, for what a class's own body declares (assignments,
     annotations, `declared_attr` functions), read from its source with ast."""
     try:

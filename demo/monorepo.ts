@@ -129,6 +129,16 @@ function chain(database: Chain['database'], folder: string, versionTable: string
     const right = add('right branch', 'op.execute("COMMENT ON TABLE ' + specs[2]!.name + ' IS \'right\'")', undefined, fork);
     add('merge branches', 'pass', undefined, [left, right]);
   }
+  // More idioms seen in real chains: batch_alter_table, a GIN index, depends_on, branch_labels, empty revisions.
+  const withFlags = specs.find((spec) => spec.mixins.includes('FlagsDBA'))!;
+  add('batch index', `with op.batch_alter_table("${specs[1]!.name}") as batch:\n    batch.create_index("ix_${specs[1]!.name}_note", ["note"])`);
+  add('gin on flags', `op.create_index("ix_${withFlags.name}_flags", "${withFlags.name}", ["flags"], postgresql_using="gin")`);
+  const dependsOn = ids[2]!;
+  const rid = add('depends on an earlier revision', 'pass');
+  const dependent = Object.keys(files).find((p) => p.includes(`/${rid}_`))!;
+  files[dependent] = files[dependent]!.replace('depends_on = None', `depends_on = "${dependsOn}"`);
+  const first = Object.keys(files).find((p) => p.includes(`/${ids[0]}_`))!;
+  files[first] = files[first]!.replace('branch_labels = None', `branch_labels = ("${folder}",)`);
   while (ids.length < target) add(`noop ${ids.length + 1}`, 'pass');
   return { database, versions, versionTable, id, files, ids };
 }

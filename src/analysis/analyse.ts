@@ -30,7 +30,7 @@ import { findEditedMigrations, type RevisionFile } from './edited-migrations.js'
 import { compareBuilds } from './findings.js';
 import { matchGlobs } from './model-files.js';
 import { proposeFix } from './propose-fix.js';
-import { graphFindings } from './revision-graph.js';
+import { graphFindings, UNBUILDABLE } from './revision-graph.js';
 import { REPORT_SCHEMA_VERSION, type AnalysisScope, type CommitRef, type Finding, type Report } from './report.js';
 
 export interface AnalysisRequest {
@@ -170,6 +170,11 @@ async function analyseDatabase(
   const unreadable = scans.flatMap((chain) => chain.head.problems.filter((p) => p.kind === 'unreadable'));
   for (const problem of unreadable) report.errors.push({ message: problem.message, path: problem.path ?? null, revision: null });
   if (unreadable.length || report.scope === 'static') return;
+  // Alembic cannot run such a chain (or runs one of two same-id files by chance): the findings say why.
+  if (graphProblems.some((f) => UNBUILDABLE.has(f.name))) {
+    report.databases.push(summary(database, scans, false));
+    return;
+  }
 
   const modelFiles = matchGlobs(headFiles.paths, database.models);
   const builds = await buildDatabase(tools, database, head, starts, modelFiles);

@@ -7,9 +7,14 @@
 import type { ScanResult } from '../alembic/bridge.js';
 import type { Finding } from './report.js';
 
+/** Problems that leave Alembic unable to run the chain at all (or run it by chance). */
+export const UNBUILDABLE = new Set(['dangling', 'cycle', 'duplicate']);
+
 export function graphFindings(database: string, chain: string, scan: ScanResult): Finding[] {
+  // A dangling down_revision or a cycle makes extra "heads" too: the cause says it all.
+  const broken = scan.problems.some((problem) => problem.kind === 'dangling' || problem.kind === 'cycle');
   return scan.problems
-    .filter((problem) => problem.kind !== 'unreadable')
+    .filter((problem) => problem.kind !== 'unreadable' && !(broken && problem.kind === 'multiple-heads'))
     .map((problem) => ({
       database,
       object: 'revision-graph' as const,

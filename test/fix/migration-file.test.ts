@@ -11,6 +11,7 @@ describe('nextRevisionId follows the chain’s own pattern', () => {
     ['0099', '0100'],
     ['9', '10'],
     ['v12', 'v13'],
+    ['0042_add_users', '0043'],
   ])('%s → %s', (head, next) => {
     expect(nextRevisionId([head], head)).toBe(next);
   });

@@ -136,6 +136,24 @@ op.create_table(
   });
 });
 
+describe('revision-graph problems are findings, not crashes', () => {
+  it.each([
+    ['dangling', { [versionFile('0002_x')]: revision('0002', 'nope', 'x', 'pass') }, "migrations/versions/0002_x.py: down_revision 'nope' names no revision in migrations/versions"],
+    ['duplicate', { [versionFile('0002_x')]: revision('0001', null, 'x', 'pass') }, 'revision id 0001 is declared twice: migrations/versions/0001_create_accounts.py and migrations/versions/0002_x.py'],
+    ['cycle', { [versionFile('0002_x')]: revision('0002', '0003', 'x', 'pass'), [versionFile('0003_x')]: revision('0003', '0002', 'x', 'pass') }, 'the revisions form a cycle: 0002 → 0003 → 0002'],
+  ])('%s', async (kind, files, message) => {
+    const repo = await newRepo(`graph-${kind}`);
+    await repo.commit('base', { ...SCAFFOLD, [versionFile('0001_create_accounts')]: ACCOUNTS_0001 });
+    await repo.branch('feature');
+    await repo.commit(kind, files as Record<string, string>);
+    const report = await check(repo);
+    expect(report.errors).toEqual([]);
+    expect(report.status).toBe('drift');
+    expect(report.findings.map((f) => [f.object, f.name, f.fresh])).toEqual([['revision-graph', kind, message]]);
+    expect(report.fix).toBeNull();
+  });
+});
+
 describe('stand-ins', () => {
   it('a migration that needs a module driftbot cannot import still runs, and the report says what may be missing', async () => {
     const repo = await newRepo('stand-in');

@@ -127,6 +127,9 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
     report.errors.push(toReportError(error));
   } finally {
     report.environment.databasesBuilt = databases.count;
+    if (databases.isolated === false) {
+      report.warnings.push('the Postgres server did not let driftbot create a role for this analysis, so migrations ran with its own credentials: use a server (or DRIFTBOT_DATABASE_URL user) that may CREATE ROLE, see README "Trust"');
+    }
     await runner?.close();
     if (!request.keepDatabases) await time('clean up', () => databases.dropAll()).catch((e) => report.errors.push(toReportError(e)));
     await rm(workdir, { recursive: true, force: true });

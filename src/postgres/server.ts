@@ -88,6 +88,8 @@ async function startEmbeddedServer(log: (message: string) => void = () => {}): P
     throw new Error(`could not start the embedded Postgres server: ${(error as Error).message}`);
   }
   const adminUrl = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
+  // Our own server: analysis roles may connect to their own databases and nowhere else.
+  await withClient(adminUrl, (client) => client.query('REVOKE CONNECT, TEMPORARY ON DATABASE postgres FROM PUBLIC'));
   const version = await serverVersion(adminUrl);
   return { adminUrl, label: 'embedded', version, stop };
 }

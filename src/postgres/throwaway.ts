@@ -3,6 +3,12 @@
  * `driftbot_<unix seconds>_<run id>_<purpose>`, so that it can always be found and
  * dropped: by the analysis itself (success, error, or interruption), or, if the process
  * died, by the sweep at the next start, which reads the creation time from the name.
+ *
+ * The pull request's migrations connect as a role made for the analysis
+ * (`driftbot_<unix seconds>_<run id>`): it owns only these databases, may not create
+ * databases or roles, and no other analysis's role may connect to them. The server's
+ * own credentials never reach the runner. A server that refuses to create roles is
+ * used with the given credentials, and `isolated` says so.
  */
 import { randomBytes } from 'node:crypto';
 import type { PostgresServer } from './server.js';
@@ -20,19 +26,49 @@ export class ThrowawayDatabases {
   readonly runId = randomBytes(4).toString('hex');
   private readonly created: string[] = [];
   private readonly unregister: () => void;
+  private role: { name: string; password: string } | null | undefined;
 
   constructor(private readonly server: PostgresServer) {
     this.unregister = onShutdown(() => this.dropAll());
   }
 
-  /** Creates an empty database (from `template0`, so nothing in `template1` leaks in). */
+  /** False when the server would not create a role for the analysis (then its own credentials are used); null before the first database. */
+  get isolated(): boolean | null {
+    return this.role === undefined ? null : this.role !== null;
+  }
+
+  /** Creates an empty database (from `template0`, so nothing in `template1` leaks in), owned by the analysis's role. */
   async create(purpose: string): Promise<ThrowawayDatabase> {
     if (isShuttingDown()) throw new Error('interrupted: no new databases are created while shutting down');
     const seconds = Math.floor(Date.now() / 1000);
     const name = `${PREFIX}${seconds}_${this.runId}_${purpose.replace(/[^a-z0-9]/g, '')}`.slice(0, 63);
+    const role = await this.ensureRole(seconds);
     this.created.push(name);
-    await withClient(this.server.adminUrl, (client) => client.query(`CREATE DATABASE "${name}" TEMPLATE template0`));
-    return { name, url: databaseUrl(this.server.adminUrl, name) };
+    await withClient(this.server.adminUrl, async (client) => {
+      await client.query(`CREATE DATABASE "${name}" TEMPLATE template0${role ? ` OWNER "${role.name}"` : ''}`);
+      // Only its owner may connect (and the server's administrators).
+      await client.query(`REVOKE CONNECT, TEMPORARY ON DATABASE "${name}" FROM PUBLIC`);
+    });
+    const url = new URL(databaseUrl(this.server.adminUrl, name));
+    if (role) {
+      url.username = role.name;
+      url.password = role.password;
+    }
+    return { name, url: url.toString() };
+  }
+
+  private async ensureRole(seconds: number): Promise<{ name: string; password: string } | null> {
+    if (this.role !== undefined) return this.role;
+    const role = { name: `${PREFIX}${seconds}_${this.runId}`, password: randomBytes(18).toString('hex') };
+    try {
+      await withClient(this.server.adminUrl, (client) =>
+        client.query(`CREATE ROLE "${role.name}" LOGIN PASSWORD '${role.password}' NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS CONNECTION LIMIT 20`),
+      );
+      this.role = role;
+    } catch {
+      this.role = null;
+    }
+    return this.role;
   }
 
   /** How many databases this run created. */
@@ -44,30 +80,32 @@ export class ThrowawayDatabases {
   async dropAll(): Promise<void> {
     this.unregister();
     const names = this.created.splice(0);
-    if (names.length === 0) return;
+    const role = this.role;
+    this.role = undefined;
+    if (names.length === 0 && !role) return;
     await withClient(this.server.adminUrl, async (client) => {
       for (const name of names) {
         // FORCE: a migration may have left a connection open.
         await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       }
+      if (role) await client.query(`DROP ROLE IF EXISTS "${role.name}"`);
     });
   }
 }
 
 /** Drops driftbot databases older than `maxAgeMs` left by processes that died. Returns their names. */
+/** Drops driftbot databases and roles older than `maxAgeMs` left by processes that died. Returns their names. */
 export async function sweepStaleDatabases(server: PostgresServer, maxAgeMs = 60 * 60 * 1000): Promise<string[]> {
   return withClient(server.adminUrl, async (client) => {
-    const { rows } = await client.query<{ datname: string }>(
-      `SELECT datname FROM pg_database WHERE datname LIKE 'driftbot\\_%' ESCAPE '\\'`,
-    );
-    const now = Date.now();
-    const stale = rows
-      .map((row) => row.datname)
-      .filter((name) => {
+    const stale = (names: string[]) =>
+      names.filter((name) => {
         const seconds = Number(/^driftbot_(\d{10})_/.exec(name)?.[1]);
-        return Number.isFinite(seconds) && now - seconds * 1000 > maxAgeMs;
+        return Number.isFinite(seconds) && Date.now() - seconds * 1000 > maxAgeMs;
       });
-    for (const name of stale) await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    return stale;
+    const databases = stale((await client.query<{ name: string }>(`SELECT datname AS name FROM pg_database WHERE datname LIKE 'driftbot\\_%' ESCAPE '\\'`)).rows.map((r) => r.name));
+    for (const name of databases) await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    const roles = stale((await client.query<{ name: string }>(`SELECT rolname AS name FROM pg_roles WHERE rolname LIKE 'driftbot\\_%' ESCAPE '\\'`)).rows.map((r) => r.name));
+    for (const name of roles) await client.query(`DROP ROLE IF EXISTS "${name}"`).catch(() => {});
+    return [...databases, ...roles];
   });
 }

@@ -34,13 +34,13 @@ export async function setup(project: TestProject): Promise<void> {
 export async function teardown(): Promise<void> {
   if (!server) return;
   const leftovers = await withClient(server.adminUrl, async (client) => {
-    const { rows } = await client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'driftbot%'`);
-    return rows.map((row) => row.datname);
+    const { rows } = await client.query<{ name: string }>(`SELECT datname AS name FROM pg_database WHERE datname LIKE 'driftbot%' UNION ALL SELECT rolname FROM pg_roles WHERE rolname LIKE 'driftbot%'`);
+    return rows.map((row) => row.name);
   });
   await server.stop();
   const folders = (await embeddedDataFolders()).filter((name) => !foldersBefore.has(name));
   const problems = [
-    ...(leftovers.length ? [`databases left behind: ${leftovers.join(', ')}`] : []),
+    ...(leftovers.length ? [`databases or roles left behind: ${leftovers.join(', ')}`] : []),
     ...(folders.length ? [`embedded data folders left behind in ${tmpdir()}: ${folders.join(', ')}`] : []),
   ];
   if (problems.length) throw new Error(`leak check failed: ${problems.join('; ')}`);

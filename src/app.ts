@@ -7,10 +7,25 @@ import { onCheckRunRerequested, onComment, onLabel, onPullRequest, type AppDepen
 
 export function driftbotApp(deps: AppDependencies): ApplicationFunction {
   return (app) => {
+    const seen = new DeliveryLog();
     const event = <P>(context: Context) => ({ octokit: context.octokit, payload: context.payload as P, log: context.log });
-    app.on(['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'], (context) => onPullRequest(event(context), deps));
-    app.on('pull_request.labeled', (context) => onLabel(event(context), deps));
-    app.on('check_run.rerequested', (context) => onCheckRunRerequested(event(context), deps));
-    app.on('issue_comment.created', (context) => onComment(event(context), deps));
+    // GitHub redelivers (and users replay) webhooks: the same delivery runs once.
+    const once = <C extends Context>(handler: (context: C) => Promise<void>) => (context: C) => (seen.first(context.id) ? handler(context) : Promise.resolve());
+    app.on(['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'], once((context) => onPullRequest(event(context), deps)));
+    app.on('pull_request.labeled', once((context) => onLabel(event(context), deps)));
+    app.on('check_run.rerequested', once((context) => onCheckRunRerequested(event(context), deps)));
+    app.on('issue_comment.created', once((context) => onComment(event(context), deps)));
   };
+}
+
+/** The last few thousand delivery ids. */
+class DeliveryLog {
+  private readonly ids = new Set<string>();
+
+  first(id: string): boolean {
+    if (this.ids.has(id)) return false;
+    this.ids.add(id);
+    if (this.ids.size > 5000) this.ids.delete(this.ids.values().next().value!);
+    return true;
+  }
 }

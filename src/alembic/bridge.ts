@@ -161,6 +161,17 @@ export class AlembicRunner {
     const timer = setTimeout(() => this.kill(), 2000);
     await exited;
     clearTimeout(timer);
+    this.killGroup();
+  }
+
+  /** Whatever a migration spawned into the runner's process group dies with it. */
+  private killGroup(): void {
+    if (this.child.pid === undefined) return;
+    try {
+      process.kill(-this.child.pid, 'SIGKILL');
+    } catch {
+      // Nothing left in the group.
+    }
   }
 
   private request<T>(command: string, args: object): Promise<T> {
@@ -226,7 +237,8 @@ export class AlembicRunner {
   }
 
   kill(): void {
-    if (this.exited || this.child.pid === undefined) return;
+    if (this.child.pid === undefined) return;
+    if (this.exited) return this.killGroup();
     try {
       process.kill(-this.child.pid, 'SIGKILL');
     } catch {

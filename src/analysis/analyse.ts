@@ -18,6 +18,7 @@ import type { DatabaseConfig, DriftbotConfig } from '../config/config.js';
 import { CONFIG_PATHS, ConfigError, loadConfig, parseConfig } from '../config/load.js';
 import type { PostgresServer } from '../postgres/server.js';
 import { ThrowawayDatabases } from '../postgres/throwaway.js';
+import { onShutdown } from '../shutdown.js';
 import { schemaDump } from '../schema/dump.js';
 import type { Schema } from '../schema/schema.js';
 import { materialize } from '../workspace/git.js';
@@ -87,6 +88,8 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
   };
 
   const workdir = await mkdtemp(join(tmpdir(), 'driftbot-run-'));
+  // The pull request's code is checked out here: it goes even when we are interrupted.
+  const forgetWorkdir = onShutdown(() => rm(workdir, { recursive: true, force: true }));
   let runner: AlembicRunner | null = null;
   try {
     const headFiles = await time('read trees', () => repoFilesAt(request.repo, request.head.sha));
@@ -133,6 +136,7 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
     await runner?.close();
     if (!request.keepDatabases) await time('clean up', () => databases.dropAll()).catch((e) => report.errors.push(toReportError(e)));
     await rm(workdir, { recursive: true, force: true });
+    forgetWorkdir();
   }
 
   report.fix = report.fixes[0] ?? null;

@@ -27,6 +27,7 @@ export class ThrowawayDatabases {
   private readonly created: string[] = [];
   private readonly unregister: () => void;
   private role: { name: string; password: string } | null | undefined;
+  private dropping: Promise<void> = Promise.resolve();
 
   constructor(private readonly server: PostgresServer) {
     this.unregister = onShutdown(() => this.dropAll());
@@ -76,24 +77,32 @@ export class ThrowawayDatabases {
     return this.created.length;
   }
 
-  /** Drops every database this run created; safe to call more than once. */
+  /**
+   * Drops every database this run created, and its role; safe to call more than once,
+   * from the analysis and from an interruption at the same time: a later call waits for
+   * the drop in flight, and the interruption hook stays until everything is gone.
+   */
   async dropAll(): Promise<void> {
-    this.unregister();
     const names = this.created.splice(0);
     const role = this.role;
     this.role = undefined;
-    if (names.length === 0 && !role) return;
-    await withClient(this.server.adminUrl, async (client) => {
-      for (const name of names) {
-        // FORCE: a migration may have left a connection open.
-        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      }
-      if (role) await client.query(`DROP ROLE IF EXISTS "${role.name}"`);
-    });
+    const previous = this.dropping;
+    this.dropping = (async () => {
+      await previous;
+      if (names.length === 0 && !role) return;
+      await withClient(this.server.adminUrl, async (client) => {
+        for (const name of names) {
+          // FORCE: a migration may have left a connection open.
+          await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        }
+        if (role) await client.query(`DROP ROLE IF EXISTS "${role.name}"`);
+      });
+    })();
+    await this.dropping;
+    if (this.created.length === 0) this.unregister();
   }
 }
 
-/** Drops driftbot databases older than `maxAgeMs` left by processes that died. Returns their names. */
 /** Drops driftbot databases and roles older than `maxAgeMs` left by processes that died. Returns their names. */
 export async function sweepStaleDatabases(server: PostgresServer, maxAgeMs = 60 * 60 * 1000): Promise<string[]> {
   return withClient(server.adminUrl, async (client) => {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { inject } from 'vitest';
 import { AlembicRunner } from '../../src/alembic/bridge.js';
+import { execFileSync } from 'node:child_process';
 import { revision } from '../../demo/seed-repo.js';
 import { scratchDatabase, type ScratchDatabase } from '../support/postgres.js';
 
@@ -269,4 +270,25 @@ describe('runner limits', () => {
       await database.drop();
     }
   });
+
+  it('processes a migration spawns do not outlive the runner', async () => {
+    const runner = await start();
+    const marker = `sleep 6000.${Date.now() % 100000}`;
+    const root = await tree({ 'versions/0001_a.py': revision('0001', null, 'a', `subprocess.Popen(${JSON.stringify(marker.split(' '))})`, 'import subprocess\nfrom alembic import op\n') });
+    const database = await scratchDatabase('orphan');
+    try {
+      const result = await runner.upgrade({ url: database.url, versions: join(root, 'versions'), versionTable: 'v', pythonPaths: [], stubMissingImports: false, root });
+      expect(result.failure).toBeNull();
+      expect(running(marker)).toBe(true);
+    } finally {
+      await runner.close();
+      await database.drop();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(running(marker)).toBe(false);
+  });
 });
+
+function running(marker: string): boolean {
+  return execFileSync('ps', ['-eo', 'args']).toString().split('\n').some((line) => line.trim() === marker);
+}

@@ -174,6 +174,18 @@ describe('pull request events', () => {
     expect(github.checkRuns[0]!.conclusion).toBe('failure');
   });
 
+  it('the same delivery twice runs one analysis', async () => {
+    const github = new FakeGitHub('o', 'r', pull({ headSha: await pullRef(1, 'feature') }));
+    github.install();
+    const before = reports.length;
+    const payload = { action: 'synchronize', number: 1, pull_request: { number: 1 }, repository, installation };
+    await Promise.all([probot.receive({ id: 'delivery-42', name: 'pull_request', payload } as never), probot.receive({ id: 'delivery-42', name: 'pull_request', payload } as never)]);
+    await queue.idle();
+    expect(reports.length).toBe(before + 1);
+    expect(github.checkRuns).toHaveLength(1);
+    expect(github.stickyComments()).toHaveLength(1);
+  });
+
   it('never posts a result whose head is no longer the pull request’s head', async () => {
     const github = new FakeGitHub('o', 'r', pull({ headSha: await pullRef(1, 'feature') }));
     github.headShaSequence = [github.pull.headSha, 'f'.repeat(40)];

@@ -6,6 +6,7 @@
  */
 import type { TestProject } from 'vitest/node';
 import { readdir } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { openServer, type PostgresServer } from '../../src/postgres/server.js';
 import { withClient } from '../../src/postgres/client.js';
@@ -15,8 +16,13 @@ let server: PostgresServer | null = null;
 /** Data folders that existed before the suite (another process's): not ours to judge. */
 let foldersBefore = new Set<string>();
 
+/** Temporary folders the product makes (the tests' own fixtures are `driftbot-test-*`). */
 async function embeddedDataFolders(): Promise<string[]> {
-  return (await readdir(tmpdir())).filter((name) => name.startsWith('driftbot-pg-'));
+  return (await readdir(tmpdir())).filter((name) => /^driftbot-(pg|run|fix|index)-/.test(name));
+}
+
+function runnerProcesses(): string[] {
+  return execFileSync('ps', ['-eo', 'pid,args']).toString().split('\n').filter((line) => line.includes('alembic/runner.py'));
 }
 
 export async function setup(project: TestProject): Promise<void> {
@@ -39,9 +45,11 @@ export async function teardown(): Promise<void> {
   });
   await server.stop();
   const folders = (await embeddedDataFolders()).filter((name) => !foldersBefore.has(name));
+  const runners = runnerProcesses();
   const problems = [
     ...(leftovers.length ? [`databases or roles left behind: ${leftovers.join(', ')}`] : []),
-    ...(folders.length ? [`embedded data folders left behind in ${tmpdir()}: ${folders.join(', ')}`] : []),
+    ...(folders.length ? [`temporary folders left behind in ${tmpdir()}: ${folders.join(', ')}`] : []),
+    ...(runners.length ? [`runner processes still running: ${runners.join('; ')}`] : []),
   ];
   if (problems.length) throw new Error(`leak check failed: ${problems.join('; ')}`);
 }

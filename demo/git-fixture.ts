@@ -22,6 +22,14 @@ export class GitFixture {
     return repo;
   }
 
+  /** An existing repository (a clone, say), with a committer set. */
+  static async open(dir: string): Promise<GitFixture> {
+    const repo = new GitFixture(dir);
+    await repo.git('config', 'user.email', 'demo@driftbot.invalid');
+    await repo.git('config', 'user.name', 'driftbot demo');
+    return repo;
+  }
+
   /** Writes (string) or deletes (null) files, then commits them all. Returns the new sha. */
   async commit(message: string, files: Record<string, string | null>): Promise<string> {
     for (const [path, content] of Object.entries(files)) {

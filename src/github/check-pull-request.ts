@@ -13,7 +13,7 @@ import { renderMarkdown, type SourceLinks } from '../report/markdown.js';
 import { repoFilesAt } from '../workspace/repo-files.js';
 import { CheckRun } from './check-run.js';
 import type { Checkout, CheckoutRequest } from './checkout.js';
-import type { GitHubClient, PullRequestTarget } from './client.js';
+import { pullRequestKey, type GitHubClient, type PullRequestTarget } from './client.js';
 import { findStickyComment, upsertStickyComment } from './sticky-comment.js';
 import { mayRunAutomatically } from './trust.js';
 
@@ -55,12 +55,15 @@ export async function checkPullRequest(
   trigger: Trigger,
   engine: Engine,
   signal: AbortSignal,
+  /** Head commit last posted, per pull request: a burst of pushes ends in one result per commit. */
+  posted: Map<string, string> = new Map(),
 ): Promise<CheckOutcome | null> {
   const { octokit, log } = github;
   const { data: pr } = await octokit.rest.pulls.get({ owner: target.owner, repo: target.repo, pull_number: target.number });
   if (pr.state !== 'open') return null;
   // Drafts wait for ready_for_review, unless someone asks.
   if (trigger === 'push' && pr.draft) return null;
+  if (trigger === 'push' && posted.get(pullRequestKey(target)) === pr.head.sha) return null;
 
   const token = engine.needsToken ? ((await octokit.auth({ type: 'installation' })) as { token: string }).token : null;
   const checkout = await engine.checkout({ owner: target.owner, repo: target.repo, number: target.number, baseRef: pr.base.ref, headSha: pr.head.sha }, token);
@@ -101,6 +104,7 @@ export async function checkPullRequest(
     await upsertStickyComment(octokit, target, existing, body);
   }
   await check.complete(renderCheckRun(report, { links }));
+  posted.set(pullRequestKey(target), pr.head.sha);
   return {
     report,
     pullRequest: {

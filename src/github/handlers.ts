@@ -35,9 +35,17 @@ function targetOf(payload: RepositoryPayload, number: number): PullRequestTarget
   return { owner: payload.repository.owner.login, repo: payload.repository.name, number };
 }
 
+/** Per app: the head commit last posted for each pull request. */
+const postedHeads = new WeakMap<AppDependencies, Map<string, string>>();
+
+function posted(deps: AppDependencies): Map<string, string> {
+  if (!postedHeads.has(deps)) postedHeads.set(deps, new Map());
+  return postedHeads.get(deps)!;
+}
+
 function enqueueCheck(event: WebhookEvent<unknown>, target: PullRequestTarget, trigger: Trigger, deps: AppDependencies): void {
   deps.queue.enqueue(pullRequestKey(target), async (signal) => {
-    await checkPullRequest(event, target, trigger, deps.engine, signal);
+    await checkPullRequest(event, target, trigger, deps.engine, signal, posted(deps));
   });
 }
 
@@ -85,7 +93,7 @@ export async function onComment(event: WebhookEvent<CommentPayload>, deps: AppDe
     return;
   }
   deps.queue.enqueue(pullRequestKey(target), async (signal) => {
-    const outcome = await checkPullRequest(event, target, 'command', deps.engine, signal);
+    const outcome = await checkPullRequest(event, target, 'command', deps.engine, signal, posted(deps));
     if (!outcome) {
       if (!signal.aborted) await reply(`driftbot did not run ${inlineCode(`/driftbot ${command}`)}: the pull request is closed or moved on while it ran.`);
       return;

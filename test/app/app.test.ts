@@ -3,7 +3,7 @@
  * and underneath the real engine on a real local repository (DRIFTBOT_CLONE_URL-style
  * `file://` template), real Alembic and real Postgres.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import nock from 'nock';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -31,6 +31,7 @@ let repo: GitFixture;
 let probot: Probot;
 let queue: JobQueue;
 const reports: Report[] = [];
+let countAnalyses: ((run: Promise<unknown>) => Promise<unknown>) | null = null;
 const repository = { name: 'r', full_name: 'o/r', owner: { login: 'o' } };
 const installation = { id: 2 };
 
@@ -53,6 +54,10 @@ beforeAll(async () => {
   nock.disableNetConnect();
   root = await mkdtemp(join(tmpdir(), 'driftbot-test-app-'));
   repo = (await createSeedRepository(join(root, 'git', 'o', 'r'))).repo;
+});
+
+/** A fresh app for every test: its memory of what was posted must not leak between tests. */
+beforeEach(async () => {
   queue = new JobQueue(2, (key, error) => {
     throw new Error(`${key}: ${(error as Error).stack}`);
   });
@@ -68,9 +73,10 @@ beforeAll(async () => {
       queue,
       engine: {
         analyse: async (request) => {
-          const report = await analyse({ ...request, server: testServer() });
-          reports.push(report);
-          return report;
+          const run = analyse({ ...request, server: testServer() });
+          const report = await (countAnalyses ? countAnalyses(run) : run);
+          reports.push(report as Report);
+          return report as Report;
         },
         checkout: (request, token) => checkoutPullRequest(request, { cacheDir: join(root, 'cache'), cloneUrl: `file://${join(root, 'git')}/{owner}/{repo}`, token }),
         needsToken: false,
@@ -224,6 +230,53 @@ describe('pull request events', () => {
     expect(existsSync(marker)).toBe(false);
     expect(github.checkRuns).toEqual([expect.objectContaining({ conclusion: 'neutral', output: expect.objectContaining({ title: 'Static check only: a maintainer can run the full analysis' }) })]);
     expect(github.stickyComments()[0]!.body).toContain('A maintainer can run the full analysis with `/driftbot check`');
+  });
+});
+
+describe('load', () => {
+  it('twenty deliveries for five pull requests at once: one comment and one completed check run each, for the latest head', async () => {
+    let running = 0;
+    let mostAtOnce = 0;
+    const github: FakeGitHub[] = [];
+    const { GitFixture } = await import('../../demo/git-fixture.js');
+    const payloads: { id: string; payload: object }[] = [];
+    for (let p = 0; p < 5; p++) {
+      const name = `load${p}`;
+      const dir = join(root, 'git', 'o', name);
+      await repo.git('clone', '--quiet', repo.dir, dir);
+      const clone = await GitFixture.open(dir);
+      await clone.checkout('feature');
+      const heads: string[] = [];
+      for (let push = 0; push < 4; push++) heads.push(await clone.commit(`push ${push}`, { [`notes/${push}.txt`]: `${push}\n` }));
+      await clone.git('update-ref', 'refs/pull/1/head', heads.at(-1)!);
+      const fake = new FakeGitHub('o', name, pull({ headSha: heads.at(-1)! }));
+      fake.install();
+      github.push(fake);
+      for (let push = 0; push < 4; push++) {
+        payloads.push({ id: `${name}-${push}`, payload: { action: 'synchronize', number: 1, pull_request: { number: 1 }, repository: { name, full_name: `o/${name}`, owner: { login: 'o' } }, installation } });
+      }
+    }
+    const analyseBefore = reports.length;
+    const counting = (report: Promise<unknown>) => {
+      running++;
+      mostAtOnce = Math.max(mostAtOnce, running);
+      return report.finally(() => running--);
+    };
+    countAnalyses = counting;
+    try {
+      await Promise.all(payloads.map(({ id, payload }) => probot.receive({ id, name: 'pull_request', payload } as never)));
+      await queue.idle();
+    } finally {
+      countAnalyses = null;
+    }
+    expect(mostAtOnce).toBeLessThanOrEqual(2);
+    expect(reports.length - analyseBefore).toBeLessThanOrEqual(10);
+    for (const fake of github) {
+      expect(fake.stickyComments()).toHaveLength(1);
+      const completed = fake.checkRuns.filter((r) => r.head_sha === fake.pull.headSha && r.status === 'completed' && r.conclusion !== 'cancelled');
+      expect(completed).toHaveLength(1);
+      expect(fake.checkRuns.every((r) => r.status === 'completed')).toBe(true);
+    }
   });
 });
 

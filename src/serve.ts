@@ -10,7 +10,7 @@ import { driftbotApp } from './app.js';
 import { analyse } from './analysis/analyse.js';
 import { checkoutPullRequest } from './github/checkout.js';
 import { JobQueue } from './github/job-queue.js';
-import { openServer } from './postgres/server.js';
+import { keepServing, openServer } from './postgres/server.js';
 import { sweepStaleDatabases } from './postgres/throwaway.js';
 import { onShutdown } from './shutdown.js';
 
@@ -19,17 +19,25 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
     // Probot would silently accept the secret "development".
     throw new Error('WEBHOOK_SECRET is not set: refusing to serve webhooks in production without one');
   }
-  const server = await openServer({ databaseUrl: env.DRIFTBOT_DATABASE_URL ?? null });
+  const serverOptions = { databaseUrl: env.DRIFTBOT_DATABASE_URL ?? null };
+  let server = await openServer(serverOptions);
   const swept = await sweepStaleDatabases(server);
   if (swept.length) process.stderr.write(`driftbot: dropped ${swept.length} stale throwaway database(s)\n`);
   const cloneUrl = env.DRIFTBOT_CLONE_URL ?? null;
   const queue = new JobQueue(Number(env.DRIFTBOT_CONCURRENCY ?? 2), (key, error) => process.stderr.write(`driftbot: ${key}: ${(error as Error).stack ?? error}\n`));
-  onShutdown(() => queue.close());
+  onShutdown(async () => {
+    await queue.close();
+    await server.stop();
+  });
   await run(
     driftbotApp({
       queue,
       engine: {
-        analyse: (request) => analyse({ ...request, server }),
+        analyse: async (request) => {
+          // An embedded server that died (crash, OOM kill) is started again for the next job.
+          server = await keepServing(server, serverOptions);
+          return analyse({ ...request, server });
+        },
         checkout: (request, token) => checkoutPullRequest(request, { cacheDir: env.DRIFTBOT_CACHE_DIR ?? join(homedir(), '.cache', 'driftbot'), cloneUrl, token }),
         needsToken: !cloneUrl || cloneUrl.startsWith('https://'),
       },

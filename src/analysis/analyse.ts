@@ -16,7 +16,7 @@ import { AlembicRunner, type ScanResult } from '../alembic/bridge.js';
 import { ensurePythonEnvironment } from '../alembic/python-env.js';
 import type { DatabaseConfig, DriftbotConfig } from '../config/config.js';
 import { CONFIG_PATHS, ConfigError, loadConfig, parseConfig } from '../config/load.js';
-import type { PostgresServer } from '../postgres/server.js';
+import { isAlive, type PostgresServer } from '../postgres/server.js';
 import { ThrowawayDatabases } from '../postgres/throwaway.js';
 import { onShutdown } from '../shutdown.js';
 import { schemaDump } from '../schema/dump.js';
@@ -139,6 +139,11 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
     forgetWorkdir();
   }
 
+  if ((report.errors.length || report.upgradeFailure) && !(await isAlive(request.server))) {
+    // Every failure since is the server's, not the branch's: say that, and only that.
+    Object.assign(report, { findings: [], fixes: [], upgradeFailure: null, breakingCode: [], schemaDiffs: [] });
+    report.errors = [{ message: `the Postgres server (${request.server.label}) stopped answering during the analysis: nothing is known about this branch, run it again`, path: null, revision: null }];
+  }
   report.fix = report.fixes[0] ?? null;
   const drift = report.findings.length > 0 || report.upgradeFailure !== null || (report.scope === 'static' && report.editedMigrations.length > 0);
   report.status = report.errors.length ? 'error' : drift ? 'drift' : 'clean';

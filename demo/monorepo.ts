@@ -10,6 +10,7 @@
  * so that nothing differs unless a test injects it.
  */
 import { createHash } from 'node:crypto';
+import { revision } from './seed-repo.js';
 
 export interface ColumnSpec {
   name: string;
@@ -54,26 +55,7 @@ const MIXIN_COLUMNS: Record<TableSpec['mixins'][number], ColumnSpec[]> = {
 const PG_IMPORTS = 'import sqlalchemy as sa\nfrom alembic import op\nfrom sqlalchemy.dialects import postgresql\n';
 
 export function revisionFile(id: string, down: string | string[] | null, message: string, body: string, imports = PG_IMPORTS): string {
-  const downValue = down === null ? 'None' : Array.isArray(down) ? `(${down.map((d) => `"${d}"`).join(', ')})` : `"${down}"`;
-  return `"""${message}
-
-Revision ID: ${id}
-Revises: ${Array.isArray(down) ? down.join(', ') : (down ?? '')}
-"""
-${imports}
-revision = "${id}"
-down_revision = ${downValue}
-branch_labels = None
-depends_on = None
-
-
-def upgrade() -> None:
-${body.replace(/^/gm, '    ').trimEnd()}
-
-
-def downgrade() -> None:
-    pass
-`;
+  return revision(id, down, message, body, imports);
 }
 
 function column(c: ColumnSpec): string {

@@ -24,15 +24,18 @@ python:
   paths: [api]
 `;
 
-export function revision(id: string, down: string | null, message: string, upgrade: string, imports = 'import sqlalchemy as sa\nfrom alembic import op\n'): string {
+/** An Alembic revision file; several down revisions make a merge revision. */
+export function revision(id: string, down: string | string[] | null, message: string, upgrade: string, imports = 'import sqlalchemy as sa\nfrom alembic import op\n'): string {
+  const downs = down === null ? [] : Array.isArray(down) ? down : [down];
+  const downValue = downs.length === 0 ? 'None' : downs.length === 1 ? `"${downs[0]}"` : `(${downs.map((d) => `"${d}"`).join(', ')})`;
   return `"""${message}
 
 Revision ID: ${id}
-Revises: ${down ?? ''}
+Revises: ${downs.join(', ')}
 """
 ${imports}
 revision = "${id}"
-down_revision = ${down ? `"${down}"` : 'None'}
+down_revision = ${downValue}
 branch_labels = None
 depends_on = None
 

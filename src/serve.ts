@@ -10,6 +10,7 @@ import { driftbotApp } from './app.js';
 import { analyse } from './analysis/analyse.js';
 import { checkoutPullRequest } from './github/checkout.js';
 import { JobQueue } from './github/job-queue.js';
+import { CheckRunLedger } from './github/check-run-ledger.js';
 import { keepServing, openServer } from './postgres/server.js';
 import { sweepStaleDatabases } from './postgres/throwaway.js';
 import { onShutdown } from './shutdown.js';
@@ -24,6 +25,7 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
   const swept = await sweepStaleDatabases(server);
   if (swept.length) process.stderr.write(`driftbot: dropped ${swept.length} stale throwaway database(s)\n`);
   const cloneUrl = env.DRIFTBOT_CLONE_URL ?? null;
+  const cacheDir = env.DRIFTBOT_CACHE_DIR ?? join(homedir(), '.cache', 'driftbot');
   const queue = new JobQueue(Number(env.DRIFTBOT_CONCURRENCY ?? 2), (key, error) => process.stderr.write(`driftbot: ${key}: ${(error as Error).stack ?? error}\n`));
   onShutdown(async () => {
     await queue.close();
@@ -38,8 +40,9 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
           server = await keepServing(server, serverOptions);
           return analyse({ ...request, server });
         },
-        checkout: (request, token) => checkoutPullRequest(request, { cacheDir: env.DRIFTBOT_CACHE_DIR ?? join(homedir(), '.cache', 'driftbot'), cloneUrl, token }),
+        checkout: (request, token) => checkoutPullRequest(request, { cacheDir, cloneUrl, token }),
         needsToken: !cloneUrl || cloneUrl.startsWith('https://'),
+        ledger: new CheckRunLedger(join(cacheDir, 'open-check-runs.json')),
       },
     }),
   );

@@ -12,6 +12,7 @@ import { renderCheckRun } from '../report/check-run.js';
 import { renderMarkdown, type SourceLinks } from '../report/markdown.js';
 import { repoFilesAt } from '../workspace/repo-files.js';
 import { CheckRun } from './check-run.js';
+import type { CheckRunLedger } from './check-run-ledger.js';
 import type { Checkout, CheckoutRequest } from './checkout.js';
 import { pullRequestKey, type GitHubClient, type PullRequestTarget } from './client.js';
 import { findStickyComment, upsertStickyComment } from './sticky-comment.js';
@@ -30,6 +31,8 @@ export interface Engine {
   checkout(request: CheckoutRequest, token: string | null): Promise<Checkout>;
   /** Whether clones need the installation token (not for local `file://` mirrors). */
   needsToken: boolean;
+  /** Where started check runs are noted until completed; null to keep none. */
+  ledger: CheckRunLedger | null;
 }
 
 /** Why the job runs: a push (gated on what changed), or someone with write access asked. */
@@ -74,7 +77,7 @@ export async function checkPullRequest(
   if (signal.aborted) return null;
 
   const trusted = trigger !== 'push' || mayRunAutomatically({ headRepoFullName: pr.head.repo?.full_name ?? null, baseRepoFullName: pr.base.repo.full_name, authorAssociation: pr.author_association });
-  const check = await CheckRun.start(octokit, target, pr.head.sha, trusted ? 'Building the databases: fresh, upgraded from the base branch, and the models.' : 'Reading the revision history (static check).');
+  const check = await CheckRun.start(octokit, target, pr.head.sha, trusted ? 'Building the databases: fresh, upgraded from the base branch, and the models.' : 'Reading the revision history (static check).', engine.ledger);
   const stages: string[] = [];
   const report = await engine.analyse({
     repo: checkout.repoDir,

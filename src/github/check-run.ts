@@ -6,6 +6,7 @@
  */
 import type { CheckRunOutput } from '../report/check-run.js';
 import type { GitHubClient, PullRequestTarget } from './client.js';
+import type { CheckRunLedger, OpenCheckRun } from './check-run-ledger.js';
 
 export const CHECK_NAME = 'driftbot';
 const ANNOTATIONS_PER_REQUEST = 50;
@@ -18,9 +19,10 @@ export class CheckRun {
     private readonly target: PullRequestTarget,
     readonly id: number,
     readonly url: string | null,
+    private readonly ledger: CheckRunLedger | null,
   ) {}
 
-  static async start(octokit: GitHubClient, target: PullRequestTarget, headSha: string, summary: string): Promise<CheckRun> {
+  static async start(octokit: GitHubClient, target: PullRequestTarget, headSha: string, summary: string, ledger: CheckRunLedger | null = null): Promise<CheckRun> {
     const { data } = await octokit.rest.checks.create({
       owner: target.owner,
       repo: target.repo,
@@ -31,7 +33,8 @@ export class CheckRun {
       started_at: new Date().toISOString(),
       output: { title: 'Building databases…', summary },
     });
-    return new CheckRun(octokit, target, data.id, data.html_url ?? null);
+    if (ledger && target.installationId) await ledger.add({ installationId: target.installationId, owner: target.owner, repo: target.repo, checkRunId: data.id });
+    return new CheckRun(octokit, target, data.id, data.html_url ?? null, ledger);
   }
 
   /** Progress in the summary, at most every few seconds. */
@@ -58,6 +61,7 @@ export class CheckRun {
       completed_at: new Date().toISOString(),
       output: { title: output.title, summary: output.summary, annotations: first },
     });
+    await this.ledger?.remove(this.id);
   }
 
   /** A run whose commit is no longer the pull request's head: closed without a verdict. */
@@ -70,6 +74,20 @@ export class CheckRun {
       conclusion: 'cancelled',
       completed_at: new Date().toISOString(),
       output: { title: 'Superseded by a newer commit', summary: 'A newer push arrived while this commit was analysed; its result was not posted.' },
+    });
+    await this.ledger?.remove(this.id);
+  }
+
+  /** Check runs a killed process left in progress: completed as interrupted, with how to run them again. */
+  static async finishInterrupted(octokit: GitHubClient, run: OpenCheckRun): Promise<void> {
+    await octokit.rest.checks.update({
+      owner: run.owner,
+      repo: run.repo,
+      check_run_id: run.checkRunId,
+      status: 'completed',
+      conclusion: 'neutral',
+      completed_at: new Date().toISOString(),
+      output: { title: 'Interrupted', summary: 'driftbot stopped while it was analysing this commit. Use "Re-run" on this check, the `driftbot:rerun` label or `/driftbot check` to run it again.' },
     });
   }
 }

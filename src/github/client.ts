@@ -7,6 +7,8 @@ export interface PullRequestTarget {
   owner: string;
   repo: string;
   number: number;
+  /** The app installation the webhook came from, to finish its check runs after a restart. */
+  installationId?: number;
 }
 
 export function pullRequestKey(target: PullRequestTarget): string {

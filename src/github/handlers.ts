@@ -29,10 +29,11 @@ export interface WebhookEvent<P> {
 
 interface RepositoryPayload {
   repository: { name: string; owner: { login: string } };
+  installation?: { id: number };
 }
 
 function targetOf(payload: RepositoryPayload, number: number): PullRequestTarget {
-  return { owner: payload.repository.owner.login, repo: payload.repository.name, number };
+  return { owner: payload.repository.owner.login, repo: payload.repository.name, number, installationId: payload.installation?.id };
 }
 
 /** Per app: the head commit last posted for each pull request. */

@@ -17,6 +17,7 @@ import { analyse } from '../../src/analysis/analyse.js';
 import type { Report } from '../../src/analysis/report.js';
 import { checkoutPullRequest } from '../../src/github/checkout.js';
 import { JobQueue } from '../../src/github/job-queue.js';
+import { CheckRunLedger } from '../../src/github/check-run-ledger.js';
 import { HELP } from '../../src/github/commands.js';
 import { createSeedRepository, SEED_CONFIG, VERSIONS } from '../../demo/seed-repo.js';
 import type { GitFixture } from '../../demo/git-fixture.js';
@@ -32,6 +33,7 @@ let probot: Probot;
 let queue: JobQueue;
 const reports: Report[] = [];
 let countAnalyses: ((run: Promise<unknown>) => Promise<unknown>) | null = null;
+let ledger: CheckRunLedger;
 const repository = { name: 'r', full_name: 'o/r', owner: { login: 'o' } };
 const installation = { id: 2 };
 
@@ -57,15 +59,15 @@ beforeAll(async () => {
 });
 
 /** A fresh app for every test: its memory of what was posted must not leak between tests. */
-beforeEach(async () => {
-  queue = new JobQueue(2, (key, error) => {
+async function startApp(options: { retry: boolean; ledger?: CheckRunLedger }): Promise<{ probot: Probot; queue: JobQueue }> {
+  const queue = new JobQueue(2, (key, error) => {
     throw new Error(`${key}: ${(error as Error).stack}`);
   });
-  probot = new Probot({
+  const probot = new Probot({
     appId: 1,
     privateKey,
     secret: 'test-secret',
-    Octokit: ProbotOctokit.defaults((options: object) => ({ ...options, retry: { enabled: false }, throttle: { enabled: false } })),
+    Octokit: ProbotOctokit.defaults((defaults: object) => ({ ...defaults, retry: { enabled: options.retry }, throttle: { enabled: false } })),
     logLevel: 'warn',
   });
   await probot.load(
@@ -80,9 +82,15 @@ beforeEach(async () => {
         },
         checkout: (request, token) => checkoutPullRequest(request, { cacheDir: join(root, 'cache'), cloneUrl: `file://${join(root, 'git')}/{owner}/{repo}`, token }),
         needsToken: false,
+        ledger: options.ledger ?? (ledger = new CheckRunLedger(join(root, `ledger-${Math.random()}.json`))),
       },
     }),
   );
+  return { probot, queue };
+}
+
+beforeEach(async () => {
+  ({ probot, queue } = await startApp({ retry: false }));
 });
 
 afterEach(() => {
@@ -112,6 +120,8 @@ describe('pull request events', () => {
       ['oss000000008_add_session_streams.py', 25, 'warning'],
     ]);
     expect(run.output.title).toBe('3 schema differences · verified fix proposed');
+    // Completed runs leave the ledger of open ones.
+    expect(await ledger.take()).toEqual([]);
   });
 
   it('a second push edits the same comment; a push that removes the drift says it is resolved and passes', async () => {
@@ -230,6 +240,38 @@ describe('pull request events', () => {
     expect(existsSync(marker)).toBe(false);
     expect(github.checkRuns).toEqual([expect.objectContaining({ conclusion: 'neutral', output: expect.objectContaining({ title: 'Static check only: a maintainer can run the full analysis' }) })]);
     expect(github.stickyComments()[0]!.body).toContain('A maintainer can run the full analysis with `/driftbot check`');
+  });
+});
+
+describe('restarts', () => {
+  it('check runs a killed process left in progress are completed as interrupted at the next start', async () => {
+    const left = new CheckRunLedger(join(root, 'left-behind.json'));
+    await left.add({ installationId: 2, owner: 'o', repo: 'r', checkRunId: 555 });
+    let update: { status?: string; conclusion?: string; output?: { title: string } } | null = null;
+    nock('https://api.github.com')
+      .patch('/repos/o/r/check-runs/555')
+      .reply(200, (_uri: string, body: unknown) => {
+        update = body as typeof update;
+        return { id: 555 };
+      });
+    new FakeGitHub('o', 'r', pull({ headSha: await pullRef(1, 'feature') })).install();
+    ({ probot, queue } = await startApp({ retry: false, ledger: left }));
+    for (let i = 0; i < 50 && !update; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(update).toMatchObject({ status: 'completed', conclusion: 'neutral', output: { title: 'Interrupted' } });
+    expect(await left.take()).toEqual([]);
+  });
+});
+
+describe('GitHub failing', () => {
+  it('a 502 on posting the comment is retried, and there is still exactly one comment', async () => {
+    ({ probot, queue } = await startApp({ retry: true }));
+    const github = new FakeGitHub('o', 'r', pull({ headSha: await pullRef(1, 'feature') }));
+    github.failCommentsWith = [502];
+    github.install();
+    await deliver('pull_request', { action: 'opened', number: 1, pull_request: { number: 1 }, repository, installation });
+    expect(github.commentAttempts).toBe(2);
+    expect(github.stickyComments()).toHaveLength(1);
+    expect(github.checkRuns).toEqual([expect.objectContaining({ conclusion: 'failure' })]);
   });
 });
 

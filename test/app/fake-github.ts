@@ -38,6 +38,9 @@ export class FakeGitHub {
   commits: { path: string; content: string; ref: string; parent: string }[] = [];
   /** Head shas that pulls.get returns in turn, after the first (to simulate a push mid-analysis). */
   headShaSequence: string[] = [];
+  /** Server errors to answer comment creations with, before succeeding. */
+  failCommentsWith: number[] = [];
+  commentAttempts = 0;
   private nextId = 1000;
 
   constructor(readonly owner: string, readonly repo: string, readonly pull: PullState) {}
@@ -84,6 +87,9 @@ export class FakeGitHub {
     });
     scope.get(new RegExp(`^${escape(base)}/issues/${this.pull.number}/comments`)).reply(() => [200, this.comments]);
     scope.post(`${base}/issues/${this.pull.number}/comments`).reply((_uri: string, body: unknown) => {
+      this.commentAttempts++;
+      const status = this.failCommentsWith.shift();
+      if (status) return [status, { message: 'Server Error' }];
       const comment = { id: this.nextId++, body: (body as { body: string }).body, user: { login: 'driftbot[bot]', type: 'Bot' } };
       this.comments.push(comment);
       return [201, comment];

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyse } from './analysis/analyse.js';
 import type { Report } from './analysis/report.js';
-import { openServer } from './postgres/server.js';
+import { canIsolateAnalyses, NO_ISOLATION_WARNING, openServer } from './postgres/server.js';
 import { sweepStaleDatabases } from './postgres/throwaway.js';
 import { renderReport, type ReportFormat } from './report/index.js';
 import { defaultBaseRef, resolveCommit } from './workspace/git.js';
@@ -128,6 +128,7 @@ export async function main(argv: string[]): Promise<number> {
     });
     try {
       progress(`PostgreSQL ${server.version} (${server.label})`);
+      if (!(await canIsolateAnalyses(server))) progress(NO_ISOLATION_WARNING);
       const swept = await sweepStaleDatabases(server);
       if (swept.length) progress(`dropped ${swept.length} stale throwaway database(s) left by an earlier run`);
       report = await analyse({ repo, base, head, configFile, server, log: progress, keepDatabases: values['keep-databases'] ?? false, upgradeFrom: values['upgrade-from'] ?? [] });

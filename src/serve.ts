@@ -11,7 +11,7 @@ import { analyse } from './analysis/analyse.js';
 import { checkoutPullRequest } from './github/checkout.js';
 import { JobQueue } from './github/job-queue.js';
 import { CheckRunLedger } from './github/check-run-ledger.js';
-import { keepServing, openServer } from './postgres/server.js';
+import { canIsolateAnalyses, keepServing, NO_ISOLATION_WARNING, openServer } from './postgres/server.js';
 import { sweepStaleDatabases } from './postgres/throwaway.js';
 import { onShutdown } from './shutdown.js';
 
@@ -22,6 +22,7 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
   }
   const serverOptions = { databaseUrl: env.DRIFTBOT_DATABASE_URL ?? null };
   let server = await openServer(serverOptions);
+  if (!(await canIsolateAnalyses(server))) process.stderr.write(`driftbot: ${NO_ISOLATION_WARNING}\n`);
   const swept = await sweepStaleDatabases(server);
   if (swept.length) process.stderr.write(`driftbot: dropped ${swept.length} stale throwaway database(s)\n`);
   const cloneUrl = env.DRIFTBOT_CLONE_URL ?? null;

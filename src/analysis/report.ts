@@ -223,4 +223,6 @@ export interface AnalysisEnvironment {
   server: string;
   /** Part of every throwaway database's name (`driftbot_<time>_<runId>_…`), to find them while they exist. */
   runId: string;
+  /** The runner ran without a network (its own network namespace), reaching Postgres by Unix socket. */
+  networkIsolated: boolean;
 }

@@ -4,7 +4,7 @@
  * PostgreSQL that driftbot starts in a temporary folder and removes when done, so
  * nothing has to be installed by hand.
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,8 @@ export interface PostgresServer {
   version: string;
   /** Stops an embedded server and removes its data folder; a no-op for a given server. */
   stop(): Promise<void>;
+  /** The folder of the server's Unix socket, when known (the embedded server): reachable without a network. */
+  socketDir: string | null;
 }
 
 export interface ServerOptions {
@@ -47,7 +49,7 @@ async function connectToServer(databaseUrl: string): Promise<PostgresServer> {
   const version = await serverVersion(databaseUrl).catch((error: Error) => {
     throw new Error(`cannot connect to the Postgres server at ${label} (DRIFTBOT_DATABASE_URL / --database-url): ${error.message}`);
   });
-  return { adminUrl: databaseUrl, label, version, stop: async () => {} };
+  return { adminUrl: databaseUrl, label, version, stop: async () => {}, socketDir: null };
 }
 
 async function startEmbeddedServer(log: (message: string) => void = () => {}): Promise<PostgresServer> {
@@ -57,6 +59,10 @@ async function startEmbeddedServer(log: (message: string) => void = () => {}): P
   await chmod(folder, 0o755);
   const password = randomBytes(12).toString('hex');
   const port = await freePort();
+  // A Unix socket too, so that a runner without a network can still reach the server.
+  const socketDir = join(folder, 'socket');
+  await mkdir(socketDir);
+  await chmod(socketDir, 0o1777);
   const server = new EmbeddedPostgres({
     databaseDir: join(folder, 'data'),
     user: 'postgres',
@@ -66,7 +72,7 @@ async function startEmbeddedServer(log: (message: string) => void = () => {}): P
     // Postgres refuses to run as root; the package creates a `postgres` user for it.
     createPostgresUser: process.getuid?.() === 0,
     // Throwaway databases need no durability; this makes builds several times faster.
-    postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'listen_addresses=127.0.0.1'],
+    postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${socketDir}`],
     onLog: (message: unknown) => log(String(message).trimEnd()),
     onError: (message: unknown) => log(String(message).trimEnd()),
   });
@@ -91,7 +97,7 @@ async function startEmbeddedServer(log: (message: string) => void = () => {}): P
   // Our own server: analysis roles may connect to their own databases and nowhere else.
   await withClient(adminUrl, (client) => client.query('REVOKE CONNECT, TEMPORARY ON DATABASE postgres FROM PUBLIC'));
   const version = await serverVersion(adminUrl);
-  return { adminUrl, label: 'embedded', version, stop };
+  return { adminUrl, label: 'embedded', version, stop, socketDir };
 }
 
 /** Loaded only when needed: its import registers exit hooks that must be tamed (shutdown.ts). */

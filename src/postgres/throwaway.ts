@@ -20,6 +20,8 @@ const PREFIX = 'driftbot_';
 export interface ThrowawayDatabase {
   name: string;
   url: string;
+  /** The URL the runner gets: through the server's Unix socket when there is one (the runner may have no network). */
+  runnerUrl: string;
 }
 
 export class ThrowawayDatabases {
@@ -55,7 +57,10 @@ export class ThrowawayDatabases {
       url.username = role.name;
       url.password = role.password;
     }
-    return { name, url: url.toString() };
+    const runnerUrl = this.server.socketDir
+      ? `${url.protocol}//${url.username}:${url.password}@/${name}?host=${encodeURIComponent(this.server.socketDir)}&port=${url.port || '5432'}`
+      : url.toString();
+    return { name, url: url.toString(), runnerUrl };
   }
 
   private async ensureRole(seconds: number): Promise<{ name: string; password: string } | null> {

@@ -72,3 +72,34 @@ describe('Postgres isolation', () => {
     }
   });
 });
+
+describe('network isolation', () => {
+  it('with the embedded server, the runner has no network and reaches Postgres by its Unix socket', async () => {
+    const { openServer } = await import('../../src/postgres/server.js');
+    const { withoutNetwork } = await import('../../src/alembic/network-isolation.js');
+    const { analyse } = await import('../../src/analysis/analyse.js');
+    const { resolveCommit } = await import('../../src/workspace/git.js');
+    const server = await openServer();
+    try {
+      const port = new URL(server.adminUrl).port;
+      const repo = await newRepo('netns');
+      await repo.commit('base', { ...SCAFFOLD, [versionFile('0001_create_accounts')]: ACCOUNTS_0001 });
+      await repo.branch('feature');
+      await repo.commit('phone home', {
+        [versionFile('0002_phone_home')]: revision('0002', '0001', 'phone home', `try:
+    socket.create_connection(("127.0.0.1", ${port}), timeout=3)
+    outcome = "reached 127.0.0.1"
+except OSError as error:
+    outcome = f"blocked: {error}"
+raise RuntimeError("NETWORK " + outcome)`, 'import socket\nfrom alembic import op\n'),
+      });
+      const report = await analyse({ repo: repo.dir, base: { ref: 'main', sha: await resolveCommit(repo.dir, 'main') }, head: { ref: 'feature', sha: await resolveCommit(repo.dir, 'feature') }, server });
+      const isolated = (await withoutNetwork()) !== null;
+      expect(report.environment.networkIsolated).toBe(isolated);
+      // 0001 ran (through the socket), 0002 reports what it could reach.
+      expect(report.errors).toEqual([expect.objectContaining({ revision: '0002', message: expect.stringContaining(isolated ? 'NETWORK blocked' : 'NETWORK reached') })]);
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -14,7 +14,7 @@ import { resolveCommit } from '../../src/workspace/git.js';
 import { GitFixture } from '../../demo/git-fixture.js';
 
 export function testServer(): PostgresServer {
-  return { adminUrl: inject('postgresUrl'), label: 'test', version: 'test', stop: async () => {} };
+  return { adminUrl: inject('postgresUrl'), label: 'test', version: 'test', stop: async () => {}, socketDir: null };
 }
 
 export async function newRepo(name: string): Promise<GitFixture> {

@@ -53,6 +53,8 @@ export interface AnalysisRequest {
    * configuration's `upgrade_from`.
    */
   upgradeFrom?: string[];
+  /** Limit for the whole analysis (default 30 minutes): past it, the runner is stopped. */
+  timeoutMs?: number;
   /** Limit for any single runner step (a migration chain, the models). */
   stepTimeoutMs?: number;
   /** Limit for any single SQL statement a migration runs. */
@@ -66,6 +68,7 @@ export interface AnalysisRequest {
   scope?: AnalysisScope;
 }
 
+const DEFAULT_TIMEOUT_MS = 30 * 60 * 1000;
 const DEFAULT_STEP_TIMEOUT_MS = 10 * 60 * 1000;
 /** No single statement of a migration may run longer (a data migration on empty tables is quick). */
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 2 * 60 * 1000;
@@ -92,6 +95,12 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
   // The pull request's code is checked out here: it goes even when we are interrupted.
   const forgetWorkdir = onShutdown(() => rm(workdir, { recursive: true, force: true }));
   let runner: AlembicRunner | null = null;
+  const limit = request.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  let timedOut = false;
+  const deadline = setTimeout(() => {
+    timedOut = true;
+    runner?.kill();
+  }, limit);
   try {
     const headFiles = await time('read trees', () => repoFilesAt(request.repo, request.head.sha));
     log(`run ${databases.runId}: throwaway databases are named driftbot_<time>_${databases.runId}_…`);
@@ -134,6 +143,11 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
   } catch (error) {
     report.errors.push(toReportError(error));
   } finally {
+    clearTimeout(deadline);
+    if (timedOut) {
+      report.errors = [{ message: `the analysis took longer than its limit of ${formatDuration(limit)} and was stopped`, path: null, revision: null }];
+      Object.assign(report, { findings: [], fixes: [], upgradeFailure: null, breakingCode: [], schemaDiffs: [] });
+    }
     report.environment.databasesBuilt = databases.count;
     if (databases.isolated === false) {
       report.warnings.push('the Postgres server did not let driftbot create a role for this analysis, so migrations ran with its own credentials: use a server (or DRIFTBOT_DATABASE_URL user) that may CREATE ROLE, see README "Trust"');
@@ -409,6 +423,10 @@ function summary(database: DatabaseConfig, scans: ChainScan[], clean: boolean): 
     chains: scans.map((s) => ({ versions: s.config.versions, versionTable: s.config.versionTable, headRevisions: s.head.heads })),
     clean,
   };
+}
+
+function formatDuration(ms: number): string {
+  return ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${(ms / 1000).toFixed(1).replace(/\.0$/, '')} s`;
 }
 
 function toReportError(error: unknown): Report['errors'][number] {

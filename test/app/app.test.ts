@@ -165,6 +165,16 @@ describe('pull request events', () => {
     expect(github.comments).toEqual([]);
   });
 
+  it('reads every page of a pull request with 3,000 changed files', async () => {
+    const files = Array.from({ length: 2999 }, (_, i) => `docs/page-${i}.md`);
+    files.push(`${VERSIONS}/oss000000008_add_session_streams.py`);
+    const github = new FakeGitHub('o', 'r', pull({ headSha: await pullRef(1, 'feature'), files }));
+    github.install();
+    await deliver('pull_request', { action: 'opened', number: 1, pull_request: { number: 1 }, repository, installation });
+    expect(github.filePagesServed).toBe(30);
+    expect(github.checkRuns).toEqual([expect.objectContaining({ conclusion: 'failure' })]);
+  });
+
   it('waits for a draft to be ready for review', async () => {
     const github = new FakeGitHub('o', 'r', pull({ headSha: await pullRef(1, 'feature'), draft: true }));
     github.install();

@@ -41,6 +41,7 @@ export class FakeGitHub {
   /** Server errors to answer comment creations with, before succeeding. */
   failCommentsWith: number[] = [];
   commentAttempts = 0;
+  filePagesServed = 0;
   private nextId = 1000;
 
   constructor(readonly owner: string, readonly repo: string, readonly pull: PullState) {}
@@ -66,7 +67,17 @@ export class FakeGitHub {
         },
       ];
     });
-    scope.get(new RegExp(`^${escape(base)}/pulls/${this.pull.number}/files`)).reply(() => [200, this.pull.files.map((filename) => ({ filename, status: 'modified' }))]);
+    // Paginated like GitHub: per_page (at most 100) and a Link header to the next page.
+    scope.get(new RegExp(`^${escape(base)}/pulls/${this.pull.number}/files`)).reply((uri: string) => {
+      const url = new URL(uri, API);
+      const perPage = Math.min(Number(url.searchParams.get('per_page') ?? 30), 100);
+      const page = Number(url.searchParams.get('page') ?? 1);
+      const files = this.pull.files.slice((page - 1) * perPage, page * perPage).map((filename) => ({ filename, status: 'modified' }));
+      this.filePagesServed++;
+      const more = page * perPage < this.pull.files.length;
+      url.searchParams.set('page', String(page + 1));
+      return [200, files, more ? { link: `<${url.toString()}>; rel="next"` } : {}];
+    });
     scope.post(`${base}/check-runs`).reply((_uri: string, body: unknown) => {
       const request = body as { head_sha: string; status: string; external_id: string; output: CheckRunState['output'] };
       const run: CheckRunState = { id: this.nextId++, head_sha: request.head_sha, status: request.status, conclusion: null, external_id: request.external_id, output: request.output, annotations: [], updates: 0 };

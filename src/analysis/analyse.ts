@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { AlembicRunner, type ScanResult } from '../alembic/bridge.js';
 import { ensurePythonEnvironment } from '../alembic/python-env.js';
-import { withoutNetwork } from '../alembic/network-isolation.js';
+import { sandboxPrefix } from '../alembic/network-isolation.js';
 import type { DatabaseConfig, DriftbotConfig } from '../config/config.js';
 import { CONFIG_PATHS, ConfigError, loadConfig, parseConfig } from '../config/load.js';
 import { isAlive, type PostgresServer } from '../postgres/server.js';
@@ -117,8 +117,9 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
     );
     const python = headConfig.python.executable ?? (await time('python', () => ensurePythonEnvironment({ log })));
     // No network for the runner when it can reach Postgres without one (the embedded server's socket).
-    const sandbox = request.server.socketDir ? await withoutNetwork() : null;
-    report.environment.networkIsolated = sandbox !== null;
+    const sandbox = await sandboxPrefix({ network: !request.server.socketDir });
+    report.environment.networkIsolated = sandbox?.includes('--net') ?? false;
+    report.environment.sandboxed = sandbox !== null;
     runner = await time('runner start', () =>
       AlembicRunner.start({
         python,
@@ -453,7 +454,7 @@ function emptyReport(request: AnalysisRequest, runId: string): Report {
     standIns: [],
     warnings: [],
     schemaDiffs: [],
-    environment: { postgresVersion: request.server.version, databasesBuilt: 0, server: request.server.label, runId, networkIsolated: false },
+    environment: { postgresVersion: request.server.version, databasesBuilt: 0, server: request.server.label, runId, networkIsolated: false, sandboxed: false },
     scope: request.scope ?? 'full',
     startingPoints: [request.base],
   };

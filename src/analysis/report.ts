@@ -225,4 +225,6 @@ export interface AnalysisEnvironment {
   runId: string;
   /** The runner ran without a network (its own network namespace), reaching Postgres by Unix socket. */
   networkIsolated: boolean;
+  /** The runner ran in a PID namespace of its own: nothing it started outlived it. */
+  sandboxed: boolean;
 }

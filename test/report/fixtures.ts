@@ -65,7 +65,7 @@ export function seedReport(over: Partial<Report> = {}): Report {
     standIns: [],
     warnings: [],
     schemaDiffs: [{ database: 'core', diff: '--- upgraded\n+++ fresh\n@@ -1,3 +1,4 @@\n TABLE session_streams\n-  status jsonb\n+  status character varying\n+  tags jsonb\n' }],
-    environment: { postgresVersion: '17.10', databasesBuilt: 3, server: 'embedded', runId: 'abcd1234', networkIsolated: true },
+    environment: { postgresVersion: '17.10', databasesBuilt: 3, server: 'embedded', runId: 'abcd1234', networkIsolated: true, sandboxed: true },
     scope: 'full',
     startingPoints: [{ ref: 'main', sha: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678' }],
     ...over,

@@ -7,6 +7,8 @@
 import type { TestProject } from 'vitest/node';
 import { readdir } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { packageRoot } from '../../src/package-root.js';
 import { tmpdir } from 'node:os';
 import { openServer, type PostgresServer } from '../../src/postgres/server.js';
 import { withClient } from '../../src/postgres/client.js';
@@ -21,8 +23,10 @@ async function embeddedDataFolders(): Promise<string[]> {
   return (await readdir(tmpdir())).filter((name) => /^driftbot-(pg|run|fix|index)-/.test(name));
 }
 
+/** Runners of this checkout (another checkout's suite may be running on the same machine). */
 function runnerProcesses(): string[] {
-  return execFileSync('ps', ['-eo', 'pid,args']).toString().split('\n').filter((line) => line.includes('alembic/runner.py'));
+  const runner = join(packageRoot(), 'src', 'alembic', 'runner.py');
+  return execFileSync('ps', ['-eo', 'pid,args']).toString().split('\n').filter((line) => line.includes(runner));
 }
 
 export async function setup(project: TestProject): Promise<void> {

@@ -5,7 +5,7 @@
  * run if any driftbot database or data folder was left behind.
  */
 import type { TestProject } from 'vitest/node';
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/package-root.js';
@@ -17,6 +17,7 @@ import { ensurePythonEnvironment } from '../../src/alembic/python-env.js';
 let server: PostgresServer | null = null;
 /** Data folders that existed before the suite (another process's): not ours to judge. */
 let foldersBefore = new Set<string>();
+let fixturesBefore = new Set<string>();
 
 /** Temporary folders the product makes (the tests' own fixtures are `driftbot-test-*`). */
 async function embeddedDataFolders(): Promise<string[]> {
@@ -31,6 +32,7 @@ function runnerProcesses(): string[] {
 
 export async function setup(project: TestProject): Promise<void> {
   foldersBefore = new Set(await embeddedDataFolders());
+  fixturesBefore = new Set((await readdir(tmpdir())).filter((name) => name.startsWith('driftbot-test-')));
   const [python, started] = await Promise.all([
     ensurePythonEnvironment({ log: (message) => process.stderr.write(`[python] ${message}\n`) }),
     openServer({ databaseUrl: process.env.DRIFTBOT_DATABASE_URL ?? null }),
@@ -41,7 +43,14 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide('pythonExecutable', python);
 }
 
+/** The repositories and folders tests build (`driftbot-test-*`) go when the suite ends. */
+async function removeTestFixtures(): Promise<void> {
+  const fixtures = (await readdir(tmpdir())).filter((name) => name.startsWith('driftbot-test-') && !fixturesBefore.has(name));
+  await Promise.all(fixtures.map((name) => rm(join(tmpdir(), name), { recursive: true, force: true })));
+}
+
 export async function teardown(): Promise<void> {
+  await removeTestFixtures();
   if (!server) return;
   const leftovers = await withClient(server.adminUrl, async (client) => {
     const { rows } = await client.query<{ name: string }>(`SELECT datname AS name FROM pg_database WHERE datname LIKE 'driftbot%' UNION ALL SELECT rolname FROM pg_roles WHERE rolname LIKE 'driftbot%'`);

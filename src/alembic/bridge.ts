@@ -136,7 +136,10 @@ export class AlembicRunner {
     child.once('exit', unregister);
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
-      child.once('error', (error) => reject(new Error(`cannot start the Alembic runner with ${options.python}: ${error.message}`)));
+      child.once('error', (error) => {
+        unregister();
+        reject(new Error(`cannot start the Alembic runner with ${options.python}: ${error.message}`));
+      });
     });
     return runner;
   }
@@ -191,7 +194,7 @@ export class AlembicRunner {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         this.kill();
-        reject(new Error(`the Alembic runner's "${command}" took longer than the limit of ${Math.round(this.options.timeoutMs / 1000)} s and was stopped`));
+        reject(new Error(`the Alembic runner's "${command}" took longer than the limit of ${seconds(this.options.timeoutMs)} and was stopped`));
       }, this.options.timeoutMs);
       this.pending.set(id, {
         resolve: (value) => {
@@ -248,4 +251,8 @@ export class AlembicRunner {
       this.child.kill('SIGKILL');
     }
   }
+}
+
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
 }

@@ -54,7 +54,11 @@ export async function ensurePythonEnvironment(options: { cacheDir?: string; log?
       throw new Error(`could not create driftbot's Python environment from ${requirementsPath()}: ${detail}`);
     }
     // venv writes absolute paths into its scripts; `bin/python` itself works after a rename.
-    await rename(building, target);
+    await rename(building, target).catch(async (error: NodeJS.ErrnoException) => {
+      // A builder that took over a stale lock may have finished first: its environment is as good.
+      await rm(building, { recursive: true, force: true });
+      if (!existsSync(python)) throw error;
+    });
     return python;
   } finally {
     await rmdir(lock).catch(() => {});

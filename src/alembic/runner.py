@@ -17,8 +17,10 @@ engines. It drives Alembic itself (DESIGN.md) and redirects every engine a migra
 creates to the throwaway database it was given.
 """
 
+import abc
 import ast
 import contextlib
+import gc
 import importlib
 import importlib.abc
 import importlib.machinery
@@ -31,11 +33,18 @@ import sys
 import traceback
 import types
 
-# Stdout carries the protocol: anything user code prints goes to stderr instead.
-PROTOCOL = sys.stdout
+# Stdout carries the protocol, on a private copy of file descriptor 1 (not inherited by
+# children). Descriptor 1 itself now points at stderr, so whatever a migration prints,
+# writes to fd 1, or has a child process print, goes to the log instead.
+PROTOCOL = os.fdopen(os.dup(1), "w", encoding="utf-8")
+os.dup2(2, 1)
 sys.stdout = sys.stderr
+# No __pycache__ written into the analysed trees: a stale .pyc must never stand for a changed file.
+sys.dont_write_bytecode = True
 
 THIS_FILE = os.path.abspath(__file__)
+
+from sqlalchemy.orm.decl_api import DeclarativeMeta  # noqa: E402 - after the stdout swap: nothing may print on the protocol
 
 
 def respond(message):
@@ -167,15 +176,28 @@ def scan(request):
             })
         else:
             by_id[revision["revision"]] = revision
+    labelled = {}
     for revision in by_id.values():
-        for down in revision["downRevisions"]:
-            if down not in by_id:
+        for label in revision["branchLabels"]:
+            if label in labelled:
                 problems.append({
-                    "kind": "dangling",
-                    "message": f"{revision['path']}: down_revision {down!r} names no revision in {rel(versions, root)}",
+                    "kind": "duplicate",
+                    "message": f"branch label {label!r} is declared twice: {labelled[label]['path']} and {revision['path']}",
                     "path": revision["path"],
                     "revision": revision["revision"],
                 })
+            labelled.setdefault(label, revision)
+    labels = labelled.keys()
+    for revision in by_id.values():
+        for field, names, known in (("down_revision", revision["downRevisions"], by_id), ("depends_on", revision["dependsOn"], by_id.keys() | labels)):
+            for name in names:
+                if name not in known:
+                    problems.append({
+                        "kind": "dangling",
+                        "message": f"{revision['path']}: {field} {name!r} names no revision in {rel(versions, root)}",
+                        "path": revision["path"],
+                        "revision": revision["revision"],
+                    })
 
     order, cycle = topological_order(by_id)
     if cycle:
@@ -188,6 +210,9 @@ def scan(request):
     referenced = {down for r in by_id.values() for down in r["downRevisions"]}
     heads = sorted(r for r in by_id if r not in referenced)
     bases = sorted(r for r, value in by_id.items() if not value["downRevisions"])
+    if not any(p["kind"] != "unreadable" for p in problems):
+        # A sound graph: Alembic's own reading of it, so that order and heads are exactly what `upgrade` will do.
+        heads, bases, order = alembic_graph(by_id.values())
     if len(heads) > 1:
         problems.append({
             "kind": "multiple-heads",
@@ -198,8 +223,27 @@ def scan(request):
     return {"revisions": revisions, "heads": heads, "bases": bases, "order": order, "problems": problems}
 
 
+def alembic_graph(revisions):
+    """Heads, bases and base → head order, from alembic's RevisionMap (nothing is executed)."""
+    from alembic.script.revision import Revision, RevisionMap
+
+    nodes = [
+        Revision(
+            r["revision"],
+            tuple(r["downRevisions"]) or None,
+            dependencies=tuple(r["dependsOn"]) or None,
+            branch_labels=tuple(r["branchLabels"]) or None,
+        )
+        for r in revisions
+    ]
+    graph = RevisionMap(lambda: nodes)
+    order = [r.revision for r in graph.iterate_revisions("heads", "base")]
+    return sorted(graph.heads), sorted(graph.bases), order[::-1]
+
+
 def topological_order(by_id):
-    """Base → head order, and the revisions of a cycle when there is one."""
+    """Base → head order, and the revisions of a cycle when there is one (for graphs
+    alembic refuses to read)."""
     order, state = [], {}
 
     def visit(revision, trail):
@@ -208,7 +252,7 @@ def topological_order(by_id):
         if state.get(revision) == "visiting":
             return trail[trail.index(revision):] + [revision]
         state[revision] = "visiting"
-        for down in by_id[revision]["downRevisions"]:
+        for down in by_id[revision]["downRevisions"] + by_id[revision]["dependsOn"]:
             if down in by_id:
                 cycle = visit(down, trail + [revision])
                 if cycle:
@@ -227,21 +271,32 @@ def topological_order(by_id):
 # ------------------------------------------------------------------- imports
 
 
+def is_decoration(args, kwargs):
+    """`@stand_in` or `@stand_in(...)` applied to a function or class: called with it alone."""
+    return len(args) == 1 and not kwargs and callable(args[0]) and not isinstance(args[0], StandIn)
+
+
 class StandIn:
-    """What an attribute of a missing module turns into: a plain class that can be
-    subclassed, called, subscripted and used as a decorator, so that ordinary class
-    bodies (`class Settings(BaseSettings): x: int = 1`) keep working."""
+    """An instance of a stand-in (what calling one returns): attribute access, calls and
+    subscripts yield more stand-ins, and a decorator hands back what it decorates."""
 
     def __init__(self, *args, **kwargs):
-        pass
+        # Mixed in before a real base (`class User(StandInMixin, Base)`), the real constructor still runs.
+        following = type(self).__mro__[type(self).__mro__.index(StandIn) + 1 :]
+        if any("__init__" in klass.__dict__ for klass in following if klass is not object):
+            super().__init__(*args, **kwargs)
+
+    def __init_subclass__(cls, **kwargs):
+        # Class keywords meant for the real base (`class S(BaseSettings, env_prefix="APP_")`).
+        super().__init_subclass__()
 
     def __getattr__(self, name):
-        if name.startswith("__") and name.endswith("__"):
+        if name.startswith("_"):
             raise AttributeError(name)
         return StandIn()
 
     def __call__(self, *args, **kwargs):
-        return args[0] if len(args) == 1 and not kwargs and callable(args[0]) else StandIn()
+        return args[0] if is_decoration(args, kwargs) else StandIn()
 
     def __getitem__(self, key):
         return StandIn()
@@ -256,15 +311,28 @@ class StandIn:
         return ""
 
 
-class StandInMeta(type):
+class StandInMeta(DeclarativeMeta, abc.ABCMeta):
+    """The type of every stand-in class. It derives from SQLAlchemy's and abc's metaclasses
+    so that a stand-in mixed into a declarative model (`class User(SQLAlchemyBaseUserTable,
+    Base)`) or an ABC does not fail with a metaclass conflict."""
+
+    def __init__(cls, name, bases, namespace, **kwargs):
+        if any(isinstance(base, DeclarativeMeta) and not isinstance(base, StandInMeta) for base in cls.__mro__[1:]):
+            # A `declarative_base()` model with a stand-in among its bases: map it, as its own metaclass would.
+            DeclarativeMeta.__init__(cls, name, bases, namespace)
+        else:
+            type.__init__(cls, name, bases, namespace)
+
     def __getattr__(cls, name):
-        if name.startswith("__") and name.endswith("__"):
+        # Private names stay missing: SQLAlchemy and abc probe `_sa_*` / `_abc_*` and expect AttributeError.
+        if name.startswith("_"):
             raise AttributeError(name)
         return stand_in_class(name)
 
     def __call__(cls, *args, **kwargs):
-        # Used as a decorator: hand the decorated function or class back unchanged.
-        if len(args) == 1 and not kwargs and callable(args[0]) and not isinstance(args[0], StandInMeta):
+        # A stand-in used as a decorator hands the decorated function or class back unchanged;
+        # the app's own subclasses of stand-ins are constructed as usual.
+        if "__driftbot_stand_in__" in cls.__dict__ and is_decoration(args, kwargs):
             return args[0]
         return super().__call__(*args, **kwargs)
 
@@ -275,16 +343,11 @@ class StandInMeta(type):
         return iter(())
 
 
-StandInBase = StandInMeta("StandIn", (StandIn,), {})
-
-
 def stand_in_class(name):
-    return StandInMeta(name, (StandInBase,), {"__module__": "driftbot.stand_in"})
+    return StandInMeta(name, (StandIn,), {"__module__": "driftbot.stand_in", "__driftbot_stand_in__": True})
 
 
 class StandInModule(types.ModuleType):
-    __driftbot_stand_in__ = True
-
     def __getattr__(self, name):
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
@@ -304,12 +367,16 @@ class StandInLoader(importlib.abc.Loader):
         pass
 
 
+IMPORTLIB_DIR = os.path.dirname(os.path.abspath(importlib.__file__)) + os.sep
+
+
 def importing_file():
-    """The file whose `import` statement is being resolved (past importlib's frames)."""
+    """The file whose `import` statement is being resolved (past importlib's frames:
+    frozen ones, and `importlib.import_module`)."""
     frame = sys._getframe(2)
     while frame:
         filename = frame.f_code.co_filename
-        if not filename.startswith("<") and "importlib" not in filename and os.path.abspath(filename) != THIS_FILE:
+        if not filename.startswith("<") and not os.path.abspath(filename).startswith(IMPORTLIB_DIR) and os.path.abspath(filename) != THIS_FILE:
             return filename
         frame = frame.f_back
     return None
@@ -328,7 +395,7 @@ class StandInFinder(importlib.abc.MetaPathFinder):
         if self.root is None:
             return None
         parent = fullname.rpartition(".")[0]
-        if not (parent and getattr(sys.modules.get(parent), "__driftbot_stand_in__", False)):
+        if not (parent and isinstance(sys.modules.get(parent), StandInModule)):
             importer = importing_file()
             if importer is None or not is_under(importer, [self.root]):
                 return None
@@ -346,13 +413,15 @@ def prepare_imports(request):
     base's and head's modules must never mix."""
     roots = [os.path.abspath(p) for p in [request["root"], *request.get("pythonPaths", [])]]
     for name, module in list(sys.modules.items()):
-        origin = getattr(module, "__file__", None)
-        if getattr(module, "__driftbot_stand_in__", False) or (origin and IMPORT_ROOTS and is_under(origin, IMPORT_ROOTS)):
+        if isinstance(module, StandInModule) or (IMPORT_ROOTS and loaded_from(module, IMPORT_ROOTS)):
             del sys.modules[name]
     for path in IMPORT_ROOTS:
         while path in sys.path:
             sys.path.remove(path)
     IMPORT_ROOTS[:] = roots
+    # The previous tree's mapped classes and registries go now, not at some later
+    # collection, so that SQLAlchemy's global mapper configuration never sees them.
+    gc.collect()
     SOURCE_TREES.clear()
     CLASS_BODIES.clear()
     for path in reversed([os.path.abspath(p) for p in request.get("pythonPaths", [])]):
@@ -360,6 +429,14 @@ def prepare_imports(request):
     importlib.invalidate_caches()
     STAND_INS.root = os.path.abspath(request["root"]) if request.get("stubMissingImports") else None
     STAND_INS.records = []
+
+
+def loaded_from(module, roots):
+    """Whether a module comes from one of these folders: by its file, or by its
+    `__path__` for namespace packages, which have no file."""
+    namespace = getattr(module, "__dict__", {})
+    locations = [namespace.get("__file__"), *(namespace.get("__path__") or [])]
+    return any(isinstance(location, str) and is_under(location, roots) for location in locations)
 
 
 def stand_ins():
@@ -374,29 +451,46 @@ def stand_ins():
 
 @contextlib.contextmanager
 def engines_redirected_to(url):
-    """Every engine a migration creates (from app settings, a hard-coded URL…) points
-    at the throwaway database: such migrations work, and none reaches another server."""
+    """Every engine a migration creates (from app settings, a hard-coded URL,
+    `engine_from_config`…) points at the throwaway database: such migrations work, and
+    none reaches another server. Yields the real `create_engine`, for the runner's own."""
     import sqlalchemy
     import sqlalchemy.engine
-    from sqlalchemy.ext import asyncio as sa_asyncio
+    import sqlalchemy.engine.create
+    import sqlalchemy.ext.asyncio
+    import sqlalchemy.ext.asyncio.engine
+    from sqlalchemy.exc import ArgumentError
 
-    real_sync, real_async = sqlalchemy.create_engine, sa_asyncio.create_async_engine
+    real_sync, real_async = sqlalchemy.engine.create.create_engine, sqlalchemy.ext.asyncio.engine.create_async_engine
 
-    def create_engine(*args, **kwargs):
-        kwargs.pop("url", None)
-        return real_sync(url, **kwargs)
+    def redirected(real):
+        def create(*args, **kwargs):
+            # connect_args belong to the driver the app meant (asyncpg's server_settings…), and
+            # could override the statement timeout: the throwaway database gets none of them.
+            kwargs = {k: v for k, v in kwargs.items() if k not in ("url", "connect_args")}
+            try:
+                return real(url, **kwargs)
+            except (ArgumentError, TypeError) as error:
+                print(f"driftbot: engine options {sorted(kwargs)} do not fit psycopg ({error}); creating the engine without them", file=sys.stderr)
+                return real(url)
 
-    def create_async_engine(*args, **kwargs):
-        kwargs.pop("url", None)
-        return real_async(url, **kwargs)
+        return create
 
-    sqlalchemy.create_engine = sqlalchemy.engine.create_engine = create_engine
-    sa_asyncio.create_async_engine = create_async_engine
+    # The public names, and the module globals that engine_from_config / async_engine_from_config call.
+    places = [
+        (sqlalchemy, "create_engine", real_sync),
+        (sqlalchemy.engine, "create_engine", real_sync),
+        (sqlalchemy.engine.create, "create_engine", real_sync),
+        (sqlalchemy.ext.asyncio, "create_async_engine", real_async),
+        (sqlalchemy.ext.asyncio.engine, "create_async_engine", real_async),
+    ]
+    for module, name, real in places:
+        setattr(module, name, redirected(real))
     try:
         yield real_sync
     finally:
-        sqlalchemy.create_engine = sqlalchemy.engine.create_engine = real_sync
-        sa_asyncio.create_async_engine = real_async
+        for module, name, real in places:
+            setattr(module, name, real)
 
 
 # ------------------------------------------------------------------- upgrade
@@ -414,18 +508,56 @@ def error_text(error):
     if match:
         name = match.group(1) or match.group(2)
         text = (
-            f'extension "{name}" is not available on this Postgres server (the embedded one has only the contrib '
-            f"extensions): point DRIFTBOT_DATABASE_URL at a server that has {name} installed. ({text.splitlines()[0]})"
+            f'extension "{name}" is not available on this Postgres server: point DRIFTBOT_DATABASE_URL at a server '
+            f"that has {name} installed (driftbot's embedded Postgres has only the contrib extensions). ({text.splitlines()[0]})"
         )
     return "\n".join(text.splitlines()[:8])
 
 
-def failure_line(error, path):
+def deepest_line_in(error, path):
+    """The line of `path` nearest to where the error was raised."""
     line = None
+    if isinstance(error, SyntaxError) and error.filename and os.path.abspath(error.filename) == os.path.abspath(path):
+        return error.lineno
     for frame in traceback.extract_tb(error.__traceback__):
         if os.path.abspath(frame.filename) == os.path.abspath(path):
             line = frame.lineno
     return line
+
+
+def failing_revision_file(error, versions):
+    """The revision file at fault when loading the versions folder failed (a module-level
+    import or a syntax error): the deepest traceback frame inside the folder."""
+    found = None
+    if isinstance(error, SyntaxError) and error.filename and is_under(error.filename, [versions]):
+        return os.path.abspath(error.filename)
+    for frame in traceback.extract_tb(error.__traceback__):
+        if is_under(frame.filename, [versions]):
+            found = os.path.abspath(frame.filename)
+    return found
+
+
+def revision_id_of(path):
+    """The `revision = "…"` of a file, by its text: it may not even parse."""
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        match = re.search(r"""^revision\s*(?::[^=\n]*)?=\s*['"]([^'"\n]+)['"]""", handle.read(), re.MULTILINE)
+    return match.group(1) if match else None
+
+
+def migration_failure(error, script, versions, root):
+    """A failure as the report names it: revision, file, line and the error's own words."""
+    if script is not None:
+        path, revision = script.path, script.revision
+    else:
+        path = failing_revision_file(error, versions)
+        # Not one revision's fault (the folder itself, say): name the folder.
+        revision = (revision_id_of(path) if path else None) or "(loading)"
+    return {
+        "revision": revision,
+        "path": rel(path or versions, root),
+        "line": deepest_line_in(error, path) if path else None,
+        "error": error_text(error),
+    }
 
 
 def upgrade(request):
@@ -490,18 +622,8 @@ def upgrade(request):
                         with alembic_context.begin_transaction():
                             alembic_context.run_migrations()
                         connection.commit()
-            except Exception as error:  # a migration that fails is a result, not a crash
-                revision = running["script"]
-                path = revision.path if revision is not None else None
-                failure = {
-                    "revision": revision.revision if revision is not None else None,
-                    "path": rel(path, root) if path else None,
-                    "line": failure_line(error, path) if path else None,
-                    "error": error_text(error),
-                }
-                if revision is None:
-                    failure["revision"] = "(loading)"
-                    failure["path"] = rel(versions, root)
+            except (Exception, SystemExit) as error:  # a migration that fails is a result, not a crash
+                failure = migration_failure(error, running["script"], versions, root)
             finally:
                 engine.dispose()
     finally:
@@ -513,11 +635,12 @@ def upgrade(request):
 
 
 def import_model_file(path, python_paths, root):
-    """Import a model file under its real module name, so package-relative imports work."""
+    """Import a model file under its real module name (from the longest python path that
+    holds it), so package-relative imports work; by path when no python path holds it."""
     path = os.path.abspath(path)
-    candidates = sorted((os.path.abspath(p) for p in python_paths if is_under(path, [os.path.abspath(p)])), key=len, reverse=True)
-    for base in candidates:
-        module_name = os.path.relpath(path, base)[: -len(".py")].replace(os.sep, ".")
+    bases = sorted((os.path.abspath(p) for p in python_paths if is_under(path, [os.path.abspath(p)])), key=len, reverse=True)
+    if bases:
+        module_name = os.path.relpath(path, bases[0])[: -len(".py")].replace(os.sep, ".")
         if module_name.endswith(".__init__"):
             module_name = module_name[: -len(".__init__")]
         return importlib.import_module(module_name)
@@ -529,47 +652,51 @@ def import_model_file(path, python_paths, root):
     return module
 
 
-def collect_metadata(roots):
-    """Every MetaData reachable from modules loaded from the repository."""
-    from sqlalchemy import MetaData, Table
-
-    found = {}
+def repository_modules(roots):
+    """Modules loaded from the repository's files (stand-ins and namespace packages have none)."""
     for module in list(sys.modules.values()):
-        origin = getattr(module, "__file__", None)
-        if not origin or not is_under(origin, roots):
-            continue
+        origin = getattr(module, "__dict__", {}).get("__file__")
+        if isinstance(origin, str) and origin.endswith(".py") and is_under(origin, roots):
+            yield module
+
+
+def collect_metadata(roots):
+    """Every MetaData reachable from the repository's loaded modules: module-level
+    MetaData, Table and registry objects, and declarative bases' `.metadata`."""
+    from sqlalchemy import MetaData, Table
+    from sqlalchemy.orm import registry as Registry
+
+    found, registries = {}, {}
+    for module in repository_modules(roots):
         for value in list(vars(module).values()):
-            metadata = None
+            metadata, registry = None, None
             if isinstance(value, MetaData):
                 metadata = value
             elif isinstance(value, Table):
                 metadata = value.metadata
-            elif isinstance(value, type) and isinstance(getattr(value, "metadata", None), MetaData):
-                metadata = value.metadata
+            elif isinstance(value, Registry):
+                metadata, registry = value.metadata, value
+            elif isinstance(value, type) and not isinstance(value, StandInMeta):
+                registry = value.__dict__.get("registry") or value.__dict__.get("_sa_registry")
+                registry = registry if isinstance(registry, Registry) else None
+                metadata = registry.metadata if registry is not None else None
             if metadata is not None:
                 found[id(metadata)] = metadata
-    return list(found.values())
+            if registry is not None:
+                registries[id(registry)] = registry
+    return list(found.values()), list(registries.values())
 
 
-def mapped_classes(roots):
-    """Mapped classes by table, from every registry the repository's bases use."""
-    from sqlalchemy.orm import registry as Registry
-
-    registries = {}
-    for module in list(sys.modules.values()):
-        origin = getattr(module, "__file__", None)
-        if not origin or not is_under(origin, roots):
-            continue
-        for value in list(vars(module).values()):
-            candidate = getattr(value, "registry", None) if isinstance(value, type) else None
-            if isinstance(candidate, Registry):
-                registries[id(candidate)] = candidate
+def mappers_by_table(registries):
+    """The mappers of each table, the base mapper first (single-table inheritance maps
+    several classes to one table)."""
     by_table = {}
-    for registry in registries.values():
+    for registry in registries:
         for mapper in registry.mappers:
-            table = mapper.local_table
-            if table is not None and getattr(table, "name", None) and table not in by_table:
-                by_table[table] = mapper
+            if mapper.local_table is not None and getattr(mapper.local_table, "name", None):
+                by_table.setdefault(mapper.local_table, []).append(mapper)
+    for mappers in by_table.values():
+        mappers.sort(key=lambda m: len(m.class_.__mro__))
     return by_table
 
 
@@ -577,26 +704,33 @@ SOURCE_TREES = {}
 CLASS_BODIES = {}
 
 
-def class_body_lines(cls):
-    """Cached per class: inspect's source lookups re-parse the module on every call."""
+def source_tree(path):
+    if path not in SOURCE_TREES:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                SOURCE_TREES[path] = ast.parse(handle.read())
+        except (OSError, SyntaxError, UnicodeDecodeError):
+            SOURCE_TREES[path] = ast.Module(body=[], type_ignores=[])
+    return SOURCE_TREES[path]
+
+
+def class_body(cls):
+    """(path, line of `class`, attribute → line) for what a class's own body declares
+    (assignments, annotations, `declared_attr` functions), read with ast. Cached per
+    class: inspect's source lookups re-parse the module on every call."""
     if cls not in CLASS_BODIES:
-        CLASS_BODIES[cls] = read_class_body_lines(cls)
+        CLASS_BODIES[cls] = read_class_body(cls)
     return CLASS_BODIES[cls]
 
 
-def read_class_body_lines(cls):
-    """Attribute name → line, for what a class's own body declares (assignments,
-    annotations, `declared_attr` functions), read from its source with ast."""
+def read_class_body(cls):
     try:
         path = inspect.getsourcefile(cls)
-        _, first_line = inspect.getsourcelines(cls)
+        _, first_line = inspect.getsourcelines(cls)  # the first decorator's line, when decorated
     except (OSError, TypeError):
-        return None, {}
-    if path not in SOURCE_TREES:
-        with open(path, encoding="utf-8") as handle:
-            SOURCE_TREES[path] = ast.parse(handle.read())
-    for node in ast.walk(SOURCE_TREES[path]):
-        if isinstance(node, ast.ClassDef) and node.name == cls.__name__ and node.lineno <= first_line + len(node.decorator_list) + 1 and node.lineno >= first_line:
+        return None, None, {}
+    for node in ast.walk(source_tree(path)):
+        if isinstance(node, ast.ClassDef) and node.name == cls.__name__ and min([node.lineno] + [d.lineno for d in node.decorator_list]) == first_line:
             names = {}
             for item in node.body:
                 if isinstance(item, ast.Assign):
@@ -607,8 +741,8 @@ def read_class_body_lines(cls):
                     names.setdefault(item.target.id, item.lineno)
                 elif isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     names.setdefault(item.name, item.lineno)
-            return path, names
-    return path, {}
+            return path, node.lineno, names
+    return path, first_line, {}
 
 
 def declaration_site(cls, attribute, root):
@@ -616,10 +750,94 @@ def declaration_site(cls, attribute, root):
     for klass in cls.__mro__:
         if klass is object:
             continue
-        path, names = class_body_lines(klass)
+        path, _, names = class_body(klass)
         if attribute in names:
             return {"path": rel(path, root), "line": names[attribute], "className": klass.__name__}
     return None
+
+
+def called_name(call):
+    function = call.func
+    return function.attr if isinstance(function, ast.Attribute) else function.id if isinstance(function, ast.Name) else None
+
+
+def first_string_argument(call):
+    if call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
+        return call.args[0].value
+    return None
+
+
+def table_calls(modules):
+    """Every `Table("name", …)` call in the given modules' sources: (name, schema) →
+    (path, line, column name → line of its `Column("name", …)`)."""
+    found = {}
+    for path in sorted({module.__file__ for module in modules}):
+        for node in ast.walk(source_tree(path)):
+            if not (isinstance(node, ast.Call) and called_name(node) == "Table" and first_string_argument(node)):
+                continue
+            schema = next((k.value.value for k in node.keywords if k.arg == "schema" and isinstance(k.value, ast.Constant)), None)
+            columns = {}
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Call) and called_name(inner) in ("Column", "mapped_column") and first_string_argument(inner):
+                    columns.setdefault(first_string_argument(inner), inner.lineno)
+            found.setdefault((first_string_argument(node), schema), (path, node.lineno, columns))
+    return found
+
+
+def holder_site(metadata, modules):
+    """Where a module binds the MetaData (or the base or registry that owns it): the last
+    resort for a table whose declaration cannot be found (built in a loop, say)."""
+    for module in modules:
+        for name, value in vars(module).items():
+            if value is metadata or getattr(value, "metadata", None) is metadata:
+                for node in source_tree(module.__file__).body:
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+                    if isinstance(node, ast.ClassDef) and node.name == name or any(isinstance(t, ast.Name) and t.id == name for t in targets):
+                        return module.__file__, node.lineno
+    return None, None
+
+
+def describe_table(table, mappers, calls, modules, root):
+    """The table's declaration site and each column's: the mapped class (through its
+    mixins) when there is one, else the `Table(...)` call."""
+    cls = mappers[0].class_ if mappers else None
+    path, line, column_lines = None, None, {}
+    if (table.name, table.schema) in calls:
+        path, line, column_lines = calls[(table.name, table.schema)]
+    if cls is not None:
+        class_path, class_line, _ = class_body(cls)
+        if class_path is not None:
+            path, line = class_path, class_line
+    if path is None:
+        path, line = holder_site(table.metadata, modules)
+    columns = []
+    for column in table.columns:
+        attribute, site = column.key, None
+        for mapper in mappers:
+            try:
+                attribute = mapper.get_property_by_column(column).key
+            except Exception:  # noqa: BLE001 - not mapped by this class (a subclass's column)
+                continue
+            site = declaration_site(mapper.class_, attribute, root)
+            if site:
+                break
+        if site is None and column.name in column_lines:
+            site = {"path": rel(calls[(table.name, table.schema)][0], root), "line": column_lines[column.name], "className": cls.__name__ if cls else None}
+        columns.append({
+            "name": column.name,
+            "attribute": attribute,
+            "path": site["path"] if site else rel(path, root) if path else None,
+            "line": site["line"] if site else line,
+            "className": site["className"] if site else (cls.__name__ if cls else None),
+        })
+    return {
+        "schema": table.schema or "public",
+        "name": table.name,
+        "className": cls.__name__ if cls is not None else None,
+        "path": rel(path, root) if path else None,
+        "line": line,
+        "columns": columns,
+    }
 
 
 def models(request):
@@ -628,17 +846,16 @@ def models(request):
     from sqlalchemy.pool import NullPool
 
     root = request["root"]
-    roots = IMPORT_ROOTS
     errors = []
     url = sqlalchemy_url(request["url"])
     with engines_redirected_to(url) as real_create_engine:
         for path in request["files"]:
             try:
                 import_model_file(path, request.get("pythonPaths", []), root)
-            except Exception as error:
+            except (Exception, SystemExit) as error:
                 errors.append({"path": rel(path, root), "message": f"cannot import {rel(path, root)}: {type(error).__name__}: {error}"})
-        metadatas = collect_metadata(roots)
-        mappers = mapped_classes(roots)
+        modules = list(repository_modules(IMPORT_ROOTS))
+        metadatas, registries = collect_metadata(IMPORT_ROOTS)
         engine = real_create_engine(url, poolclass=NullPool)
         try:
             with engine.begin() as connection:
@@ -650,42 +867,9 @@ def models(request):
         finally:
             engine.dispose()
 
-    tables = []
-    for metadata in metadatas:
-        for table in metadata.tables.values():
-            mapper = mappers.get(table)
-            cls = mapper.class_ if mapper is not None else None
-            table_site = None
-            if cls is not None:
-                try:
-                    table_site = {"path": rel(inspect.getsourcefile(cls), root), "line": inspect.getsourcelines(cls)[1]}
-                except (OSError, TypeError):
-                    table_site = None
-            columns = []
-            for column in table.columns:
-                site = None
-                attribute = column.key
-                if mapper is not None:
-                    try:
-                        attribute = mapper.get_property_by_column(column).key
-                    except Exception:
-                        attribute = column.key
-                    site = declaration_site(cls, attribute, root)
-                columns.append({
-                    "name": column.name,
-                    "attribute": attribute,
-                    "path": site["path"] if site else (table_site or {}).get("path"),
-                    "line": site["line"] if site else (table_site or {}).get("line"),
-                    "className": site["className"] if site else (cls.__name__ if cls else None),
-                })
-            tables.append({
-                "schema": table.schema or "public",
-                "name": table.name,
-                "className": cls.__name__ if cls is not None else None,
-                "path": (table_site or {}).get("path"),
-                "line": (table_site or {}).get("line"),
-                "columns": columns,
-            })
+    mappers = mappers_by_table(registries)
+    calls = table_calls(modules)
+    tables = [describe_table(table, mappers.get(table, []), calls, modules, root) for metadata in metadatas for table in metadata.tables.values()]
     return {"tables": tables, "standIns": stand_ins(), "errors": errors}
 
 

@@ -11,6 +11,8 @@ export interface DriftbotConfig {
   source: string;
   /** What discovery assumed, said in the report. */
   assumptions: string[];
+  /** Settings that look wrong but do not stop the analysis (a models glob that matches no file), said in the report. */
+  warnings: string[];
 }
 
 export interface DatabaseConfig {

@@ -1,21 +1,44 @@
 /**
- * The configuration of a repository that has no driftbot.yml: one Alembic setup
- * (an alembic.ini's `script_location`, else a `versions/` folder of revision files) and
- * the model files (Python files that declare `__tablename__`). Whatever it assumes, it
+ * The configuration of a repository that has no driftbot.yml: one Alembic setup (an
+ * alembic.ini's `script_location`, else a `versions/` folder of revision files) and the
+ * model files (Python files that declare `__tablename__`). Whatever it assumes, it
  * says, so the report can tell the reader.
  */
 import { posix } from 'node:path';
 import type { DriftbotConfig } from './config.js';
-import { ConfigError } from './load.js';
+import { ConfigError } from './error.js';
+import { alembicIniSettings, resolveIniFolder, type ResolvedFolder } from './alembic-ini.js';
 import type { RepoFiles } from '../workspace/repo-files.js';
 
-const IGNORED_FOLDERS = /(^|\/)(\.venv|venv|env|node_modules|site-packages|\.git|\.tox|build|dist)\//;
+/** Virtualenvs, vendored packages and build output: never the project's own migrations or models. */
+const IGNORED_FOLDERS = /(^|\/)(\.venv|venv|env|virtualenv|node_modules|site-packages|\.git|\.tox|\.nox|__pycache__|build|dist)\//;
 const TEST_FILES = /(^|\/)(tests?|testing)\/|(^|\/)(test_[^/]*|[^/]*_test|conftest)\.py$/;
+/** Alembic revision files assign both at module level (annotated or not). */
+const REVISION = /^revision\s*(:[^=\n]+)?=/m;
+const DOWN_REVISION = /^down_revision\s*(:[^=\n]+)?=/m;
+/** `__tablename__ = …` inside a class body (indented), the mark of a declarative model. */
+const TABLENAME = /^[ \t]+__tablename__\s*(:[^=\n]+)?=/m;
+
+const NO_MIGRATIONS = 'no Alembic migrations found (looked for alembic.ini and versions/ folders); add .github/driftbot.yml';
+
+interface AlembicSetup {
+  versions: string;
+  /** Why this folder: which alembic.ini, or a bare versions folder. */
+  reason: string;
+}
 
 export async function discoverConfig(files: RepoFiles): Promise<DriftbotConfig> {
-  const assumptions: string[] = [];
-  const versions = await findVersionsFolder(files, assumptions);
-  const modelFiles = await findModelFiles(files, versions);
+  const setups = await findAlembicSetups(files);
+  const [chosen, ...others] = setups;
+  if (!chosen) throw new ConfigError(null, null, null, NO_MIGRATIONS);
+  const assumptions = [`migrations in ${chosen.versions} (${chosen.reason})`];
+  if (others.length) {
+    assumptions.push(
+      `${others.length} other Alembic setup${others.length === 1 ? '' : 's'} not analysed (${others.map((s) => s.versions).join(', ')}): ` +
+        'the first with an alembic.ini, then the shallowest, was chosen; list them in .github/driftbot.yml to analyse them',
+    );
+  }
+  const modelFiles = await findModelFiles(files, setups.map((s) => s.versions));
   const paths = importRoots(files.paths, modelFiles);
   assumptions.push(
     modelFiles.length
@@ -23,94 +46,104 @@ export async function discoverConfig(files: RepoFiles): Promise<DriftbotConfig> 
       : 'no model files found (no Python file declares __tablename__): models are not compared',
   );
   return {
-    databases: [{ name: 'default', chains: [{ versions, versionTable: 'alembic_version' }], models: modelFiles }],
+    databases: [{ name: 'default', chains: [{ versions: chosen.versions, versionTable: 'alembic_version' }], models: modelFiles }],
     python: { paths, stubMissingImports: true, executable: null },
     ignore: [],
     fix: { revision: 'auto' },
     upgradeFrom: [],
     source: 'discovered',
     assumptions,
+    warnings: [],
   };
 }
 
-async function findVersionsFolder(files: RepoFiles, assumptions: string[]): Promise<string> {
-  const folders = new Set(files.paths.map((p) => posix.dirname(p)));
-  const inis = files.paths.filter((p) => posix.basename(p) === 'alembic.ini' && !IGNORED_FOLDERS.test(p)).sort(byDepth);
+/** Every Alembic setup: those an alembic.ini names first (shallowest first), then bare versions folders. */
+async function findAlembicSetups(files: RepoFiles): Promise<AlembicSetup[]> {
+  const folders = allFolders(files.paths);
+  const setups: AlembicSetup[] = [];
+  const inis = files.paths.filter((p) => posix.basename(p) === 'alembic.ini' && !IGNORED_FOLDERS.test(p) && !TEST_FILES.test(p)).sort(byDepth);
   for (const ini of inis) {
-    const location = scriptLocation((await files.read(ini)) ?? '');
-    if (!location) continue;
-    const versions = resolveScriptLocation(location, posix.dirname(ini), folders);
-    if (versions) {
-      assumptions.push(`migrations in ${versions} (script_location of ${ini})${inis.length > 1 ? `; ${inis.length - 1} other alembic.ini ignored` : ''}`);
-      return versions;
-    }
+    const found = iniVersionsFolder(ini, (await files.read(ini)) ?? '', folders);
+    if (found && !setups.some((s) => s.versions === found.folder)) setups.push({ versions: found.folder, reason: found.how });
   }
-  const candidates: string[] = [];
-  for (const folder of [...folders].filter((f) => posix.basename(f) === 'versions' && !IGNORED_FOLDERS.test(`${f}/`)).sort(byDepth)) {
-    const revisionFile = files.paths.find((p) => posix.dirname(p) === folder && p.endsWith('.py'));
-    if (revisionFile && isRevisionFile((await files.read(revisionFile)) ?? '')) candidates.push(folder);
+  for (const folder of await bareVersionsFolders(files)) {
+    if (!setups.some((s) => s.versions === folder)) setups.push({ versions: folder, reason: 'a versions folder of Alembic revision files; no alembic.ini names it' });
   }
-  const [first] = candidates;
-  if (!first) {
-    throw new ConfigError('.github/driftbot.yml', null, null, 'no Alembic migrations found (looked for alembic.ini and versions/ folders of revision files); add .github/driftbot.yml to say where they are');
-  }
-  assumptions.push(`migrations in ${first} (a versions folder of Alembic revisions${candidates.length > 1 ? `; ${candidates.length - 1} other such folder(s) ignored: configure them in .github/driftbot.yml` : ''})`);
-  return first;
-}
-
-function scriptLocation(ini: string): string | null {
-  let section = '';
-  for (const raw of ini.split('\n')) {
-    const line = raw.trim();
-    const header = /^\[(.+)\]$/.exec(line);
-    if (header) section = header[1]!;
-    const setting = /^script_location\s*[=:]\s*(.+)$/.exec(line);
-    if (setting && section === 'alembic') return setting[1]!.trim();
-  }
-  return null;
+  return setups;
 }
 
 /**
- * `%(here)s/migrations`, `migrations`, or an absolute path that only exists inside the
- * project's container (`/app/migrations`): matched against the repository by its
- * longest suffix. Package-style `myapp:migrations` locations become folders too.
+ * The versions folder an alembic.ini names, and how, in words: `version_locations` when
+ * set (it overrides the default), else `<script_location>/versions`.
  */
-function resolveScriptLocation(location: string, iniFolder: string, folders: Set<string>): string | null {
-  const cleaned = location.replace(/%\(here\)s/g, iniFolder || '.').replace(/:/g, '/');
-  const direct = posix.normalize(posix.isAbsolute(cleaned) ? cleaned.slice(1) : posix.join(iniFolder || '.', cleaned)).replace(/^\.\//, '');
-  if (folders.has(`${direct}/versions`)) return `${direct}/versions`;
-  const parts = cleaned.split('/').filter(Boolean);
-  for (let start = 0; start < parts.length; start++) {
-    const suffix = parts.slice(start).join('/');
-    const match = [...folders].find((f) => f === `${suffix}/versions` || f.endsWith(`/${suffix}/versions`));
-    if (match) return match;
+function iniVersionsFolder(ini: string, text: string, folders: Set<string>): { folder: string; how: string } | null {
+  const { scriptLocation, versionLocations } = alembicIniSettings(text);
+  const iniFolder = posix.dirname(ini);
+  const [firstLocation] = versionLocations;
+  let resolved: ResolvedFolder | null;
+  let how: string;
+  if (firstLocation) {
+    resolved = resolveIniFolder(firstLocation, iniFolder, folders);
+    how = `version_locations "${firstLocation}" in ${ini}${versionLocations.length > 1 ? `, the first of ${versionLocations.length}` : ''}`;
+  } else if (scriptLocation) {
+    resolved = resolveIniFolder(`${scriptLocation.replace(/\/+$/, '')}/versions`, iniFolder, folders);
+    how = `script_location "${scriptLocation}" in ${ini}`;
+  } else {
+    return null;
   }
-  return null;
+  if (!resolved) return null;
+  const ending = resolved.matchedByEnding ? `, matched to the repository by its ending "${resolved.matchedByEnding}"` : '';
+  return { folder: resolved.folder, how: `${how}${ending}` };
+}
+
+/** Folders named `versions` that hold at least one Alembic revision file (outside tests and virtualenvs). */
+async function bareVersionsFolders(files: RepoFiles): Promise<string[]> {
+  const found = new Set<string>();
+  for (const path of await files.containing('down_revision')) {
+    const folder = posix.dirname(path);
+    if (!path.endsWith('.py') || posix.basename(folder) !== 'versions' || found.has(folder) || IGNORED_FOLDERS.test(path) || TEST_FILES.test(path)) continue;
+    if (isRevisionFile((await files.read(path)) ?? '')) found.add(folder);
+  }
+  return [...found].sort(byDepth);
 }
 
 function isRevisionFile(text: string): boolean {
-  return /^revision\s*(:\s*\w+\s*)?=/m.test(text) && /^down_revision\s*(:[^=]+)?=/m.test(text);
+  return REVISION.test(text) && DOWN_REVISION.test(text);
 }
 
-async function findModelFiles(files: RepoFiles, versions: string): Promise<string[]> {
+/** Python files that declare `__tablename__`, outside migrations, tests and virtualenvs. */
+async function findModelFiles(files: RepoFiles, versionsFolders: string[]): Promise<string[]> {
   const found: string[] = [];
   for (const path of await files.containing('__tablename__')) {
-    if (!path.endsWith('.py') || path.startsWith(`${versions}/`) || IGNORED_FOLDERS.test(path) || TEST_FILES.test(path)) continue;
-    if (/^\s+__tablename__\s*(:[^=]+)?=/m.test((await files.read(path)) ?? '')) found.push(path);
+    if (!path.endsWith('.py') || versionsFolders.some((v) => path.startsWith(`${v}/`)) || IGNORED_FOLDERS.test(path) || TEST_FILES.test(path)) continue;
+    if (TABLENAME.test((await files.read(path)) ?? '')) found.push(path);
   }
-  return found;
+  return found.sort();
 }
 
-/** For each model file, the folder above its top-level package; the root always. */
+/**
+ * The import roots that let the model files be imported as the packages they are: for
+ * each, walk up while the folder is a package (has `__init__.py`); the folder above the
+ * top package is a root. The repository root always, last.
+ */
 function importRoots(paths: string[], modelFiles: string[]): string[] {
   const present = new Set(paths);
-  const roots = new Set<string>(['.']);
+  const roots = new Set<string>();
   for (const file of modelFiles) {
     let folder = posix.dirname(file);
     while (folder !== '.' && present.has(`${folder}/__init__.py`)) folder = posix.dirname(folder);
-    roots.add(folder);
+    if (folder !== '.') roots.add(folder);
   }
-  return [...roots].sort((a, b) => (a === '.' ? 1 : b === '.' ? -1 : a.localeCompare(b)));
+  return [...[...roots].sort(), '.'];
+}
+
+/** Every folder that holds a file, at any depth. */
+function allFolders(paths: string[]): Set<string> {
+  const folders = new Set<string>();
+  for (const path of paths) {
+    for (let folder = posix.dirname(path); folder !== '.' && !folders.has(folder); folder = posix.dirname(folder)) folders.add(folder);
+  }
+  return folders;
 }
 
 function byDepth(a: string, b: string): number {

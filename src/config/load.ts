@@ -3,93 +3,156 @@
  * discovery otherwise. Every problem is a ConfigError that names the file, line and
  * column, because the person reading it has to go and fix that exact spot.
  */
-import { LineCounter, parseDocument, isNode, type Node } from 'yaml';
+import { posix } from 'node:path';
+import { LineCounter, parseDocument, isCollection, isNode, isPair, isScalar, type Document, type Node, type Pair } from 'yaml';
+import type { z } from 'zod';
 import type { DriftbotConfig } from './config.js';
-import { configFileSchema } from './schema.js';
+import { configFileSchema, type ConfigFile } from './schema.js';
 import { discoverConfig } from './discover.js';
+import { ConfigError, located } from './error.js';
+import { matchGlobs } from '../analysis/model-files.js';
 import type { RepoFiles } from '../workspace/repo-files.js';
 
+export { ConfigError } from './error.js';
+
+/** Where a configuration file is looked for, in order: the first present is read. */
 export const CONFIG_PATHS = ['.github/driftbot.yml', '.github/driftbot.yaml'];
 
-export class ConfigError extends Error {
-  constructor(
-    readonly path: string,
-    readonly line: number | null,
-    readonly column: number | null,
-    readonly problem: string,
-  ) {
-    super(`${path}${line ? `:${line}:${column ?? 1}` : ''}: ${problem}`);
-  }
+type KeyPath = (string | number)[];
+interface Position {
+  line: number;
+  column: number;
+}
+
+/** A parsed configuration file, and where each of its settings is written. */
+interface ParsedConfigFile {
+  config: DriftbotConfig;
+  positionOf(keys: KeyPath, wantKey?: boolean): Position | null;
 }
 
 export function parseConfig(text: string, path: string): DriftbotConfig {
+  return readConfigFile(text, path).config;
+}
+
+/** The configuration of a commit: its driftbot.yml, checked against its files, or discovery. */
+export async function loadConfig(files: RepoFiles): Promise<DriftbotConfig> {
+  const [path, ...shadowed] = CONFIG_PATHS.filter((candidate) => files.paths.includes(candidate));
+  if (!path) return discoverConfig(files);
+  const { config, positionOf } = readConfigFile((await files.read(path)) ?? '', path);
+  const at = (keys: KeyPath) => positionOf(keys) ?? { line: null, column: null };
+  for (const other of shadowed) config.warnings.push(`${other} is ignored: ${path} is read instead`);
+  config.databases.forEach((database, d) => {
+    database.chains.forEach((chain, c) => {
+      if (files.paths.some((file) => file.startsWith(`${chain.versions}/`))) return;
+      const keys = ['databases', d, 'chains', c, 'versions'];
+      const { line, column } = at(keys);
+      throw new ConfigError(path, line, column, `${keyPathText(keys)}: folder "${chain.versions}" does not exist in this commit`);
+    });
+    // A glob that selects nothing is likely a typo, but not fatal: the rest still runs.
+    database.models.forEach((glob, m) => {
+      if (matchGlobs(files.paths, [glob]).length > 0) return;
+      const keys = ['databases', d, 'models', m];
+      const { line, column } = at(keys);
+      config.warnings.push(located(path, line, column, `${keyPathText(keys)}: "${glob}" matches no file in this commit; no models are compared for it`));
+    });
+  });
+  return config;
+}
+
+function readConfigFile(text: string, path: string): ParsedConfigFile {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const positionAt = (offset: number): Position => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
   const [syntax] = document.errors;
   if (syntax) {
-    const at = lineCounter.linePos(syntax.pos[0]);
-    throw new ConfigError(path, at?.line ?? null, at?.col ?? null, `YAML syntax error: ${syntax.message.split('\n')[0]}`);
+    const { line, column } = positionAt(syntax.pos[0]);
+    throw new ConfigError(path, line, column, `YAML syntax error: ${syntax.message.split('\n')[0]}`);
   }
-  const parsed = configFileSchema.safeParse(document.toJS() ?? {});
+  const positionOf = (keys: KeyPath, wantKey = false): Position | null => {
+    const node = nodeAt(document, keys, wantKey);
+    return node?.range ? positionAt(node.range[0]) : null;
+  };
+  const data = toData(document, path);
+  const parsed = configFileSchema.safeParse(data ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-    const issuePath = [...issue.path, ...keys.slice(0, 1)] as (string | number)[];
-    const node = nodeAt(document.contents, issuePath, keys.length > 0);
-    const position = node?.range ? lineCounter.linePos(node.range[0]) : null;
-    const where = issuePath.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '') || '(top level)';
-    const problem = keys.length ? `unknown key ${keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
-    throw new ConfigError(path, position?.line ?? null, position?.col ?? null, `${where}: ${problem}`);
+    // An unknown key is pointed at by its own path, so the position is the key's.
+    const keys = (issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path) as KeyPath;
+    const { line, column } = positionOf(keys, issue.code === 'unrecognized_keys') ?? { line: null, column: null };
+    throw new ConfigError(path, line, column, `${keyPathText(keys)}: ${problemText(issue, valueAt(data, keys))}`);
   }
-  const file = parsed.data;
+  return { config: toDomain(parsed.data, path), positionOf };
+}
+
+/** The document as plain data; an alias bomb or an unsupported tag is a ConfigError too. */
+function toData(document: Document, path: string): unknown {
+  try {
+    return document.toJS();
+  } catch (error) {
+    throw new ConfigError(path, null, null, `YAML error: ${(error as Error).message}`);
+  }
+}
+
+function toDomain(file: ConfigFile, path: string): DriftbotConfig {
   return {
     databases: file.databases.map((database) => ({
       name: database.name,
-      chains: database.chains.map((chain) => ({ versions: trimSlashes(chain.versions), versionTable: chain.version_table })),
+      chains: database.chains.map((chain) => ({ versions: repoPath(chain.versions), versionTable: chain.version_table })),
       models: database.models,
     })),
-    python: { paths: file.python.paths.map(trimSlashes), stubMissingImports: file.python.stub_missing_imports, executable: file.python.executable },
+    python: { paths: file.python.paths.map(repoPath), stubMissingImports: file.python.stub_missing_imports, executable: file.python.executable },
     ignore: file.ignore,
     fix: { revision: file.fix.revision },
     upgradeFrom: file.upgrade_from,
     source: path,
     assumptions: [],
+    warnings: [],
   };
 }
 
-/** The configuration of a commit: its driftbot.yml, checked against its files, or discovery. */
-export async function loadConfig(files: RepoFiles): Promise<DriftbotConfig> {
-  const path = CONFIG_PATHS.find((candidate) => files.paths.includes(candidate));
-  if (!path) return discoverConfig(files);
-  const config = parseConfig((await files.read(path)) ?? '', path);
-  config.databases.forEach((database, d) =>
-    database.chains.forEach((chain, c) => {
-      if (!files.paths.some((file) => file.startsWith(`${chain.versions}/`))) {
-        throw new ConfigError(path, null, null, `databases[${d}].chains[${c}].versions: folder "${chain.versions}" does not exist in this commit`);
-      }
-    }),
-  );
-  return config;
+function problemText(issue: z.core.$ZodIssue, value: unknown): string {
+  if (issue.code === 'unrecognized_keys') return 'unknown key';
+  if (issue.code === 'invalid_type') return value === undefined ? 'missing (required)' : issue.message.replace(/^Invalid input: /, '');
+  return issue.message;
 }
 
-/** The YAML node at a path of keys and indexes; the key node itself for an unknown key. */
-function nodeAt(root: unknown, path: (string | number)[], wantKey: boolean): Node | null {
-  let node: unknown = root;
-  for (let i = 0; i < path.length; i++) {
-    const segment = path[i];
-    const items = (node as { items?: unknown[] })?.items;
-    if (!items) return isNode(node) ? node : null;
-    if (typeof segment === 'number') {
-      node = items[segment];
-    } else {
-      const pair = items.find((item) => String((item as { key?: { value?: unknown } }).key?.value) === segment) as { key: unknown; value: unknown } | undefined;
-      if (!pair) return isNode(node) ? node : null;
-      node = wantKey && i === path.length - 1 ? pair.key : (pair.value ?? pair.key);
+/** `databases[0].chains[1].versions`; the file itself for the empty path. */
+function keyPathText(keys: KeyPath): string {
+  return keys.map((key) => (typeof key === 'number' ? `[${key}]` : `.${key}`)).join('').replace(/^\./, '') || '(the whole file)';
+}
+
+function valueAt(data: unknown, keys: KeyPath): unknown {
+  let value = data;
+  for (const key of keys) value = value !== null && typeof value === 'object' ? (value as Record<string | number, unknown>)[key] : undefined;
+  return value;
+}
+
+/**
+ * The YAML node written at a path of keys and indexes: for the last key, the key itself
+ * when `wantKey` (an unknown key is pointed at by its name), else its value. Where the
+ * path leaves the document (a missing key), the deepest node that exists.
+ */
+function nodeAt(document: Document, keys: KeyPath, wantKey: boolean): Node | null {
+  let node: unknown = document.contents;
+  for (const [i, key] of keys.entries()) {
+    const items = isCollection(node) ? (node.items as unknown[]) : null;
+    if (!items) break;
+    if (typeof key === 'number') {
+      if (!isNode(items[key])) break;
+      node = items[key];
+      continue;
     }
+    const pair = items.find((item): item is Pair<Node, Node | null> => isPair(item) && isScalar(item.key) && String(item.key.value) === key);
+    if (!pair) break;
+    node = (wantKey && i === keys.length - 1) || !pair.value ? pair.key : pair.value;
   }
   return isNode(node) ? node : null;
 }
 
-function trimSlashes(path: string): string {
-  return path.replace(/^\.\/+/, '').replace(/\/+$/, '');
+/** A folder as the rest of driftbot writes it: `./db/versions/` → `db/versions`, `./` → `.`. */
+function repoPath(path: string): string {
+  return posix.normalize(path).replace(/\/+$/, '') || '.';
 }

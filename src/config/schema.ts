@@ -5,32 +5,41 @@
 import { z } from 'zod';
 
 const chain = z.strictObject({
-  versions: z.string().min(1),
+  versions: z.string().min(1, 'give the versions folder, relative to the repository root'),
   version_table: z.string().min(1).default('alembic_version'),
 });
 
 const database = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "_" and "-"').default('default'),
-  chains: z.array(chain).min(1),
+  chains: z.array(chain).min(1, 'list at least one chain'),
   models: z.array(z.string().min(1)).default([]),
 });
 
-export const configFileSchema = z.strictObject({
-  databases: z.array(database).min(1),
-  python: z
-    .strictObject({
-      paths: z.array(z.string()).default([]),
-      stub_missing_imports: z.boolean().default(true),
-      executable: z.string().min(1).nullable().default(null),
-    })
-    .default({ paths: [], stub_missing_imports: true, executable: null }),
-  ignore: z.array(z.string().min(1)).default([]),
-  upgrade_from: z.array(z.string().min(1)).default([]),
-  fix: z
-    .strictObject({
-      revision: z.string().min(1).default('auto'),
-    })
-    .default({ revision: 'auto' }),
-});
+export const configFileSchema = z
+  .strictObject({
+    databases: z.array(database).min(1, 'list at least one database'),
+    python: z
+      .strictObject({
+        paths: z.array(z.string()).default([]),
+        stub_missing_imports: z.boolean().default(true),
+        executable: z.string().min(1).nullable().default(null),
+      })
+      .default({ paths: [], stub_missing_imports: true, executable: null }),
+    ignore: z.array(z.string().min(1)).default([]),
+    upgrade_from: z.array(z.string().min(1)).default([]),
+    fix: z
+      .strictObject({
+        revision: z.string().min(1).default('auto'),
+      })
+      .default({ revision: 'auto' }),
+  })
+  .superRefine((file, context) => {
+    // Findings and throwaway databases are keyed by this name: two would be one.
+    const seen = new Set<string>();
+    file.databases.forEach((db, index) => {
+      if (seen.has(db.name)) context.addIssue({ code: 'custom', path: ['databases', index, 'name'], message: `another database is already named "${db.name}"` });
+      seen.add(db.name);
+    });
+  });
 
 export type ConfigFile = z.infer<typeof configFileSchema>;

@@ -1,64 +1,59 @@
-/** Steps for constraints and indexes: add what is missing, replace what changed in place. */
-import type { Constraint, Index, Schema } from '../schema/schema.js';
+/**
+ * Steps for primary key, unique, check, foreign key and exclusion constraints: added
+ * where missing, replaced where changed in place, dropped where only old installs
+ * have them (a constraint holds no data).
+ */
+import type { Constraint, Schema } from '../schema/schema.js';
+import { compareObjects, present } from './compare.js';
 import { doBlock, ident, literal, qualifiedIdent } from './sql.js';
-import { Phase, step, type PlannedStep } from './step.js';
+import { onTable, step, type PlannedStep } from './step.js';
 
 export function constraintSteps(target: Schema, current: Schema[]): PlannedStep[] {
   const steps: PlannedStep[] = [];
-  const keyOf = (c: Constraint) => `${c.schema}.${c.table}.${c.name}`;
-  const currentConstraints = current.map((schema) => new Map(schema.constraints.map((c) => [keyOf(c), c])));
-  const targetTables = new Set(target.tables.map((t) => `${t.schema}.${t.name}`));
-  for (const constraint of target.constraints) {
-    const versions = currentConstraints.map((constraints) => constraints.get(keyOf(constraint)));
-    if (versions.every((v) => v?.definition === constraint.definition)) continue;
-    const table = qualifiedIdent(constraint.schema, constraint.table);
-    // Added where missing, replaced where its definition differs: a no-op where it matches.
-    const body = [
-      `IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = ${literal(table)}::regclass`,
-      `               AND conname = ${literal(constraint.name)} AND pg_get_constraintdef(oid, true) = ${literal(constraint.definition)}) THEN`,
-      `  ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${ident(constraint.name)};`,
-      `  ALTER TABLE ${table} ADD CONSTRAINT ${ident(constraint.name)} ${constraint.definition};`,
-      `END IF;`,
-    ].join('\n');
-    steps.push(step(constraint.type === 'foreign key' ? Phase.foreignKey : Phase.constraint, `constraint:${keyOf(constraint)}`, doBlock(body)));
+  const { wanted, extra } = compareObjects(target.constraints, current.map((s) => s.constraints), (c) => `${c.schema}.${c.table}.${c.name}`);
+  for (const { key, target: constraint, versions } of wanted) {
+    const missing = versions.includes(undefined);
+    const changed = present(versions).some((v) => v.definition !== constraint.definition);
+    if (!missing && !changed) continue;
+    steps.push(...onTable({ schema: constraint.schema, name: constraint.table }, [addOrReplace(constraint, changed, `constraint:${key}`)]));
   }
-  for (const key of new Set(currentConstraints.flatMap((constraints) => [...constraints.keys()]))) {
-    if (target.constraints.some((c) => keyOf(c) === key)) continue;
-    const constraint = currentConstraints.map((constraints) => constraints.get(key)).find(Boolean)!;
-    // A table that is gone on fresh installs is handled (and kept) as a whole.
+  const targetTables = new Set(target.tables.map((t) => `${t.schema}.${t.name}`));
+  // Foreign keys first: a primary key or unique constraint cannot go while one refers to it.
+  const obsolete = extra.sort((a, b) => Number(b.object.type === 'foreign key') - Number(a.object.type === 'foreign key'));
+  for (const { key, object: constraint } of obsolete) {
+    // A table only old installs have keeps its constraints: its own drop is disabled.
     if (!targetTables.has(`${constraint.schema}.${constraint.table}`)) continue;
-    steps.push(step(Phase.constraint - 0.5, `constraint:${key}`, `ALTER TABLE ${qualifiedIdent(constraint.schema, constraint.table)} DROP CONSTRAINT IF EXISTS ${ident(constraint.name)}`, [`${constraint.name} exists only on upgraded databases.`]));
+    const table = qualifiedIdent(constraint.schema, constraint.table);
+    steps.push(
+      ...onTable({ schema: constraint.schema, name: constraint.table }, [
+        step('obsolete', `constraint:${key}`, `ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${ident(constraint.name)}`, [
+          `${constraint.name} exists only on databases upgraded from older revisions.`,
+        ]),
+      ]),
+    );
   }
   return steps;
 }
 
-export function indexSteps(target: Schema, current: Schema[]): PlannedStep[] {
-  const steps: PlannedStep[] = [];
-  const keyOf = (i: Index) => `${i.schema}.${i.name}`;
-  const currentIndexes = current.map((schema) => new Map(schema.indexes.map((i) => [keyOf(i), i])));
-  const targetTables = new Set(target.tables.map((t) => `${t.schema}.${t.name}`));
-  for (const index of target.indexes) {
-    const versions = currentIndexes.map((indexes) => indexes.get(keyOf(index)));
-    if (versions.every((v) => v?.statement === index.statement)) continue;
-    const name = qualifiedIdent(index.schema, index.name);
-    const create = index.statement.replace(/^CREATE (UNIQUE )?INDEX /, (head) => `${head}IF NOT EXISTS `);
-    if (versions.every((v) => v === undefined || v.statement === index.statement)) {
-      steps.push(step(Phase.index, `index:${keyOf(index)}`, create));
-      continue;
-    }
-    const body = [
-      `IF (SELECT pg_get_indexdef(to_regclass(${literal(name)}))) IS DISTINCT FROM ${literal(index.statement)} THEN`,
-      `  DROP INDEX IF EXISTS ${name};`,
-      `  ${create};`,
-      `END IF;`,
-    ].join('\n');
-    steps.push(step(Phase.index, `index:${keyOf(index)}`, doBlock(body), [`${index.name} was changed in place: rebuilt where its definition differs.`]));
+function addOrReplace(constraint: Constraint, changed: boolean, entryKey: string): PlannedStep {
+  const table = qualifiedIdent(constraint.schema, constraint.table);
+  const name = ident(constraint.name);
+  const add = `ALTER TABLE ${table} ADD CONSTRAINT ${name} ${constraint.definition};`;
+  const find = `FROM pg_constraint WHERE conrelid = ${literal(table)}::regclass AND conname = ${literal(constraint.name)}`;
+  const lines = [`  IF NOT EXISTS (SELECT 1 ${find}) THEN`, `    ${add}`];
+  if (changed) {
+    lines.push(
+      `  ELSIF (SELECT pg_get_constraintdef(oid, true) ${find}) IS DISTINCT FROM ${literal(constraint.definition)} THEN`,
+      `    ALTER TABLE ${table} DROP CONSTRAINT ${name};`,
+      `    ${add}`,
+    );
   }
-  for (const key of new Set(currentIndexes.flatMap((indexes) => [...indexes.keys()]))) {
-    if (target.indexes.some((i) => keyOf(i) === key)) continue;
-    const index = currentIndexes.map((indexes) => indexes.get(key)).find(Boolean)!;
-    if (!targetTables.has(`${index.schema}.${index.table}`)) continue;
-    steps.push(step(Phase.index - 0.5, `index:${key}`, `DROP INDEX IF EXISTS ${qualifiedIdent(index.schema, index.name)}`, [`${index.name} exists only on upgraded databases.`]));
+  lines.push('  END IF;');
+  const comments: string[] = [];
+  if (changed) comments.push(`${constraint.name} was changed in place: replaced where its definition differs.`);
+  if (changed && (constraint.type === 'primary key' || constraint.type === 'unique')) {
+    comments.push('Dropping it fails while a foreign key refers to it: drop and re-add that key around this step if so.');
   }
-  return steps;
+  comments.push(`Adding ${constraint.name} fails where existing rows violate it: check them first.`);
+  return step(constraint.type === 'foreign key' ? 'foreignKey' : 'constraint', entryKey, doBlock(lines), comments);
 }

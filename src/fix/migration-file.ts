@@ -1,13 +1,16 @@
 /**
- * The fix as a complete Alembic revision file: one `op.execute` per step, disabled
- * steps written as comments with their reason, and a downgrade that says why it does
- * nothing.
+ * The fix as a complete Alembic revision file: one `op.execute` per step, each under
+ * its comments; disabled steps written as comments with their reason; a downgrade
+ * that says why it does nothing.
  */
 import type { FixStep } from '../analysis/report.js';
+import { escapeForSqlalchemyText } from './alembic-text.js';
+import { commentLines, docstringText, pythonString, tripleQuotedBody } from './python-source.js';
+import { canReindent } from './sql-layout.js';
 
 export interface MigrationFileInput {
   revision: string;
-  /** One head, or several: a merge revision. */
+  /** The chain's head, or its heads: the fix then merges them. None: a first revision. */
   downRevisions: string[];
   message: string;
   steps: FixStep[];
@@ -15,20 +18,12 @@ export interface MigrationFileInput {
 }
 
 export function migrationFile(input: MigrationFileInput): string {
-  const body: string[] = [];
-  for (const step of input.steps) {
-    if (body.length) body.push('');
-    for (const comment of step.comments) body.push(...wrapComment(step.disabled ? `DISABLED: ${comment}` : comment));
-    if (step.disabled) body.push(...`op.execute(${pythonString(step.sql)})`.split('\n').map((line) => `# ${line}`.trimEnd()));
-    else body.push(...`op.execute(${pythonString(step.sql)})`.split('\n'));
-  }
-  if (input.steps.every((s) => s.disabled)) body.push(...(body.length ? [''] : []), 'pass');
-  const down = input.downRevisions.length === 1 ? pythonString(input.downRevisions[0]!) : `(${input.downRevisions.map(pythonString).join(', ')})`;
-  const message = input.message.replace(/\\/g, '\\\\').replace(/"""/g, '\\"\\"\\"').replace(/\s+/g, ' ');
-  return `"""${message}
+  const downs = input.downRevisions;
+  const down = downs.length === 0 ? 'None' : downs.length === 1 ? pythonString(downs[0]!) : `(${downs.map(pythonString).join(', ')})`;
+  return `"""${docstringText(input.message)}
 
-Revision ID: ${input.revision}
-Revises: ${input.downRevisions.join(', ')}
+Revision ID: ${docstringText(input.revision)}
+Revises: ${docstringText(input.downRevisions.join(', '))}
 """
 from alembic import op
 
@@ -39,40 +34,70 @@ depends_on = None
 
 
 def upgrade() -> None:
-${indent(body)}
+${render(indented(upgradeBody(input.steps), 4))}
 
 
 def downgrade() -> None:
-${indent([...wrapComment(input.downgradeNote), 'pass'])}
+${render(indented(code([...commentLines(input.downgradeNote), 'pass']), 4))}
 `;
 }
 
-/**
- * A Python string literal for any text: plain double quotes for one line, a raw-free
- * triple-quoted string for several, with backslashes and quotes escaped so the SQL
- * reaches Postgres exactly as written.
- */
-export function pythonString(text: string): string {
-  const escaped = text.replace(/\\/g, '\\\\');
-  if (!text.includes('\n')) return `"${escaped.replace(/"/g, '\\"')}"`;
-  return `"""\n${escaped.replace(/"""/g, '\\"\\"\\"').replace(/"$/, '\\"')}\n"""`;
+/** A line of code; a `fixed` one sits inside a string literal and is never indented. */
+interface Line {
+  text: string;
+  fixed?: boolean;
 }
 
-function wrapComment(text: string): string[] {
-  const words = text.replace(/\s+/g, ' ').trim().split(' ');
-  const lines: string[] = [];
-  let line = '#';
-  for (const word of words) {
-    if (line.length + word.length + 1 > 88 && line !== '#') {
-      lines.push(line);
-      line = '#';
+const code = (texts: string[]): Line[] => texts.map((text) => ({ text }));
+
+function upgradeBody(steps: FixStep[]): Line[] {
+  const lines: Line[] = [];
+  for (let i = 0; i < steps.length; i++) {
+    if (lines.length) lines.push({ text: '' });
+    if (!needsOwnTransaction(steps[i]!)) {
+      lines.push(...stepLines(steps[i]!));
+      continue;
     }
-    line += ` ${word}`;
+    // Postgres refuses a new enum value in the transaction that added it (a default or
+    // check using it would fail): these statements commit on their own, first.
+    const group = [steps[i]!];
+    while (i + 1 < steps.length && needsOwnTransaction(steps[i + 1]!)) group.push(steps[++i]!);
+    lines.push(...code(commentLines('New enum values are committed before the steps that may use them.')));
+    lines.push({ text: 'with op.get_context().autocommit_block():' }, ...indented(group.flatMap(stepLines), 4));
   }
-  lines.push(line);
+  if (steps.every((s) => s.disabled)) lines.push(...code([...(lines.length ? [''] : []), 'pass']));
   return lines;
 }
 
-function indent(lines: string[]): string {
-  return lines.map((line) => (line ? `    ${line}` : '')).join('\n');
+function needsOwnTransaction(step: FixStep): boolean {
+  return !step.disabled && /^ALTER TYPE .+ ADD VALUE /s.test(step.sql);
+}
+
+function stepLines(step: FixStep): Line[] {
+  const call = executeCall(escapeForSqlalchemyText(step.sql));
+  if (!step.disabled) return [...code(step.comments.flatMap((c) => commentLines(c))), ...call];
+  const reasons = step.comments.flatMap((c, i) => commentLines(i === 0 ? `DISABLED: ${c}` : c));
+  // Commented out as it would run: removing "# " from each line enables it.
+  return [...code(reasons), ...call.map((line) => ({ ...line, text: `# ${line.text}`.trimEnd() }))];
+}
+
+/**
+ * One line for one-line SQL; a triple-quoted block otherwise, its lines indented with
+ * the code only where that cannot change the SQL (see canReindent).
+ */
+function executeCall(sql: string): Line[] {
+  if (!sql.includes('\n')) return code([`op.execute(${pythonString(sql)})`]);
+  const fixed = !canReindent(sql);
+  const body = tripleQuotedBody(sql)
+    .split('\n')
+    .map((text) => (fixed ? { text, fixed } : { text: text && `    ${text}` }));
+  return [...code(['op.execute(', '    """']), ...body, ...code(['    """', ')'])];
+}
+
+function indented(lines: Line[], width: number): Line[] {
+  return lines.map((line) => (line.fixed || !line.text ? line : { text: ' '.repeat(width) + line.text }));
+}
+
+function render(lines: Line[]): string {
+  return lines.map((line) => line.text).join('\n');
 }

@@ -1,25 +1,48 @@
 /** Steps for schemas (namespaces) and extensions. */
-import type { Schema } from '../schema/schema.js';
-import { ident } from './sql.js';
-import { Phase, disabledStep, step, type PlannedStep } from './step.js';
+import type { Extension, Schema } from '../schema/schema.js';
+import { compareObjects, present } from './compare.js';
+import { doBlock, ident, literal } from './sql.js';
+import { disabledStep, step, type PlannedStep } from './step.js';
 
 export function namespaceSteps(target: Schema, current: Schema[]): PlannedStep[] {
-  const steps: PlannedStep[] = [];
-  for (const name of target.schemas) {
-    if (current.some((schema) => !schema.schemas.includes(name))) steps.push(step(Phase.schema, `schema:${name}`, `CREATE SCHEMA IF NOT EXISTS ${ident(name)}`));
-  }
-  for (const name of new Set(current.flatMap((schema) => schema.schemas))) {
-    if (!target.schemas.includes(name)) steps.push(disabledStep(Phase.removal, `schema:${name}`, `DROP SCHEMA IF EXISTS ${ident(name)}`, `schema ${name} exists only on upgraded databases; drop it once it is empty.`));
-  }
-  for (const extension of target.extensions) {
-    if (current.some((schema) => !schema.extensions.some((e) => e.name === extension.name))) {
-      steps.push(step(Phase.extension, `extension:${extension.name}`, `CREATE EXTENSION IF NOT EXISTS ${ident(extension.name)} WITH SCHEMA ${ident(extension.schema)}`));
-    }
-  }
-  for (const name of new Set(current.flatMap((schema) => schema.extensions.map((e) => e.name)))) {
-    if (!target.extensions.some((e) => e.name === name)) {
-      steps.push(disabledStep(Phase.removal, `extension:${name}`, `DROP EXTENSION IF EXISTS ${ident(name)}`, `extension ${name} exists only on upgraded databases.`));
-    }
+  const { wanted, extra } = compareObjects(target.schemas, current.map((s) => s.schemas), (name) => name);
+  const steps = wanted
+    .filter(({ versions }) => versions.includes(undefined))
+    .map(({ key, target: name }) => step('schema', `schema:${key}`, `CREATE SCHEMA IF NOT EXISTS ${ident(name)}`));
+  for (const { key, object: name } of extra) {
+    steps.push(
+      disabledStep('removal', `schema:${key}`, `DROP SCHEMA IF EXISTS ${ident(name)}`, `Schema ${name} exists only on upgraded databases; drop it once nothing in it is needed (DROP SCHEMA fails while it holds objects).`),
+    );
   }
   return steps;
+}
+
+export function extensionSteps(target: Schema, current: Schema[]): PlannedStep[] {
+  const steps: PlannedStep[] = [];
+  const { wanted, extra } = compareObjects(target.extensions, current.map((s) => s.extensions), (e) => e.name);
+  for (const { key, target: extension, versions } of wanted) {
+    if (versions.includes(undefined)) {
+      steps.push(step('extension', `extension:${key}`, `CREATE EXTENSION IF NOT EXISTS ${ident(extension.name)} WITH SCHEMA ${ident(extension.schema)}`));
+    }
+    if (present(versions).some((v) => v.schema !== extension.schema)) steps.push(moveExtension(extension, `extension:${key}`));
+  }
+  for (const { key, object: extension } of extra) {
+    steps.push(
+      disabledStep('removal', `extension:${key}`, `DROP EXTENSION IF EXISTS ${ident(extension.name)}`, `Extension ${extension.name} exists only on upgraded databases; dropping it drops its types and functions with any column that uses them: check nothing does first.`),
+    );
+  }
+  return steps;
+}
+
+function moveExtension(extension: Extension, key: string): PlannedStep {
+  return step(
+    'extension',
+    key,
+    doBlock([
+      `  IF (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = ${literal(extension.name)}) <> ${literal(extension.schema)} THEN`,
+      `    ALTER EXTENSION ${ident(extension.name)} SET SCHEMA ${ident(extension.schema)};`,
+      `  END IF;`,
+    ]),
+    [`Extension ${extension.name} lives in ${extension.schema} on fresh installs: moved there where it is elsewhere.`],
+  );
 }

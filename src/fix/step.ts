@@ -1,38 +1,67 @@
 import type { FixStep } from '../analysis/report.js';
 
 /**
- * The order steps run in: what others depend on first (schemas, types, tables),
- * what depends on them later (constraints, indexes, views, triggers), removals last.
+ * The order steps run in: what others depend on first, what depends on them later,
+ * destructive removals (always disabled) last. Each family files its steps under one
+ * of these phases; `planFix` sorts by phase and keeps each family's own order within it.
  */
-export const Phase = {
-  schema: 0,
-  extension: 1,
-  enum: 2,
-  enumValue: 3,
-  sequence: 4,
-  table: 5,
-  column: 6,
-  columnType: 7,
-  columnDefault: 8,
-  columnNullability: 9,
-  constraint: 10,
-  foreignKey: 11,
-  index: 12,
-  function: 13,
-  view: 14,
-  trigger: 15,
-  removal: 16,
-} as const;
+const ORDER = [
+  'schema',
+  'extension',
+  'enum',
+  'enumValue',
+  'sequence',
+  'table',
+  'column',
+  // Old-only constraints and indexes go before type changes, which would otherwise
+  // rebuild them for the new type (a GIN index on jsonb cannot hold varchar), and
+  // before new constraints, which may reuse their names (a primary key renamed).
+  'obsolete',
+  'columnType',
+  // Functions need types, tables and columns (SQL-language bodies are checked when
+  // created); defaults, checks and index expressions may call them.
+  'function',
+  'columnIdentityDrop',
+  'columnDefault',
+  'columnNullability',
+  // An identity needs NOT NULL first.
+  'columnIdentityAdd',
+  'sequenceOwner',
+  'constraint',
+  'foreignKey',
+  'index',
+  'view',
+  // Indexes on materialized views need the view.
+  'viewIndex',
+  'trigger',
+  'removal',
+] as const;
 
-export interface PlannedStep extends FixStep {
-  phase: number;
+export type Phase = (typeof ORDER)[number];
+
+export function phaseOrder(phase: Phase): number {
+  return ORDER.indexOf(phase);
 }
 
-export function step(phase: number, entryKey: string, sql: string, comments: string[] = []): PlannedStep {
+export interface PlannedStep extends FixStep {
+  phase: Phase;
+  /** `schema.table` of the table the step works on, when it works on one. */
+  table?: string;
+}
+
+export function step(phase: Phase, entryKey: string, sql: string, comments: string[] = []): PlannedStep {
   return { phase, entryKey, sql, comments, disabled: false };
 }
 
-/** A step that is written commented out, never applied: destructive or narrowing. */
-export function disabledStep(phase: number, entryKey: string, sql: string, reason: string): PlannedStep {
+/**
+ * A step written commented out, never applied: destructive, narrowing or beyond what
+ * can be done safely. The reason says why, and what to check before enabling it.
+ */
+export function disabledStep(phase: Phase, entryKey: string, sql: string, reason: string): PlannedStep {
   return { phase, entryKey, sql, comments: [reason], disabled: true };
+}
+
+/** Marks steps as working on a table, so they can follow that table's fate. */
+export function onTable(table: { schema: string; name: string }, steps: PlannedStep[]): PlannedStep[] {
+  return steps.map((s) => ({ ...s, table: `${table.schema}.${table.name}` }));
 }

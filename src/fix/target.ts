@@ -1,39 +1,61 @@
 /**
  * What the fix aims at: the fresh install (head's migrations are the intent), with
  * what head's models declare laid over it — a modelled column's type and nullability,
- * and whole tables that only the models have. Nothing the models leave out is removed:
- * models rarely declare every index or trigger.
+ * columns and whole tables that only the models have. Nothing the models leave out is
+ * removed: models rarely declare every index or trigger.
  */
-import type { Schema, Table } from '../schema/schema.js';
+import type { Column, EnumType, Schema, Sequence, Table } from '../schema/schema.js';
 import { definitionsMatch } from '../analysis/findings.js';
+import { literal, qualifiedIdent, typeName } from './sql.js';
 
 export function targetSchema(fresh: Schema, models: Schema | null): Schema {
   if (!models) return fresh;
-  const freshTables = new Map(fresh.tables.map((t) => [`${t.schema}.${t.name}`, t]));
-  const tables: Table[] = fresh.tables.map((table) => {
-    const modelled = models.tables.find((t) => t.schema === table.schema && t.name === table.name);
-    if (!modelled) return table;
-    const columns = table.columns.map((column) => {
-      const declared = modelled.columns.find((c) => c.name === column.name);
-      if (!declared) return column;
-      // A model that leaves out a type's parameters accepts what the migrations chose.
-      const type = definitionsMatch(declared.type, column.type) ? column.type : declared.type;
-      return { ...column, type, notNull: declared.notNull };
-    });
-    for (const declared of modelled.columns) {
-      if (!columns.some((c) => c.name === declared.name)) columns.push(declared);
-    }
-    return { ...table, columns };
+  const keyOf = (o: { schema: string; name: string }) => `${o.schema}.${o.name}`;
+  const declaredTables = new Map(models.tables.map((t) => [keyOf(t), t]));
+  const freshTables = new Set(fresh.tables.map(keyOf));
+  const tables = fresh.tables.map((table) => {
+    const declared = declaredTables.get(keyOf(table));
+    return declared ? overlay(table, declared) : table;
   });
-  const added = models.tables.filter((t) => !freshTables.has(`${t.schema}.${t.name}`));
-  const isAdded = (schema: string, table: string) => added.some((t) => t.schema === schema && t.name === table);
-  const usedEnums = new Set(added.flatMap((t) => t.columns.map((c) => c.type)));
+  // A table only the models have comes whole, with what it needs.
+  const added = models.tables.filter((t) => !freshTables.has(keyOf(t)));
+  const addedKeys = new Set(added.map(keyOf));
+  const onAdded = (o: { schema: string; table: string }) => addedKeys.has(`${o.schema}.${o.table}`);
+  const allTables = [...tables, ...added];
+  const columns = allTables.flatMap((t) => t.columns);
+  const isNew = <T extends { schema: string; name: string }>(list: T[]) => (o: T) => !list.some((f) => keyOf(f) === keyOf(o));
   return {
     ...fresh,
     schemas: [...new Set([...fresh.schemas, ...added.map((t) => t.schema)])],
-    enums: [...fresh.enums, ...models.enums.filter((e) => usedEnums.has(e.name) && !fresh.enums.some((f) => f.schema === e.schema && f.name === e.name))],
-    tables: [...tables, ...added],
-    constraints: [...fresh.constraints, ...models.constraints.filter((c) => isAdded(c.schema, c.table))],
-    indexes: [...fresh.indexes, ...models.indexes.filter((i) => isAdded(i.schema, i.table))],
+    enums: [...fresh.enums, ...models.enums.filter(isNew(fresh.enums)).filter((e) => columns.some((c) => usesEnum(c, e)))],
+    sequences: [...fresh.sequences, ...models.sequences.filter(isNew(fresh.sequences)).filter((s) => columns.some((c) => usesSequence(c, s)))],
+    tables: allTables,
+    constraints: [...fresh.constraints, ...models.constraints.filter(onAdded)],
+    indexes: [...fresh.indexes, ...models.indexes.filter(onAdded)],
   };
+}
+
+/**
+ * A modelled column takes the model's type and nullability, and keeps the fresh
+ * install's default; a column only the model declares comes as declared.
+ */
+function overlay(table: Table, declared: Table): Table {
+  const columns: Column[] = table.columns.map((column) => {
+    const model = declared.columns.find((c) => c.name === column.name);
+    if (!model) return column;
+    // A model that leaves out a type's parameters (`String` for `varchar(20)`) accepts the migrations' choice.
+    const type = definitionsMatch(model.type, column.type) ? column.type : model.type;
+    return { ...column, type, notNull: model.notNull };
+  });
+  for (const model of declared.columns) if (!columns.some((c) => c.name === model.name)) columns.push(model);
+  return { ...table, columns };
+}
+
+function usesEnum(column: Column, type: EnumType): boolean {
+  const name = typeName(type.schema, type.name);
+  return column.type === name || column.type === `${name}[]`;
+}
+
+function usesSequence(column: Column, sequence: Sequence): boolean {
+  return column.default?.includes(`${literal(qualifiedIdent(sequence.schema, sequence.name))}::regclass`) ?? false;
 }

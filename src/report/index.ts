@@ -1,3 +1,4 @@
+/** One report, four formats: the terminal, the PR comment, the JSON contract, code scanning. */
 import type { Report } from '../analysis/report.js';
 import { renderJson } from './json.js';
 import { renderMarkdown, type MarkdownOptions } from './markdown.js';

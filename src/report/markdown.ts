@@ -2,18 +2,27 @@
  * The pull-request comment: what a maintainer needs first at the top (what is wrong,
  * why, what breaks), then the proposed migration and its verification, then the
  * evidence. Every fact comes from the Report; this only chooses words and layout.
+ * Everything the repository wrote goes through ./escape.ts.
  */
-import type { EditedMigration, Finding, Fix, Report } from '../analysis/report.js';
-import { cell, codeBlock, inlineCode, link, plainText } from './escape.js';
+import type { BreakingCode, EditedMigration, Finding, Fix, Report } from '../analysis/report.js';
+import { cell, codeBlock, htmlText, inlineCode, link, plainText } from './escape.js';
+import { headline, INSTALL_DRIFT, MODEL_DRIFT } from './headline.js';
 
 export const STICKY_MARKER = '<!-- driftbot:sticky -->';
 /** GitHub refuses comment bodies over 65,536 characters. */
 const DEFAULT_MAX_LENGTH = 65_000;
+/** Long lists are shortened whatever the room, to stay readable: the JSON report has them all. */
+const LIST_LIMIT = 10;
+/** Error text beyond this is cut in the middle: a traceback's head says where, its tail says what. */
+const ERROR_LIMIT = 4_000;
+const WARNING_LIMIT = 1_000;
 
+/** A repository path (and line) → its URL on the forge, or null for no link. */
 export type SourceLinks = (path: string, line: number | null) => string | null;
 
 export interface MarkdownOptions {
   links?: SourceLinks;
+  /** Default 65,000 characters. */
   maxLength?: number;
   /** Where the full evidence lives when the comment has to be cut (the check run). */
   evidenceUrl?: string;
@@ -21,163 +30,163 @@ export interface MarkdownOptions {
   previousDrift?: boolean;
 }
 
+/** What is left out to fit, least needed first. */
 interface Cuts {
   schemaDiff: boolean;
   fixContent: boolean;
+  /** Rows per findings table (and revision-graph list). */
   maxRows: number;
+}
+
+interface Context {
+  report: Report;
+  links: SourceLinks;
+  cuts: Cuts;
+  evidenceUrl: string | undefined;
 }
 
 export function renderMarkdown(report: Report, options: MarkdownOptions = {}): string {
   const max = options.maxLength ?? DEFAULT_MAX_LENGTH;
-  // Cut the least needed first: the schema diff, then the proposed file, then table rows.
-  const attempts: Cuts[] = [
-    { schemaDiff: false, fixContent: false, maxRows: Infinity },
-    { schemaDiff: true, fixContent: false, maxRows: Infinity },
-    { schemaDiff: true, fixContent: true, maxRows: Infinity },
-    ...[200, 50, 10, 0].map((maxRows) => ({ schemaDiff: true, fixContent: true, maxRows })),
-  ];
-  for (const cuts of attempts) {
+  const fitting = (cuts: Cuts) => {
     const body = render(report, options, cuts);
-    if (body.length <= max) return body;
+    return body.length <= max ? body : null;
+  };
+  const whole =
+    fitting({ schemaDiff: false, fixContent: false, maxRows: Infinity }) ??
+    fitting({ schemaDiff: true, fixContent: false, maxRows: Infinity }) ??
+    fitting({ schemaDiff: true, fixContent: true, maxRows: Infinity });
+  if (whole) return whole;
+  // Then as many table rows as fit: the body grows with the rows, so search for the most.
+  let best: string | null = null;
+  let fewest = 0;
+  let most = report.findings.length;
+  while (fewest <= most) {
+    const rows = Math.floor((fewest + most) / 2);
+    const body = fitting({ schemaDiff: true, fixContent: true, maxRows: rows });
+    if (body) {
+      best = body;
+      fewest = rows + 1;
+    } else most = rows - 1;
   }
-  return minimal(report, options);
+  return best ?? minimal(report, options);
 }
 
 function render(report: Report, options: MarkdownOptions, cuts: Cuts): string {
-  const links = options.links ?? (() => null);
-  const out: string[] = [STICKY_MARKER, ''];
+  const context: Context = { report, links: options.links ?? (() => null), cuts, evidenceUrl: options.evidenceUrl };
+  const title = report.status === 'clean' && options.previousDrift ? '✅ the schema drift reported earlier is resolved' : headline(report, inlineCode);
+  const blocks = [
+    STICKY_MARKER,
+    `## driftbot · ${title}`,
+    staticNote(report),
+    ...errorBlocks(context),
+    ...upgradeFailureBlocks(context),
+    ...databaseNames(report).flatMap((name) => databaseBlocks(context, name)),
+    agreement(report),
+    replyHint(report),
+    standIns(report),
+    ...warnings(report),
+    ...schemaDiffs(context),
+    howChecked(report),
+  ];
+  return `${blocks.filter((block) => block !== '').join('\n\n')}\n`;
+}
+
+function staticNote(report: Report): string {
+  if (report.scope !== 'static') return '';
+  return 'This pull request comes from outside the repository, so driftbot did not run its migrations or models: this is the static part, read from git. A maintainer can run the full analysis with `/driftbot check` or the `driftbot:rerun` label.';
+}
+
+function errorBlocks({ report, links }: Context): string[] {
+  const blocks = report.errors.slice(0, LIST_LIMIT).flatMap((error) => {
+    const where = [error.path && link(inlineCode(error.path), links(error.path, null)), error.revision && `revision ${inlineCode(error.revision)}`].filter(Boolean).join(', ');
+    return [where ? `${where}:` : '', codeBlock(clip(error.message, ERROR_LIMIT), 'text')];
+  });
+  if (report.errors.length > LIST_LIMIT) blocks.push(`… and ${count(report.errors.length - LIST_LIMIT, 'more error')}: run \`driftbot check\` to see them all.`);
+  return blocks;
+}
+
+function upgradeFailureBlocks({ report, links }: Context): string[] {
+  const failure = report.upgradeFailure;
+  if (!failure) return [];
+  const revision = inlineCode(failure.revision);
+  const at = link(`${inlineCode(fileName(failure.path))}${failure.line ? ` line ${failure.line}` : ''}`, links(failure.path, failure.line));
+  const from = inlineCode(failure.startingPoint ?? report.base.ref);
+  const what =
+    failure.build === 'upgraded'
+      ? `A database upgraded from ${from} cannot reach this branch: revision ${revision} (${at}) fails`
+      : `Revision ${revision} (${at}) fails while building the ${failure.build} database`;
+  return [
+    `${what}, in database ${inlineCode(failure.database)}:`,
+    codeBlock(clip(failure.error, ERROR_LIMIT), 'text'),
+    failure.build === 'upgraded' ? `Deploying this branch to an existing database would stop at ${revision}.` : '',
+  ];
+}
+
+/** Databases in config order, then any that only the findings, edits or fixes name. */
+function databaseNames(report: Report): string[] {
+  const others = [report.findings, report.editedMigrations, report.breakingCode, report.fixes].flatMap((items) => items.map((item) => item.database));
+  return [...new Set([...report.databases.map((d) => d.name), ...others])];
+}
+
+function databaseBlocks(context: Context, name: string): string[] {
+  const { report } = context;
+  const findings = report.findings.filter((f) => f.database === name);
+  const edits = report.editedMigrations.filter((e) => e.database === name);
+  const breaking = report.breakingCode.filter((b) => b.database === name);
+  const fixes = report.fixes.filter((f) => f.database === name);
+  if (!findings.length && !edits.length && !breaking.length && !fixes.length) return [];
+  const install = findings.filter((f) => INSTALL_DRIFT.includes(f.difference));
+  const model = findings.filter((f) => MODEL_DRIFT.includes(f.difference));
+  const graph = findings.filter((f) => f.difference === 'revision-graph');
+  const database = inlineCode(name);
+  const counts = [
+    install.length ? `**${count(install.length, 'difference')}** between a fresh install of this branch and ${upgradedFrom(report)}, in database ${database}.` : '',
+    model.length ? `**${count(model.length, 'difference')}** between this branch's models and what its migrations create, in database ${database}.` : '',
+  ];
+  return [
+    databaseNames(report).length > 1 ? `### Database ${database}` : '',
+    counts.filter(Boolean).join('\n'),
+    causes(context, name, findings, edits),
+    graphProblems(context, graph),
+    install.length || model.length ? findingsTable(context, [...install, ...model]) : '',
+    whatBreaks(context, breaking),
+    ...fixes.flatMap((fix) => fixBlocks(context, fix, install.length > 0)),
+  ];
+}
+
+function upgradedFrom(report: Report): string {
+  const points = startingPoints(report);
+  return points.length === 1 ? `a database upgraded from ${points[0]}` : `databases upgraded from ${points.join(' or ')}`;
+}
+
+/** What upgraded databases were built from: `main` (`a1b2c3d`), and any `upgrade_from`. */
+function startingPoints(report: Report): string[] {
+  const points = report.startingPoints.length ? report.startingPoints : [report.base];
+  return points.map((p) => `${inlineCode(p.ref)} (${inlineCode(p.sha.slice(0, 7))})`);
+}
+
+/** Why: the revisions git shows were edited, those inserted into history, and models without a migration. */
+function causes(context: Context, database: string, findings: Finding[], edits: EditedMigration[]): string {
+  const { report, links } = context;
   const base = inlineCode(report.base.ref);
-  const baseSha = inlineCode(report.base.sha.slice(0, 7));
-
-  out.push(`## driftbot · ${report.status === 'clean' && options.previousDrift ? '✅ the schema drift reported earlier is resolved' : headline(report)}`, '');
-  if (report.scope === 'static') {
-    out.push(
-      'This pull request comes from outside the repository, so driftbot did not run its migrations or models: this is the static part, read from git. A maintainer can run the full analysis with `/driftbot check` or the `driftbot:rerun` label.',
-      '',
-    );
-  }
-
-  if (report.status === 'error') {
-    out.push('driftbot could not analyse this branch:', '');
-    for (const error of report.errors) {
-      const where = [error.path && inlineCode(error.path), error.revision && `revision ${inlineCode(error.revision)}`].filter(Boolean).join(', ');
-      out.push(`- ${where ? `${where}: ` : ''}`, '', indentBlock(codeBlock(error.message)), '');
-    }
-  }
-
-  if (report.upgradeFailure) {
-    const failure = report.upgradeFailure;
-    const at = link(`${inlineCode(failure.path)}${failure.line ? ` line ${failure.line}` : ''}`, links(failure.path, failure.line));
-    out.push(
-      `Databases upgraded from ${base} (${baseSha}) cannot reach this branch: revision ${inlineCode(failure.revision)} (${at}) fails in database ${inlineCode(failure.database)}:`,
-      '',
-      codeBlock(failure.error),
-      '',
-    );
-  }
-
-  for (const database of report.databases) {
-    const findings = report.findings.filter((f) => f.database === database.name);
-    if (findings.length === 0) continue;
-    const installDrift = findings.filter((f) => ['missing-on-upgraded', 'only-on-upgraded', 'differs-on-upgraded'].includes(f.difference));
-    const modelDrift = findings.filter((f) => ['missing-in-migrations', 'differs-from-models'].includes(f.difference));
-    const graph = findings.filter((f) => f.difference === 'revision-graph');
-    if (report.databases.length > 1) out.push(`### Database ${inlineCode(database.name)}`, '');
-    if (installDrift.length) {
-      out.push(`**${count(installDrift.length, 'difference')}** between a fresh install of this branch and a database upgraded from ${base} (${baseSha}), in database ${inlineCode(database.name)}.`);
-    }
-    if (modelDrift.length) {
-      out.push(`**${count(modelDrift.length, 'difference')}** between head's models and what its migrations create, in database ${inlineCode(database.name)}: a model changed with no migration.`);
-    }
-    for (const problem of graph) out.push(`**Revision history:** ${plainText(problem.fresh ?? problem.name)}`);
-    const causes = causeSentences(report, database.name, links);
-    for (const cause of causes) out.push('', `Cause: ${cause}`);
-    out.push('');
-    const rows = [...installDrift, ...modelDrift];
-    if (rows.length) out.push(...findingsTable(rows, report, links, cuts.maxRows), '');
-  }
-
-  if (report.breakingCode.length) {
-    const first = report.breakingCode[0]!;
-    const places = report.breakingCode.slice(0, 10).map((b) => link(`${inlineCode(shortPath(b.path))}:${b.line}`, links(b.path, b.line)));
-    out.push(
-      `**What breaks:** ${inlineCode(`select(${first.model})`)} names every mapped column, so the queries at ${places.join(', ')}${report.breakingCode.length > 10 ? ` and ${report.breakingCode.length - 10} more` : ''} fail on upgraded databases with ${inlineCode(first.error)}.`,
-      '',
-    );
-  }
-
-  for (const fix of report.fixes) out.push(...fixSection(fix, report, cuts, options));
-  if (report.fixes.length) out.push('Reply `/driftbot apply` to commit the proposed migration to this branch, or `/driftbot explain` for the full evidence.', '');
-
-  if (report.status === 'clean' && report.scope === 'full') {
-    out.push(`Fresh installs, databases upgraded from ${base} (${baseSha}) and the models agree${report.databases.length ? ` in ${report.databases.map((d) => inlineCode(d.name)).join(', ')}` : ''}.`, '');
-  }
-
-  if (report.standIns.length) {
-    out.push(
-      `**Stand-ins:** these modules could not be imported and were replaced by stand-ins: ${report.standIns.map((s) => inlineCode(s.module)).join(', ')}. A stand-in has no schema of its own; if a migration builds tables from one, check that part by hand.`,
-      '',
-    );
-  }
-  for (const warning of report.warnings.filter((w) => !w.startsWith('assumed: '))) out.push(`> ⚠️ ${plainText(warning)}`, '');
-
-  const diffs = report.schemaDiffs.filter((d) => d.diff);
-  if (diffs.length) {
-    if (cuts.schemaDiff) {
-      out.push(`<details><summary>Schema diff: upgraded → fresh</summary>`, '', `The schema diff is too long for a comment: ${link('see the check run', options.evidenceUrl)}.`, '', '</details>', '');
-    } else {
-      for (const diff of diffs) {
-        out.push(`<details><summary>Schema diff${report.schemaDiffs.length > 1 ? ` of ${plainText(diff.database)}` : ''}: upgraded → fresh</summary>`, '', codeBlock(diffBody(diff.diff), 'diff'), '</details>', '');
-      }
-    }
-  }
-
-  out.push('<details><summary>How this was checked</summary>', '', howChecked(report), '', '</details>', '');
-  return `${collapseBlankLines(out.join('\n')).trimEnd()}\n`;
-}
-
-/** One blank line between blocks, but code blocks (the proposed file) stay exactly as they are. */
-function collapseBlankLines(markdown: string): string {
-  const lines: string[] = [];
-  let fence: string | null = null;
-  for (const line of markdown.split('\n')) {
-    const opener = /^\s*(`{3,})/.exec(line)?.[1];
-    if (fence === null && opener) fence = opener;
-    else if (fence !== null && line.trim() === fence) fence = null;
-    if (fence === null && line === '' && lines[lines.length - 1] === '') continue;
-    lines.push(line);
-  }
-  return lines.join('\n');
-}
-
-function headline(report: Report): string {
-  if (report.status === 'error') return 'could not analyse this branch';
-  if (report.scope === 'static') return report.editedMigrations.length ? 'applied migrations were edited (static check)' : 'static check: no applied migration was edited';
-  if (report.status === 'clean') return 'no schema drift';
-  if (report.upgradeFailure) return 'upgrading existing databases to this branch fails';
-  const differences = new Set(report.findings.map((f) => f.difference));
-  if (['missing-on-upgraded', 'only-on-upgraded', 'differs-on-upgraded'].some((d) => differences.has(d as Finding['difference']))) {
-    return 'schema drift: existing databases will not match this branch';
-  }
-  if (differences.has('missing-in-migrations') || differences.has('differs-from-models')) return 'models and migrations disagree';
-  return 'the migration history needs attention';
-}
-
-function causeSentences(report: Report, database: string, links: SourceLinks): string[] {
-  const base = inlineCode(report.base.ref);
-  const sentences: string[] = [];
-  const file = (edit: { path: string }) => link(`${inlineCode(fileName(edit.path))}`, links(edit.path, null));
-  for (const edit of report.editedMigrations.filter((e) => e.database === database)) {
-    sentences.push(editSentence(edit, file(edit), base));
-  }
-  const inserted = new Map<string, Finding['cause']>();
-  for (const finding of report.findings) {
-    if (finding.database === database && finding.cause?.kind === 'inserted-into-history') inserted.set(finding.cause.revision, finding.cause);
-  }
-  for (const cause of inserted.values()) {
-    sentences.push(`**${file(cause!)} was inserted into history** below revisions ${base} already applied: existing databases are past that point, so Alembic never runs it there.`);
-  }
-  return sentences;
+  const file = (path: string) => link(inlineCode(fileName(path)), links(path, null));
+  const inserted = new Map(findings.filter((f) => f.cause?.kind === 'inserted-into-history').map((f) => [f.cause!.revision, f.cause!.path]));
+  const withoutMigration = findings.filter((f) => f.difference === 'missing-in-migrations' || f.cause?.kind === 'no-migration').length;
+  const modelledOtherwise = findings.filter((f) => f.difference === 'differs-from-models').length;
+  const sentences = [
+    ...edits.slice(0, LIST_LIMIT).map((edit) => editSentence(edit, file(edit.path), base)),
+    edits.length > LIST_LIMIT ? `… and ${count(edits.length - LIST_LIMIT, 'more edited revision')}.` : '',
+    ...[...inserted.values()].map(
+      (path) => `**${file(path)} was inserted into history** below revisions ${base} already applied: existing databases are past that point, so Alembic never runs it there.`,
+    ),
+    withoutMigration ? `**The models declare ${count(withoutMigration, 'object')} that no migration creates**: a model changed without its migration.` : '',
+    modelledOtherwise ? `**The models declare ${count(modelledOtherwise, 'object')} otherwise than the migrations create ${modelledOtherwise === 1 ? 'it' : 'them'}.**` : '',
+  ].filter(Boolean);
+  if (!sentences.length) return '';
+  const explainsDrift = findings.length > 0 || report.upgradeFailure?.database === database;
+  const label = explainsDrift ? 'Cause' : report.scope === 'static' ? 'Seen in git' : 'Note';
+  const after = !explainsDrift && report.databases.find((d) => d.name === database)?.clean ? ' Fresh and upgraded databases still agree: the edit changed no schema.' : '';
+  return sentences.length === 1 ? `${label}: ${sentences[0]}${after}` : `${label}:\n${sentences.map((s) => `- ${s}`).join('\n')}${after ? `\n\n${after.trim()}` : ''}`;
 }
 
 function editSentence(edit: EditedMigration, file: string, base: string): string {
@@ -188,107 +197,206 @@ function editSentence(edit: EditedMigration, file: string, base: string): string
     parts.push(`**${file} was edited after it was applied** on ${base}. Alembic tracks applied revisions by id, so a database already at ${revision} never runs the new version.`);
   }
   if (edit.changes.includes('reparented')) {
-    parts.push(`**${file} was re-parented** (down_revision ${inlineCode((edit.baseDownRevision ?? []).join(', ') || 'None')} → ${inlineCode((edit.headDownRevision ?? []).join(', ') || 'None')}).`);
+    const parents = (ids: string[] | null) => inlineCode(ids?.join(', ') || 'None');
+    parts.push(`**${file} was re-parented** (down_revision ${parents(edit.baseDownRevision)} → ${parents(edit.headDownRevision)}): databases that applied it on ${base} keep its old place in history.`);
   }
-  if (edit.changes.includes('renamed') && parts.length === 0) parts.push(`${file} was renamed from ${inlineCode(edit.basePath ?? '')} (same revision ${revision}).`);
+  if (parts.length === 0 && edit.changes.includes('renamed')) parts.push(`${file} was renamed from ${inlineCode(edit.basePath ?? '')} (same revision ${revision}).`);
   return parts.join(' ');
 }
 
-function findingsTable(findings: Finding[], report: Report, links: SourceLinks, maxRows: number): string[] {
-  const upgradedHeader = `upgraded from ${inlineCode(report.base.ref)}`;
-  const lines = [`| | object | fresh install | ${cell(upgradedHeader)} | models | |`, '|---|---|---|---|---|---|'];
-  for (const finding of findings.slice(0, maxRows)) {
-    const object = inlineCode(finding.table ? `${finding.table}.${finding.name}` : finding.name);
-    const reference = finding.references[0];
-    const models =
-      finding.models === null
-        ? '—'
-        : `${inlineCode(finding.models)}${reference ? ` · ${reference.symbol ? `${inlineCode(reference.symbol)} ` : ''}${link(`${inlineCode(fileName(reference.path))}:${reference.line}`, links(reference.path, reference.line))}` : ''}`;
-    const seenFrom = report.startingPoints.length > 1 && finding.startingPoints.length ? ` (from ${finding.startingPoints.map(inlineCode).join(', ')})` : '';
-    const row = [
-      finding.breaksCode ? '❌' : '⚠️',
-      `${object}${finding.object !== 'column' ? ` (${finding.object})` : ''}`,
-      definition(finding.fresh),
-      definition(finding.upgraded),
-      models,
-      `${causeCell(finding, links)}${seenFrom}`,
-    ];
-    lines.push(`| ${row.map(cell).join(' | ')} |`);
-  }
-  if (findings.length > maxRows) lines.push('', `… and ${findings.length - maxRows} more differences: see the check run or \`driftbot check --format json\`.`);
-  return lines;
+function graphProblems({ links, cuts }: Context, graph: Finding[]): string {
+  if (!graph.length) return '';
+  const items = graph.slice(0, cuts.maxRows).map((problem) => {
+    const where = problem.cause ? ` (${link(inlineCode(fileName(problem.cause.path)), links(problem.cause.path, problem.cause.line))})` : '';
+    return `- ${plainText(problem.fresh ?? problem.name)}${where}`;
+  });
+  if (graph.length > cuts.maxRows) items.push(`- … and ${count(graph.length - cuts.maxRows, 'more problem')}`);
+  return `**Revision history:**\n${items.join('\n')}`;
+}
+
+function findingsTable(context: Context, findings: Finding[]): string {
+  const { report, cuts } = context;
+  const lines = [`| | object | fresh install | ${cell(`upgraded from ${inlineCode(report.base.ref)}`)} | models | cause |`, '|---|---|---|---|---|---|'];
+  for (const finding of findings.slice(0, cuts.maxRows)) lines.push(findingRow(context, finding));
+  const more = findings.length - cuts.maxRows;
+  if (more > 0) lines.push('', `… and ${count(more, 'more difference')}: ${link('see the check run', context.evidenceUrl)} or run \`driftbot check --format json\`.`);
+  return lines.join('\n');
+}
+
+function findingRow({ report, links }: Context, finding: Finding): string {
+  const object = `${inlineCode(finding.table ? `${finding.table}.${finding.name}` : finding.name)}${finding.object === 'column' ? '' : ` (${finding.object})`}`;
+  const [reference, ...others] = finding.references;
+  const declaredAt = reference
+    ? ` · ${reference.symbol ? `${inlineCode(reference.symbol)} ` : ''}${link(`${inlineCode(fileName(reference.path))}:${reference.line}`, links(reference.path, reference.line))}${others.length ? ` +${others.length}` : ''}`
+    : '';
+  const seenFrom = report.startingPoints.length > 1 && finding.startingPoints.length ? ` (from ${finding.startingPoints.map(inlineCode).join(', ')})` : '';
+  const cells = [
+    finding.breaksCode ? '❌' : '⚠️',
+    object,
+    definition(finding.fresh),
+    definition(finding.upgraded),
+    `${definition(finding.models)}${declaredAt}`,
+    `${causeCell(finding, links)}${seenFrom}`,
+  ];
+  return `| ${cells.map(cell).join(' | ')} |`;
 }
 
 function definition(value: string | null): string {
   return value === null ? '— missing' : inlineCode(value);
 }
 
+const CHANGE_VERBS: Partial<Record<Finding['difference'], string>> = {
+  'missing-on-upgraded': 'added',
+  'only-on-upgraded': 'removed',
+  'differs-on-upgraded': 'changed',
+};
+
 function causeCell(finding: Finding, links: SourceLinks): string {
-  if (finding.difference === 'missing-in-migrations') return 'declared by the models, created by no migration';
-  if (finding.difference === 'differs-from-models') return 'models declare it otherwise than the migrations create it';
   const cause = finding.cause;
-  if (!cause) return '';
+  if (finding.difference === 'missing-in-migrations' || cause?.kind === 'no-migration') return 'declared by the models, created by no migration';
+  if (!cause) return finding.difference === 'differs-from-models' ? 'the models declare it otherwise' : '';
   const where = link(`${inlineCode(cause.revision)}${cause.line ? ` L${cause.line}` : ''}`, links(cause.path, cause.line));
-  const what = { 'missing-on-upgraded': 'added', 'only-on-upgraded': 'removed', 'differs-on-upgraded': 'changed' }[finding.difference as string] ?? 'changed';
+  if (finding.difference === 'differs-from-models') return `the models declare it otherwise than ${where}`;
+  const verb = CHANGE_VERBS[finding.difference] ?? 'changed';
   switch (cause.kind) {
     case 'edited-in-place':
-      return `${what} in place at ${where}`;
+      return `${verb} in place at ${where}`;
     case 'inserted-into-history':
       return `created by ${where}, inserted into history`;
     case 'reparented':
-      return `${what} by re-parented ${where}`;
+      return `${verb} by re-parented ${where}`;
     case 'deleted':
       return `created by ${where}, now deleted`;
-    default:
-      return `${what} at ${where}`;
+    case 'created-by':
+      return `created at ${where}`;
   }
 }
 
-function fixSection(fix: Fix, report: Report, cuts: Cuts, options: MarkdownOptions): string[] {
-  const out = [`### Proposed fix: ${inlineCode(fileName(fix.path))}${report.fixes.length > 1 ? ` (database ${inlineCode(fix.database)})` : ''}`, ''];
-  out.push(`A new forward migration in ${inlineCode(fix.chain)}, idempotent: a no-op on fresh installs, the repair on upgraded ones.`, '');
-  if (cuts.fixContent) out.push(`The file is too long for a comment: ${link('see the check run', options.evidenceUrl)}, or run \`driftbot check\` locally.`, '');
-  else out.push(codeBlock(fix.content, 'python'), '');
-  const disabled = fix.steps.filter((s) => s.disabled).length;
-  if (fix.verified) {
-    out.push(`✅ **Verified**: applied to both databases; afterwards fresh, upgraded and models agree (0 differences).`);
-  } else if (fix.verificationError) {
-    out.push(`❌ **Not verified**: applying it failed:`, '', codeBlock(fix.verificationError));
-  } else {
-    out.push(`⚠️ **Partly verified**: applied to both databases; ${count(fix.remainingDifferences, 'difference')} remain${fix.remainingDifferences === 1 ? 's' : ''}${disabled ? `, left by the ${count(disabled, 'step')} written commented out for review` : ''}.`);
+function whatBreaks({ report, links }: Context, breaking: BreakingCode[]): string {
+  if (!breaking.length) return '';
+  const items = breaking.slice(0, LIST_LIMIT).map((b) => {
+    const where = link(`${inlineCode(fileName(b.path))}:${b.line}`, links(b.path, b.line));
+    return `- ${where} ${inlineCode(b.code)} reads ${inlineCode(b.model)}, so it fails with ${inlineCode(b.error)}`;
+  });
+  if (breaking.length > LIST_LIMIT) items.push(`- … and ${count(breaking.length - LIST_LIMIT, 'more place')}`);
+  return `**What breaks:** on databases upgraded from ${inlineCode(report.base.ref)}, which lack columns the models map, this branch's code fails:\n${items.join('\n')}`;
+}
+
+function fixBlocks({ report, cuts, evidenceUrl }: Context, fix: Fix, repairsInstalls: boolean): string[] {
+  const disabled = fix.steps.filter((s) => s.disabled);
+  const what = repairsInstalls ? 'a no-op on fresh installs, the repair on upgraded ones' : 'it brings every database to what the models declare';
+  return [
+    `### Proposed fix: ${inlineCode(fileName(fix.path))}${report.fixes.length > 1 ? ` (database ${inlineCode(fix.database)})` : ''}`,
+    `A new forward migration after ${inlineCode(fix.downRevision)}, in ${inlineCode(directory(fix.path))}, idempotent: ${what}.`,
+    cuts.fixContent
+      ? `The file is too long for this comment: ${link('see the check run', evidenceUrl)}, or run \`driftbot check\` locally.`
+      : codeBlock(fix.content, 'python'),
+    ...verification(fix),
+    disabled.length
+      ? `${count(disabled.length, 'step')} ${disabled.length === 1 ? 'is' : 'are'} written commented out, because ${disabled.length === 1 ? 'it drops' : 'they drop'} or narrow${disabled.length === 1 ? 's' : ''} data: ${disabled.slice(0, LIST_LIMIT).map((s) => inlineCode(s.entryKey)).join(', ')}${disabled.length > LIST_LIMIT ? ', …' : ''}. Review before enabling.`
+      : '',
+  ];
+}
+
+function verification(fix: Fix): string[] {
+  if (fix.verified) return ['✅ **Verified**: applied to every database driftbot built; afterwards fresh, upgraded and models agree (0 differences).'];
+  if (fix.verificationError) return ['❌ **Not verified**: applying it failed:', codeBlock(clip(fix.verificationError, ERROR_LIMIT), 'text')];
+  return [`❌ **Not verified**: ${count(fix.remainingDifferences, 'difference')} remain${fix.remainingDifferences === 1 ? 's' : ''} after applying it.`];
+}
+
+function agreement(report: Report): string {
+  if (report.scope !== 'full' || report.status === 'error') return '';
+  const clean = report.databases.filter((d) => d.clean).map((d) => inlineCode(d.name));
+  if (report.status === 'clean') {
+    return `Fresh installs, databases upgraded from ${startingPoints(report).join(' or ')} and the models agree${clean.length ? ` in ${clean.join(', ')}` : ''}.`;
   }
-  if (disabled && fix.verified) out.push('', `${count(disabled, 'step')} written commented out (destructive or narrowing): review before enabling.`);
-  out.push('');
-  return out;
+  return clean.length ? `Fresh installs, upgraded databases and the models agree in ${clean.join(', ')}.` : '';
+}
+
+/** `/driftbot apply` commits `report.fix`, and only when verified: say so rather than invite a refusal. */
+function replyHint(report: Report): string {
+  const fix = report.fix;
+  if (fix?.verified) {
+    const others = report.fixes.length > 1 ? ' (the other proposed migrations are to be added by hand)' : '';
+    return `Reply \`/driftbot apply\` to commit ${inlineCode(fileName(fix.path))} to this branch${others}, or \`/driftbot explain\` for the full evidence.`;
+  }
+  if (fix) return 'The proposed migration is not verified, so `/driftbot apply` will not commit it: review it and add it by hand. Reply `/driftbot explain` for the full evidence.';
+  if (report.status === 'drift') return 'Reply `/driftbot explain` for the full evidence.';
+  if (report.status === 'error') return 'Fix what is named above and push, or reply `/driftbot check` to run the analysis again.';
+  return '';
+}
+
+function standIns(report: Report): string {
+  if (!report.standIns.length) return '';
+  const modules = report.standIns
+    .slice(0, LIST_LIMIT)
+    .map((s) => `${inlineCode(s.module)}${s.importedFrom ? ` (imported by ${inlineCode(s.importedFrom)})` : ''}`);
+  if (report.standIns.length > LIST_LIMIT) modules.push(`… and ${report.standIns.length - LIST_LIMIT} more`);
+  return `**Stand-ins:** these modules could not be imported and were replaced by stand-ins, which have no schema of their own: ${modules.join(', ')}. If a migration or model builds tables from one, check that part by hand.`;
+}
+
+/** Assumptions made while discovering the setup go in "How this was checked"; the rest stand out here. */
+function warnings(report: Report): string[] {
+  const shown = report.warnings.filter((w) => !isAssumption(w));
+  const blocks = shown.slice(0, LIST_LIMIT).map((w) => `> ⚠️ ${plainText(clip(w, WARNING_LIMIT))}`);
+  if (shown.length > LIST_LIMIT) blocks.push(`… and ${count(shown.length - LIST_LIMIT, 'more warning')}: run \`driftbot check\` to see them all.`);
+  return blocks;
+}
+
+function schemaDiffs({ report, cuts, evidenceUrl }: Context): string[] {
+  const diffs = report.schemaDiffs.filter((d) => d.diff);
+  if (!diffs.length) return [];
+  if (cuts.schemaDiff) {
+    return [`The full schema diff is in the check run, too long for this comment: ${link('see the check run', evidenceUrl)}, or run \`driftbot check --format json\`.`];
+  }
+  const several = report.schemaDiffs.length > 1;
+  return diffs.map((d) => `<details><summary>Schema diff${several ? ` of ${htmlText(d.database)}` : ''}: upgraded → fresh</summary>\n\n${codeBlock(diffBody(d.diff), 'diff')}\n</details>`);
 }
 
 function howChecked(report: Report): string {
-  const chains = report.databases.flatMap((d) => d.chains.map((c) => inlineCode(shortPath(c.versions))));
-  const seconds = (report.timings.totalMs / 1000).toFixed(1);
   const env = report.environment;
-  return [
+  const chains = report.databases.map((d) => d.chains.map((c) => inlineCode(chainName(c.versions))).join(' → ') || 'none');
+  const facts = [
     `base ${inlineCode(report.base.sha.slice(0, 7))} → head ${inlineCode(report.head.sha.slice(0, 7))}`,
-    chains.length ? `chains ${chains.join(' → ')}` : null,
-    report.startingPoints.length > 1 ? `upgraded from ${report.startingPoints.map((p) => `${inlineCode(p.ref)} (${inlineCode(p.sha.slice(0, 7))})`).join(', ')}` : null,
-    `${env.databasesBuilt} throwaway databases on PostgreSQL ${plainText(env.postgresVersion)}${env.server === 'embedded' ? ' (embedded)' : ''}`,
-    `${seconds} s`,
-  ]
-    .filter(Boolean)
-    .join(' · ');
+    report.startingPoints.length > 1 ? `upgraded from ${startingPoints(report).join(', ')}` : '',
+    chains.length === 1 ? `chains ${chains[0]}` : chains.length ? `chains ${report.databases.map((d, i) => `${inlineCode(d.name)}: ${chains[i]}`).join('; ')}` : '',
+    report.scope === 'static'
+      ? 'static check: only git and the revision files were read'
+      : // The server's host stays out: the comment may be public, the host is infrastructure.
+        `${count(env.databasesBuilt, 'throwaway database')} on PostgreSQL ${plainText(env.postgresVersion)}${env.server === 'embedded' ? ' (embedded)' : ''}`,
+    [env.networkIsolated ? 'runner without network' : '', env.sandboxed ? 'in a PID namespace of its own' : ''].filter(Boolean).join(', '),
+    `${(report.timings.totalMs / 1000).toFixed(1)} s`,
+  ].filter(Boolean);
+  const assumptions = report.warnings.filter(isAssumption).map((w) => `- ${plainText(clip(w.slice(ASSUMED.length), WARNING_LIMIT))}`);
+  const body = [facts.join(' · '), assumptions.length ? `Assumed, for want of a \`.github/driftbot.yml\`:\n${assumptions.join('\n')}` : ''].filter(Boolean).join('\n\n');
+  return `<details><summary>How this was checked</summary>\n\n${body}\n\n</details>`;
 }
 
-/** The comment when even the smallest form is too long: the headline and a pointer. */
+/** The comment when even its smallest form is too long: the headline and a pointer. */
 function minimal(report: Report, options: MarkdownOptions): string {
-  return `${STICKY_MARKER}\n\n## driftbot · ${headline(report)}\n\n${count(report.findings.length, 'difference')}: the report is too long for a comment, ${link('see the check run', options.evidenceUrl)}.\n`;
+  return `${STICKY_MARKER}\n\n## driftbot · ${headline(report, inlineCode)}\n\nThe report is too long for a comment: ${link('see the check run', options.evidenceUrl)}, or run \`driftbot check\` locally.\n`;
+}
+
+const ASSUMED = 'assumed: ';
+
+function isAssumption(warning: string): boolean {
+  return warning.startsWith(ASSUMED);
+}
+
+/** Keeps the head and tail of a long text and says how much of the middle was cut. */
+function clip(text: string, limit: number): string {
+  if (text.length <= limit) return text;
+  const half = Math.floor(limit / 2);
+  return `${text.slice(0, half)}\n… ${text.length - 2 * half} characters cut …\n${text.slice(-half)}`;
 }
 
 function diffBody(diff: string): string {
   // Drop the file headers: "upgraded" and "fresh" are already in the summary.
-  return diff.split('\n').filter((line) => !/^(Index:|={5,}|--- |\+\+\+ )/.test(line)).join('\n').trim();
-}
-
-function indentBlock(text: string): string {
-  return text.replace(/^/gm, '  ');
+  return diff
+    .split('\n')
+    .filter((line) => !/^(Index:|={5,}|--- |\+\+\+ )/.test(line))
+    .join('\n')
+    .replace(/^\n+|\n+$/g, '');
 }
 
 function count(n: number, noun: string): string {
@@ -299,7 +407,13 @@ function fileName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
 
-function shortPath(path: string): string {
-  const parts = path.split('/');
-  return parts.length > 3 ? `…/${parts.slice(-2).join('/')}` : path;
+function directory(path: string): string {
+  return path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '.';
+}
+
+/** `api/…/migrations/core_oss/versions` → `migrations/core_oss`: the end of the path, which names the chain. */
+function chainName(versions: string): string {
+  const parts = versions.split('/').filter(Boolean);
+  if (parts.at(-1) === 'versions' && parts.length > 1) parts.pop();
+  return parts.slice(-2).join('/') || versions;
 }

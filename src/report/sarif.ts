@@ -1,31 +1,99 @@
-/** SARIF 2.1.0, for code-scanning dashboards: one result per finding, failure and error. */
-import type { Report } from '../analysis/report.js';
+/**
+ * SARIF 2.1.0, for code-scanning dashboards: one result per finding (located at the
+ * revision line that caused it, else at the model that declares it), one for a failed
+ * upgrade and one per error. Every fact comes from the Report.
+ */
+import type { Finding, Report } from '../analysis/report.js';
 import { packageVersion } from '../version.js';
 
+const SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
+
+type Level = 'error' | 'warning';
+
+interface Result {
+  ruleId: string;
+  ruleIndex?: number;
+  level: Level;
+  message: { text: string };
+  locations: ReturnType<typeof location>[];
+}
+
+const RULE_DESCRIPTIONS: Record<string, string> = {
+  'missing-on-upgraded': 'Fresh installs have this object; databases upgraded from base lack it',
+  'only-on-upgraded': 'Databases upgraded from base have this object; fresh installs no longer create it',
+  'differs-on-upgraded': 'Fresh installs and databases upgraded from base define this object differently',
+  'missing-in-migrations': 'The models declare this object; no migration creates it',
+  'differs-from-models': 'The models declare this object otherwise than the migrations create it',
+  'revision-graph': 'The revision graph is broken',
+  'upgrade-failure': 'Upgrading a database from base to this branch fails',
+  error: 'driftbot could not analyse this branch',
+};
+
 export function renderSarif(report: Report): string {
-  const results = [
+  const results: Result[] = [
     ...report.findings.map((finding) => ({
       ruleId: `driftbot/${finding.difference}`,
-      level: finding.breaksCode ? 'error' : 'warning',
-      message: {
-        text: `${finding.object} ${finding.table ? `${finding.table}.` : ''}${finding.name}: fresh ${finding.fresh ?? 'missing'}, upgraded ${finding.upgraded ?? 'missing'}, models ${finding.models ?? 'n/a'}`,
-      },
-      locations: finding.cause ? [location(finding.cause.path, finding.cause.line)] : [],
+      level: (finding.breaksCode ? 'error' : 'warning') as Level,
+      message: { text: findingMessage(finding, report.base.ref) },
+      locations: findingLocations(finding),
     })),
     ...(report.upgradeFailure
-      ? [{ ruleId: 'driftbot/upgrade-failure', level: 'error', message: { text: report.upgradeFailure.error }, locations: [location(report.upgradeFailure.path, report.upgradeFailure.line)] }]
+      ? [
+          {
+            ruleId: 'driftbot/upgrade-failure',
+            level: 'error' as Level,
+            message: { text: nonEmpty(`revision ${report.upgradeFailure.revision} fails: ${report.upgradeFailure.error}`) },
+            locations: [location(report.upgradeFailure.path, report.upgradeFailure.line)],
+          },
+        ]
       : []),
-    ...report.errors.map((error) => ({ ruleId: 'driftbot/error', level: 'error', message: { text: error.message }, locations: error.path ? [location(error.path, null)] : [] })),
+    ...report.errors.map((error) => ({
+      ruleId: 'driftbot/error',
+      level: 'error' as Level,
+      message: { text: nonEmpty(error.message) },
+      locations: error.path ? [location(error.path, null)] : [],
+    })),
   ];
-  const rules = [...new Set(results.map((r) => r.ruleId))].map((id) => ({ id, shortDescription: { text: id.replace('driftbot/', '').replace(/-/g, ' ') } }));
+  const ruleIds = [...new Set(results.map((r) => r.ruleId))];
+  const rules = ruleIds.map((id) => {
+    const name = id.slice('driftbot/'.length);
+    return { id, name, shortDescription: { text: RULE_DESCRIPTIONS[name] ?? name } };
+  });
+  for (const result of results) result.ruleIndex = ruleIds.indexOf(result.ruleId);
   const sarif = {
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    $schema: SCHEMA,
     version: '2.1.0',
-    runs: [{ tool: { driver: { name: 'driftbot', version: packageVersion(), informationUri: 'https://github.com/driftbot/driftbot', rules } }, results }],
+    runs: [
+      {
+        tool: { driver: { name: 'driftbot', version: packageVersion(), rules } },
+        results,
+      },
+    ],
   };
   return `${JSON.stringify(sarif, null, 2)}\n`;
 }
 
+function findingMessage(finding: Finding, base: string): string {
+  if (finding.difference === 'revision-graph') return nonEmpty(finding.fresh ?? finding.name);
+  const name = finding.table ? `${finding.table}.${finding.name}` : finding.name;
+  const cause = finding.cause ? `; ${finding.cause.revision} ${finding.cause.kind.replace(/-/g, ' ')}` : '';
+  return `${finding.object} ${name}: fresh install ${finding.fresh ?? 'missing'}, upgraded from ${base} ${finding.upgraded ?? 'missing'}, models ${finding.models ?? 'missing'}${cause}`;
+}
+
+/** Where to look: the revision that caused it, else the model that declares it. */
+function findingLocations(finding: Finding): ReturnType<typeof location>[] {
+  if (finding.cause) return [location(finding.cause.path, finding.cause.line)];
+  const reference = finding.references[0];
+  return reference ? [location(reference.path, reference.line)] : [];
+}
+
+/** A repository-relative path as a URI reference (spaces and the like percent-encoded). */
 function location(path: string, line: number | null) {
-  return { physicalLocation: { artifactLocation: { uri: path }, ...(line ? { region: { startLine: line } } : {}) } };
+  const uri = path.split('/').map(encodeURIComponent).join('/');
+  return { physicalLocation: { artifactLocation: { uri, uriBaseId: '%SRCROOT%' }, ...(line && line > 0 ? { region: { startLine: line } } : {}) } };
+}
+
+/** SARIF requires a message text; the repository's error may be empty. */
+function nonEmpty(text: string): string {
+  return text.trim() === '' ? '(no message)' : text;
 }

@@ -1,73 +1,108 @@
 /**
- * The report for a terminal: one line per finding, then the fix. Colour only on a
- * TTY; control characters from the repository are stripped so that no file or error
- * message can move the cursor or clear the screen.
+ * The report for a terminal: the verdict, one line per finding, the edited revisions,
+ * the code that breaks, then the proposed fix and the file itself. Every fact comes
+ * from the Report; everything the repository wrote goes through `terminalText`.
  */
-import type { Finding, Report } from '../analysis/report.js';
+import type { Cause, Finding, Fix, Report } from '../analysis/report.js';
+import { headline } from './headline.js';
+import { styled, terminalText, type Style } from './terminal.js';
 
-const STYLES = { red: [31, 39], green: [32, 39], yellow: [33, 39], bold: [1, 22], dim: [2, 22] } as const;
-type Style = keyof typeof STYLES;
-
-function styleText(style: Style, text: string): string {
-  const [open, close] = STYLES[style];
-  return `\x1b[${open}m${text}\x1b[${close}m`;
-}
+type Paint = (style: Style, text: string) => string;
 
 export function renderText(report: Report, options: { color?: boolean } = {}): string {
-  const paint = (style: Style, text: string) => (options.color ? styleText(style, text) : text);
-  const out: string[] = [];
+  const paint: Paint = options.color ? styled : (_style, text) => text;
+  const safe = (text: string) => terminalText(text);
+  const block = (text: string) => indent(terminalText(text, { keepNewlines: true }).trimEnd());
   const base = `${safe(report.base.ref)} (${report.base.sha.slice(0, 7)})`;
   const head = `${safe(report.head.ref)} (${report.head.sha.slice(0, 7)})`;
-  const title =
-    report.status === 'clean' ? paint('green', 'no schema drift') : report.status === 'error' ? paint('red', 'could not analyse') : paint('red', 'schema drift');
-  out.push(`driftbot: ${title} · ${head} against ${base}`);
+  const verdict = headline(report, safe);
+  const out = [`driftbot: ${paint(report.status === 'clean' ? 'green' : 'red', paint('bold', verdict))}`, paint('dim', `${head} against ${base}`)];
 
   for (const error of report.errors) {
-    out.push(paint('red', `error${error.path ? ` in ${safe(error.path)}` : ''}${error.revision ? ` (revision ${safe(error.revision)})` : ''}:`), indent(safe(error.message, true)));
+    const where = [error.path ? `in ${safe(error.path)}` : '', error.revision ? `(revision ${safe(error.revision)})` : ''].filter(Boolean).join(' ');
+    out.push('', paint('red', `error${where ? ` ${where}` : ''}:`), block(error.message));
   }
-  if (report.upgradeFailure) {
-    const f = report.upgradeFailure;
-    out.push(paint('red', `upgrading ${safe(report.base.ref)} to this branch fails at ${safe(f.revision)} (${safe(f.path)}${f.line ? `:${f.line}` : ''}):`), indent(safe(f.error, true)));
+  const failure = report.upgradeFailure;
+  if (failure) {
+    const at = `${safe(failure.path)}${failure.line ? `:${failure.line}` : ''}`;
+    const building = failure.build === 'upgraded' ? `upgrading from ${safe(failure.startingPoint ?? report.base.ref)}` : `building the ${failure.build} database`;
+    out.push('', paint('red', `revision ${safe(failure.revision)} (${at}) fails in database ${safe(failure.database)}, ${building}:`), block(failure.error));
   }
-  for (const edit of report.editedMigrations) {
-    out.push(`${paint('yellow', edit.changes.join(', '))}: ${safe(edit.revision)} ${safe(edit.path)} (applied on ${safe(report.base.ref)})`);
-  }
+
+  const several = new Set(report.findings.map((f) => f.database)).size > 1;
+  let database: string | null = null;
   if (report.findings.length) out.push('');
-  for (const finding of report.findings) out.push(findingLine(finding, paint));
-  for (const broken of report.breakingCode) {
-    out.push(`${paint('red', 'breaks')}: ${safe(broken.path)}:${broken.line}  ${safe(broken.code)}  → ${safe(broken.error)}`);
+  for (const finding of report.findings) {
+    if (several && finding.database !== database) out.push(paint('bold', `database ${safe(finding.database)}`));
+    database = finding.database;
+    out.push(findingLine(finding, paint, report.startingPoints.length > 1));
   }
-  for (const standIn of report.standIns) out.push(`${paint('yellow', 'stand-in')}: ${safe(standIn.module)}${standIn.importedFrom ? ` (imported by ${safe(standIn.importedFrom)})` : ''}`);
-  for (const warning of report.warnings) out.push(paint('dim', safe(warning)));
+
+  if (report.editedMigrations.length) out.push('');
+  for (const edit of report.editedMigrations) {
+    const from = edit.basePath ? ` (was ${safe(edit.basePath)})` : '';
+    out.push(`${paint('yellow', 'edited')} ${safe(edit.revision)} ${safe(edit.path)}${from}: ${edit.changes.join(', ')} after ${safe(report.base.ref)} applied it`);
+  }
+  if (report.breakingCode.length) out.push('');
+  for (const broken of report.breakingCode) {
+    out.push(`${paint('red', 'breaks')} ${safe(broken.path)}:${broken.line}  ${safe(broken.code)}  → ${safe(broken.error)}`);
+  }
+  for (const standIn of report.standIns) {
+    out.push(`${paint('yellow', 'stand-in')} ${safe(standIn.module)}${standIn.importedFrom ? ` (imported by ${safe(standIn.importedFrom)})` : ''}`);
+  }
+  for (const warning of report.warnings) out.push(paint('yellow', `warning: ${safe(warning)}`));
 
   if (report.status === 'clean' && report.scope === 'full') {
-    out.push(`fresh installs, databases upgraded from ${safe(report.base.ref)} and the models agree in ${report.databases.map((d) => safe(d.name)).join(', ')}`);
+    out.push('', `fresh installs, databases upgraded from ${base} and the models agree in ${report.databases.map((d) => safe(d.name)).join(', ')}`);
   }
-  for (const fix of report.fixes) {
-    const verdict = fix.verified
-      ? paint('green', 'verified: every build matches after it (0 differences)')
-      : fix.verificationError
-        ? paint('red', `not verified: ${safe(fix.verificationError)}`)
-        : paint('yellow', `partly verified: ${fix.remainingDifferences} difference(s) remain`);
-    out.push('', `${paint('bold', 'proposed fix')}: ${safe(fix.path)} (revision ${safe(fix.revision)}, after ${safe(fix.downRevision)}) · ${verdict}`, '', safe(fix.content, true).trimEnd());
-  }
-  out.push('', paint('dim', `${report.environment.databasesBuilt} throwaway databases on PostgreSQL ${safe(report.environment.postgresVersion)} (${safe(report.environment.server)}) · ${(report.timings.totalMs / 1000).toFixed(1)} s`));
+  for (const fix of report.fixes) out.push('', ...fixLines(fix, paint, safe));
+
+  const env = report.environment;
+  const ran = report.scope === 'static' ? 'static check: only git and the revision files were read' : `${env.databasesBuilt} throwaway databases on PostgreSQL ${safe(env.postgresVersion)} (${safe(env.server)})`;
+  out.push('', paint('dim', `${ran} · ${(report.timings.totalMs / 1000).toFixed(1)} s`));
   return `${out.join('\n')}\n`;
 }
 
-function findingLine(finding: Finding, paint: (style: Style, text: string) => string): string {
-  const icon = finding.breaksCode ? paint('red', '✗') : paint('yellow', '!');
-  const name = finding.table ? `${finding.table}.${finding.name}` : finding.name;
-  const show = (value: string | null) => (value === null ? paint('dim', 'missing') : safe(value));
-  const cause = finding.cause ? `  (${safe(finding.cause.revision)} ${finding.cause.kind.replace(/-/g, ' ')}${finding.cause.line ? `, L${finding.cause.line}` : ''})` : '';
-  if (finding.object === 'revision-graph') return `${icon} ${paint('bold', 'revision graph')}: ${safe(finding.fresh ?? finding.name)}`;
-  return `${icon} ${paint('bold', safe(name))} [${finding.object}]  fresh: ${show(finding.fresh)}  upgraded: ${show(finding.upgraded)}  models: ${show(finding.models)}${cause}`;
+const CAUSES: Record<Exclude<Cause['kind'], 'created-by'>, string> = {
+  'edited-in-place': 'edited in place',
+  'inserted-into-history': 'inserted into history',
+  reparented: 're-parented',
+  deleted: 'deleted',
+  'no-migration': 'no migration',
+};
+
+/** `oss000000008 edited in place`, or `created by oss000000003` when nothing went wrong with the revision itself. */
+function causeText(cause: Cause): string {
+  const revision = terminalText(cause.revision);
+  return cause.kind === 'created-by' ? `created by ${revision}` : `${revision} ${CAUSES[cause.kind]}`;
 }
 
-/** Strips terminal control characters (newlines kept only where asked). */
-function safe(text: string, keepNewlines = false): string {
-  const stripped = text.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07|\x1b./g, '');
-  return keepNewlines ? stripped.replace(/[\x00-\x09\x0b-\x1f\x7f]/g, '') : stripped.replace(/[\x00-\x1f\x7f]/g, ' ');
+/** `❌ session_streams.tags  fresh: jsonb  upgraded: missing  models: jsonb  (oss000000008 edited in place, L34)` */
+function findingLine(finding: Finding, paint: Paint, showStartingPoints: boolean): string {
+  const icon = finding.breaksCode ? '❌' : '⚠️';
+  const safe = (text: string) => terminalText(text);
+  const cause = finding.cause ? `  (${causeText(finding.cause)}${finding.cause.line ? `, L${finding.cause.line}` : ''})` : '';
+  if (finding.difference === 'revision-graph') return `${icon} ${paint('bold', 'revision graph')}: ${safe(finding.fresh ?? finding.name)}${cause}`;
+  const name = `${safe(finding.table ? `${finding.table}.${finding.name}` : finding.name)}${finding.object === 'column' ? '' : ` (${finding.object})`}`;
+  const show = (value: string | null) => (value === null ? paint('dim', 'missing') : safe(value));
+  const from = showStartingPoints && finding.startingPoints.length ? `  from ${finding.startingPoints.map(safe).join(', ')}` : '';
+  return `${icon} ${paint('bold', name)}  fresh: ${show(finding.fresh)}  upgraded: ${show(finding.upgraded)}  models: ${show(finding.models)}${cause}${from}`;
+}
+
+function fixLines(fix: Fix, paint: Paint, safe: (text: string) => string): string[] {
+  const verdict = fix.verified
+    ? paint('green', '✅ verified: fresh, upgraded and models agree after it (0 differences)')
+    : fix.verificationError
+      ? paint('red', `❌ not verified: applying it failed: ${safe(fix.verificationError)}`)
+      : paint('red', `❌ not verified: ${fix.remainingDifferences} difference${fix.remainingDifferences === 1 ? '' : 's'} remain after it`);
+  const disabled = fix.steps.filter((s) => s.disabled).length;
+  return [
+    `${paint('bold', 'proposed fix')} ${safe(fix.path)} (revision ${safe(fix.revision)}, after ${safe(fix.downRevision)})`,
+    verdict,
+    ...(disabled ? [paint('yellow', `${disabled} step${disabled === 1 ? '' : 's'} written commented out (drops or narrows data): review before enabling`)] : []),
+    '',
+    terminalText(fix.content, { keepNewlines: true }).trimEnd(),
+  ];
 }
 
 function indent(text: string): string {

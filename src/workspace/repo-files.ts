@@ -2,7 +2,7 @@
  * A commit's files without a checkout: the list once, contents on demand. Discovery
  * and configuration read through this, so they work on any commit.
  */
-import { git, listFiles, readFileAt } from './git.js';
+import { git, GitError, listFiles, readFileAt } from './git.js';
 
 export interface RepoFiles {
   paths: string[];
@@ -19,10 +19,17 @@ export async function repoFilesAt(repo: string, sha: string): Promise<RepoFiles>
     paths,
     read: async (path) => (present.has(path) ? ((await readFileAt(repo, sha, path))?.toString('utf8') ?? null) : null),
     containing: async (text) => {
-      // git grep exits 1 when nothing matches.
-      const output = await git(repo, ['grep', '-l', '-z', '-F', '-e', text, sha, '--']).catch(() => Buffer.alloc(0));
+      const output = await git(repo, ['grep', '-l', '-z', '-F', '-e', text, sha, '--']).catch((error: unknown) => {
+        // git grep exits 1 when nothing matches; anything else is a real failure.
+        if (error instanceof GitError && error.exitCode === 1) return Buffer.alloc(0);
+        throw error;
+      });
       const prefix = `${sha}:`;
-      return output.toString('utf8').split('\0').filter(Boolean).map((p) => (p.startsWith(prefix) ? p.slice(prefix.length) : p));
+      return output
+        .toString('utf8')
+        .split('\0')
+        .filter(Boolean)
+        .map((p) => (p.startsWith(prefix) ? p.slice(prefix.length) : p));
     },
   };
 }

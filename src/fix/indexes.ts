@@ -1,0 +1,50 @@
+/**
+ * Steps for indexes that back no constraint: created where missing, rebuilt where
+ * changed in place, dropped where only old installs have them (an index holds no data).
+ */
+import type { Index, Schema } from '../schema/schema.js';
+import { compareObjects, present } from './compare.js';
+import { doBlock, literal, qualifiedIdent } from './sql.js';
+import { onTable, step, type PlannedStep } from './step.js';
+
+export function indexSteps(target: Schema, current: Schema[]): PlannedStep[] {
+  const steps: PlannedStep[] = [];
+  const { wanted, extra } = compareObjects(target.indexes, current.map((s) => s.indexes), (i) => `${i.schema}.${i.name}`);
+  const views = new Set(target.views.map((v) => `${v.schema}.${v.name}`));
+  for (const { key, target: index, versions } of wanted) {
+    const changed = present(versions).some((v) => v.statement !== index.statement);
+    if (!changed && !versions.includes(undefined)) continue;
+    // An index on a materialized view waits for the view.
+    const phase = views.has(`${index.schema}.${index.table}`) ? 'viewIndex' : 'index';
+    const entryKey = `index:${key}`;
+    const sql = changed ? rebuild(index) : createIfNotExists(index);
+    const comments = changed ? [`${index.name} was changed in place: rebuilt where its definition differs.`] : [];
+    steps.push(...onTable({ schema: index.schema, name: index.table }, [step(phase, entryKey, sql, comments)]));
+  }
+  const targetTables = new Set([...target.tables, ...target.views].map((t) => `${t.schema}.${t.name}`));
+  for (const { key, object: index } of extra) {
+    if (!targetTables.has(`${index.schema}.${index.table}`)) continue;
+    steps.push(
+      ...onTable({ schema: index.schema, name: index.table }, [
+        step('obsolete', `index:${key}`, `DROP INDEX IF EXISTS ${qualifiedIdent(index.schema, index.name)}`, [`${index.name} exists only on databases upgraded from older revisions.`]),
+      ]),
+    );
+  }
+  return steps;
+}
+
+/** `pg_get_indexdef`'s statement, made idempotent. */
+function createIfNotExists(index: Index): string {
+  return index.statement.replace(/^CREATE (UNIQUE )?INDEX /, (head) => `${head}IF NOT EXISTS `);
+}
+
+/** Dropped and created again only where its definition is not the target's. */
+function rebuild(index: Index): string {
+  const name = qualifiedIdent(index.schema, index.name);
+  return doBlock([
+    `  IF pg_get_indexdef(to_regclass(${literal(name)})) IS DISTINCT FROM ${literal(index.statement)} THEN`,
+    `    DROP INDEX IF EXISTS ${name};`,
+    `    ${createIfNotExists(index)};`,
+    `  END IF;`,
+  ]);
+}

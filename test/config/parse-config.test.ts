@@ -1,0 +1,177 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../../src/config/load.js';
+
+const PATH = '.github/driftbot.yml';
+
+/** CONTRACT.md §3, verbatim. */
+const CONTRACT_EXAMPLE = `databases:
+  - name: core                         # default: "default"
+    chains:                            # applied in this order into the same database
+      - versions: api/oss/databases/postgres/migrations/core/versions
+        version_table: alembic_version # default
+      - versions: api/oss/databases/postgres/migrations/core_oss/versions
+        version_table: alembic_version_oss
+    models:                            # globs of modules whose SQLAlchemy metadata this database must match
+      - api/oss/src/dbs/postgres/**/dbes.py
+python:
+  paths: [api]                         # import roots added to sys.path
+  stub_missing_imports: true           # stand-ins for app modules that cannot be imported; each one is reported
+  executable: null                     # default: driftbot's own managed Python environment
+ignore: []                             # "table" or "table.column" patterns left out of findings
+fix:
+  revision: auto                       # next id in the chain's own pattern (oss000000008 → oss000000009)
+`;
+
+function problem(text: string): ConfigError {
+  try {
+    parseConfig(text, PATH);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseConfig', () => {
+  it('reads the contract’s example into the exact domain object', () => {
+    expect(parseConfig(CONTRACT_EXAMPLE, PATH)).toEqual({
+      databases: [
+        {
+          name: 'core',
+          chains: [
+            { versions: 'api/oss/databases/postgres/migrations/core/versions', versionTable: 'alembic_version' },
+            { versions: 'api/oss/databases/postgres/migrations/core_oss/versions', versionTable: 'alembic_version_oss' },
+          ],
+          models: ['api/oss/src/dbs/postgres/**/dbes.py'],
+        },
+      ],
+      python: { paths: ['api'], stubMissingImports: true, executable: null },
+      ignore: [],
+      fix: { revision: 'auto' },
+      upgradeFrom: [],
+      source: PATH,
+      assumptions: [],
+      warnings: [],
+    });
+  });
+
+  it('fills every default from the smallest file', () => {
+    expect(parseConfig('databases:\n  - chains:\n      - versions: ./migrations/versions/\n', 'x.yml')).toEqual({
+      databases: [{ name: 'default', chains: [{ versions: 'migrations/versions', versionTable: 'alembic_version' }], models: [] }],
+      python: { paths: [], stubMissingImports: true, executable: null },
+      ignore: [],
+      fix: { revision: 'auto' },
+      upgradeFrom: [],
+      source: 'x.yml',
+      assumptions: [],
+      warnings: [],
+    });
+  });
+
+  it('keeps explicit settings: executable, stubs off, ignore patterns, a fixed revision id, upgrade_from', () => {
+    const config = parseConfig(
+      [
+        'databases:',
+        '  - name: billing',
+        '    chains: [{ versions: db/versions, version_table: billing_version }]',
+        'python: { executable: /usr/bin/python3.12, stub_missing_imports: false, paths: [src/, ./, ./lib//x/] }',
+        'ignore: [audit_*, users.legacy_name]',
+        'fix: { revision: abc123 }',
+        'upgrade_from: ["v*~2"]',
+      ].join('\n'),
+      PATH,
+    );
+    expect(config.databases[0]).toEqual({ name: 'billing', chains: [{ versions: 'db/versions', versionTable: 'billing_version' }], models: [] });
+    expect(config.python).toEqual({ paths: ['src', '.', 'lib/x'], stubMissingImports: false, executable: '/usr/bin/python3.12' });
+    expect(config.ignore).toEqual(['audit_*', 'users.legacy_name']);
+    expect(config.fix).toEqual({ revision: 'abc123' });
+    expect(config.upgradeFrom).toEqual(['v*~2']);
+  });
+});
+
+describe('parseConfig errors: file, line, column, key and problem', () => {
+  it('an unknown key, pointed at by its name', () => {
+    const text = ['databases:', '  - name: core', '    chains:', '      - versions: v', '        version_tabel: x', ''].join('\n');
+    const error = problem(text);
+    expect(error.message).toBe('.github/driftbot.yml:5:9: databases[0].chains[0].version_tabel: unknown key');
+    expect({ path: error.path, line: error.line, column: error.column, problem: error.problem }).toEqual({
+      path: PATH,
+      line: 5,
+      column: 9,
+      problem: 'databases[0].chains[0].version_tabel: unknown key',
+    });
+  });
+
+  it('an unknown top-level section', () => {
+    expect(problem('databases:\n  - chains: [{ versions: v }]\nmodels: [x]\n').message).toBe('.github/driftbot.yml:3:1: models: unknown key');
+  });
+
+  it('a wrong type, pointed at by its value', () => {
+    const error = problem('databases:\n  - chains:\n      - versions: v\npython:\n  stub_missing_imports: "yes"\n');
+    expect([error.line, error.column]).toEqual([5, 25]);
+    expect(error.problem).toBe('python.stub_missing_imports: expected boolean, received string');
+  });
+
+  it('a list where a text belongs', () => {
+    const error = problem('databases:\n  - chains:\n      - versions: [a, b]\n');
+    expect(error.message).toBe('.github/driftbot.yml:3:19: databases[0].chains[0].versions: expected string, received array');
+  });
+
+  it('a missing required key, pointed at by the map that lacks it', () => {
+    const error = problem('databases:\n  - name: core\n    models: [m.py]\n');
+    expect(error.message).toBe('.github/driftbot.yml:2:5: databases[0].chains: missing (required)');
+  });
+
+  it('a missing databases section', () => {
+    expect(problem('python:\n  paths: [src]\n').message).toBe('.github/driftbot.yml:1:1: databases: missing (required)');
+  });
+
+  it('an empty list of chains', () => {
+    expect(problem('databases:\n  - chains: []\n').message).toBe('.github/driftbot.yml:2:13: databases[0].chains: list at least one chain');
+  });
+
+  it('a database name with characters that cannot name a database', () => {
+    expect(problem('databases:\n  - name: "core db"\n    chains: [{ versions: v }]\n').message).toBe(
+      '.github/driftbot.yml:2:11: databases[0].name: use letters, digits, "_" and "-"',
+    );
+  });
+
+  it('two databases with one name', () => {
+    const text = 'databases:\n  - chains: [{ versions: a }]\n  - chains: [{ versions: b }]\n';
+    expect(problem(text).message).toBe('.github/driftbot.yml:3:5: databases[1].name: another database is already named "default"');
+  });
+
+  it('a file that is not a map at all', () => {
+    expect(problem('just some text\n').message).toBe('.github/driftbot.yml:1:1: (the whole file): expected object, received string');
+  });
+
+  it('an empty file', () => {
+    const error = problem('');
+    expect(error.message).toBe('.github/driftbot.yml: databases: missing (required)');
+    expect(error.line).toBeNull();
+  });
+
+  it('a YAML syntax error, at the yaml library’s position', () => {
+    const error = problem('databases:\n  - chains: [{ versions: v }\n');
+    expect(error.message).toMatch(/^\.github\/driftbot\.yml:3:1: YAML syntax error: /);
+    expect([error.line, error.column]).toEqual([3, 1]);
+  });
+
+  it('a bad indentation', () => {
+    const error = problem('databases:\n  - chains:\n    - versions: v\n   name: x\n');
+    expect(error.problem).toMatch(/^YAML syntax error: /);
+    expect(error.line).toBe(4);
+  });
+
+  it('a key given twice', () => {
+    const error = problem('databases:\n  - chains: [{ versions: v }]\nignore: []\nignore: [x]\n');
+    expect(error.message).toMatch(/^\.github\/driftbot\.yml:4:1: YAML syntax error: Map keys must be unique/);
+  });
+
+  it('an alias bomb is refused, not expanded', () => {
+    const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 0; i < 8; i++) lines.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(', ')}]`);
+    const error = problem(lines.join('\n'));
+    expect(error.problem).toMatch(/^YAML error: .*alias/i);
+  });
+});

@@ -19,7 +19,7 @@ const USAGE = `Usage:
   driftbot check [--repo DIR] [--base REF] [--head REF] [--config FILE]
                  [--format text|markdown|json|sarif] [--output FILE]
                  [--database-url URL] [--keep-databases] [--verbose]
-                 [--upgrade-from REF]...
+                 [--upgrade-from REF]... [--python PATH] [--no-sandbox]
   driftbot serve
   driftbot --version | --help
 
@@ -42,6 +42,11 @@ check   Builds the repository's databases from --base and --head by running Alem
                       embedded Postgres started for this run
   --upgrade-from REF  also upgrade databases built from REF (repeatable): a ref, or a
                       tag glob with a count, e.g. 'v*~3' for the last three v* tags
+  --python PATH       the Python that runs the migrations, with the project's own
+                      dependencies plus alembic, SQLAlchemy 2 and psycopg (or
+                      DRIFTBOT_PYTHON); default: driftbot's managed environment
+  --no-sandbox        run the repository's code without the sandbox (bubblewrap);
+                      by default it is used wherever the machine has it
   --keep-databases    do not drop the throwaway databases (for inspection)
   --verbose           more progress on stderr
 
@@ -74,6 +79,8 @@ export async function main(argv: string[]): Promise<number> {
         'database-url': { type: 'string' },
         'keep-databases': { type: 'boolean' },
         'upgrade-from': { type: 'string', multiple: true },
+        python: { type: 'string' },
+        'no-sandbox': { type: 'boolean' },
         verbose: { type: 'boolean' },
         version: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -131,7 +138,10 @@ export async function main(argv: string[]): Promise<number> {
       if (!(await canIsolateAnalyses(server))) progress(NO_ISOLATION_WARNING);
       const swept = await sweepStaleDatabases(server);
       if (swept.length) progress(`dropped ${swept.length} stale throwaway database(s) left by an earlier run`);
-      report = await analyse({ repo, base, head, configFile, server, log: progress, keepDatabases: values['keep-databases'] ?? false, upgradeFrom: values['upgrade-from'] ?? [] });
+      report = await analyse({ repo, base, head, configFile, server, log: progress, keepDatabases: values['keep-databases'] ?? false, upgradeFrom: values['upgrade-from'] ?? [],
+        python: values.python ?? process.env.DRIFTBOT_PYTHON ?? null,
+        sandbox: !values['no-sandbox'],
+      });
     } finally {
       if (!values['keep-databases']) await server.stop();
       else progress('--keep-databases: the server and its throwaway databases are left running');

@@ -14,12 +14,17 @@ import { CheckRunLedger } from './github/check-run-ledger.js';
 import { canIsolateAnalyses, keepServing, NO_ISOLATION_WARNING, openServer } from './postgres/server.js';
 import { sweepStaleDatabases } from './postgres/throwaway.js';
 import { onShutdown } from './shutdown.js';
+import { detectSandbox } from './sandbox/sandbox.js';
+import { appSandboxPolicy } from './sandbox/policy.js';
 
 export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   if (env.NODE_ENV === 'production' && !env.WEBHOOK_SECRET) {
     // Probot would silently accept the secret "development".
     throw new Error('WEBHOOK_SECRET is not set: refusing to serve webhooks in production without one');
   }
+  // Strangers' code runs only in the sandbox: without one, the App does the static check.
+  const policy = appSandboxPolicy(await detectSandbox(), env);
+  process.stderr.write(`${policy.startup}\n`);
   const serverOptions = { databaseUrl: env.DRIFTBOT_DATABASE_URL ?? null };
   let server = await openServer(serverOptions);
   if (!(await canIsolateAnalyses(server))) process.stderr.write(`driftbot: ${NO_ISOLATION_WARNING}\n`);
@@ -39,7 +44,10 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
         analyse: async (request) => {
           // An embedded server that died (crash, OOM kill) is started again for the next job.
           server = await keepServing(server, serverOptions);
-          return analyse({ ...request, server });
+          const scope = policy.maxScope === 'static' ? 'static' : request.scope;
+          const report = await analyse({ ...request, scope, server, sandbox: policy.sandbox, python: env.DRIFTBOT_PYTHON ?? null });
+          if (policy.warning) report.warnings.push(policy.warning);
+          return report;
         },
         checkout: (request, token) => checkoutPullRequest(request, { cacheDir, cloneUrl, token }),
         needsToken: !cloneUrl || cloneUrl.startsWith('https://'),

@@ -6,7 +6,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { runnerScriptPath } from './python-env.js';
+import { dirname } from 'node:path';
+import { interpreterFolders, runnerScriptPath } from './python-env.js';
+import { confinedCommand, type Confinement } from '../sandbox/sandbox.js';
 import { onShutdown } from '../shutdown.js';
 
 export interface ScannedRevision {
@@ -99,11 +101,25 @@ export interface RunnerOptions {
   env: Record<string, string>;
   cwd: string;
   timeoutMs: number;
-  /** Address-space limit of the runner process, in bytes. */
-  memoryLimitBytes?: number;
-  /** A command prefix that takes the network away (see network-isolation.ts); none by default. */
-  sandbox?: string[] | null;
+  /** Limits the runner sets on itself before any repository code runs. */
+  limits?: RunnerLimits;
+  /**
+   * What the runner may see when it runs in the sandbox (sandbox/sandbox.ts); null runs
+   * it unconfined. The interpreter and the runner's own folder are added read-only.
+   */
+  confinement?: Confinement | null;
   log?: (line: string) => void;
+}
+
+export interface RunnerLimits {
+  /** Address space, in bytes. */
+  memoryBytes?: number;
+  /** Largest file it may write, in bytes. */
+  fileSizeBytes?: number;
+  /** CPU time of the runner process, in seconds. */
+  cpuSeconds?: number;
+  /** Processes of the sandbox's user; only meaningful inside the sandbox. */
+  processes?: number;
 }
 
 interface Pending {
@@ -121,18 +137,25 @@ export class AlembicRunner {
   private constructor(private readonly child: ChildProcess, private readonly options: RunnerOptions) {}
 
   static async start(options: RunnerOptions): Promise<AlembicRunner> {
-    const [command, ...args] = [...(options.sandbox ?? []), options.python, '-u', runnerScriptPath()];
+    const runner = [options.python, '-u', runnerScriptPath()];
+    const argv = options.confinement
+      ? await confinedCommand(runner, {
+          ...options.confinement,
+          readOnly: [...options.confinement.readOnly, dirname(runnerScriptPath()), ...(await interpreterFolders(options.python))],
+        })
+      : runner;
+    const [command, ...args] = argv;
     const child = spawn(command!, args, {
       cwd: options.cwd,
-      env: { ...options.env, ...(options.memoryLimitBytes ? { DRIFTBOT_RUNNER_MEMORY_LIMIT: String(options.memoryLimitBytes) } : {}) },
+      env: { ...options.env, ...limitVariables(options.limits ?? {}) },
       stdio: ['pipe', 'pipe', 'pipe'],
       // Its own process group, so a time limit can kill whatever a migration spawned.
       detached: true,
     });
-    const runner = new AlembicRunner(child, options);
-    runner.listen();
+    const started = new AlembicRunner(child, options);
+    started.listen();
     // Its own process group outlives us unless it is killed with us.
-    const unregister = onShutdown(() => runner.kill());
+    const unregister = onShutdown(() => started.kill());
     child.once('exit', unregister);
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
@@ -141,7 +164,7 @@ export class AlembicRunner {
         reject(new Error(`cannot start the Alembic runner with ${options.python}: ${error.message}`));
       });
     });
-    return runner;
+    return started;
   }
 
   scan(args: { versions: string; root: string }): Promise<ScanResult> {
@@ -251,6 +274,16 @@ export class AlembicRunner {
       this.child.kill('SIGKILL');
     }
   }
+}
+
+function limitVariables(limits: RunnerLimits): Record<string, string> {
+  const variables: Record<string, number | undefined> = {
+    DRIFTBOT_RUNNER_MEMORY_LIMIT: limits.memoryBytes,
+    DRIFTBOT_RUNNER_FILE_SIZE_LIMIT: limits.fileSizeBytes,
+    DRIFTBOT_RUNNER_CPU_LIMIT: limits.cpuSeconds,
+    DRIFTBOT_RUNNER_PROCESS_LIMIT: limits.processes,
+  };
+  return Object.fromEntries(Object.entries(variables).filter(([, value]) => value !== undefined).map(([name, value]) => [name, String(Math.floor(value!))]));
 }
 
 function seconds(ms: number): string {

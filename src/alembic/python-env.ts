@@ -65,6 +65,30 @@ export async function ensurePythonEnvironment(options: { cacheDir?: string; log?
   }
 }
 
+const folders = new Map<string, Promise<string[]>>();
+
+/**
+ * The folders an interpreter needs to run — its environment (`sys.prefix`), the
+ * installation it was made from (`sys.base_prefix`) and where its binary really lives —
+ * to be shown read-only inside the sandbox. Asked of the interpreter itself (the
+ * operator's, never the repository's), once per interpreter.
+ */
+export function interpreterFolders(python: string): Promise<string[]> {
+  if (!folders.has(python)) {
+    folders.set(
+      python,
+      run(python, ['-c', 'import os, sys; print(sys.prefix); print(sys.base_prefix); print(os.path.dirname(os.path.dirname(os.path.realpath(sys.executable))))']).then(
+        ({ stdout }) => [...new Set(stdout.split('\n').map((line) => line.trim()).filter((line) => line.startsWith('/') && line !== '/' && !line.startsWith('/usr/') && line !== '/usr'))],
+        (error: Error) => {
+          folders.delete(python);
+          throw new Error(`cannot run the Python interpreter ${python}: ${error.message}`);
+        },
+      ),
+    );
+  }
+  return folders.get(python)!;
+}
+
 async function pythonVersion(python: string): Promise<string> {
   try {
     const { stdout } = await run(python, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])']);
@@ -73,7 +97,7 @@ async function pythonVersion(python: string): Promise<string> {
     if (major !== 3 || (minor ?? 0) < 10) throw new Error(`Python ${version} is too old: driftbot needs Python 3.10 or newer`);
     return version;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`driftbot needs Python 3.10+ as "${python}" (or set python.executable in the config)`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`driftbot needs Python 3.10+ as "${python}" (set DRIFTBOT_BASE_PYTHON, or give an interpreter with --python / DRIFTBOT_PYTHON)`);
     throw error;
   }
 }

@@ -76,14 +76,28 @@ def sqlalchemy_url(url, statement_timeout_ms=None):
     return url
 
 
-def limit_memory():
-    """The runner executes pull-request code: cap its address space (bytes, from the
-    environment) so a migration that allocates without end fails with MemoryError."""
-    limit = os.environ.get("DRIFTBOT_RUNNER_MEMORY_LIMIT")
-    if limit:
-        import resource
+def set_limits():
+    """The runner executes pull-request code: before any of it runs, cap what it may use,
+    soft and hard alike (an unprivileged process cannot raise a hard limit again). Each
+    limit comes from the environment driftbot gives the runner; unset means unlimited."""
+    import resource
 
-        resource.setrlimit(resource.RLIMIT_AS, (int(limit), int(limit)))
+    limits = {
+        # A migration that allocates without end fails with MemoryError, naming the revision.
+        "DRIFTBOT_RUNNER_MEMORY_LIMIT": resource.RLIMIT_AS,
+        # No file written may grow past this (a disk-filling migration fails with EFBIG).
+        "DRIFTBOT_RUNNER_FILE_SIZE_LIMIT": resource.RLIMIT_FSIZE,
+        # CPU seconds of the whole runner process.
+        "DRIFTBOT_RUNNER_CPU_LIMIT": resource.RLIMIT_CPU,
+        # Processes of the sandbox's user (only set inside the sandbox, where that user is
+        # the sandbox's own: outside it would count every process of driftbot's user).
+        "DRIFTBOT_RUNNER_PROCESS_LIMIT": resource.RLIMIT_NPROC,
+    }
+    for variable, limit in limits.items():
+        value = os.environ.pop(variable, None)
+        if value:
+            resource.setrlimit(limit, (int(value), int(value)))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
 # --------------------------------------------------------------------------- scan
@@ -880,7 +894,7 @@ COMMANDS = {"scan": scan, "upgrade": upgrade, "models": models}
 
 
 def main():
-    limit_memory()
+    set_limits()
     for line in sys.stdin:
         if not line.strip():
             continue

@@ -8,13 +8,14 @@
  * entry in `errors` that names the file, revision or setting at fault, and every
  * throwaway database and temporary folder is removed on the way out.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { AlembicRunner, type ScanResult } from '../alembic/bridge.js';
 import { ensurePythonEnvironment } from '../alembic/python-env.js';
-import { sandboxPrefix } from '../alembic/network-isolation.js';
+import { detectSandbox } from '../sandbox/sandbox.js';
+import { openRelay, relayTarget, type PostgresRelay } from '../sandbox/postgres-relay.js';
 import type { DatabaseConfig, DriftbotConfig } from '../config/config.js';
 import { CONFIG_PATHS, ConfigError, loadConfig, parseConfig } from '../config/load.js';
 import { isAlive, type PostgresServer } from '../postgres/server.js';
@@ -62,6 +63,17 @@ export interface AnalysisRequest {
   /** Address-space limit of the runner process. */
   memoryLimitBytes?: number;
   /**
+   * The Python that runs the migrations (with alembic, SQLAlchemy 2 and a psycopg driver):
+   * the operator's choice (`--python`, DRIFTBOT_PYTHON), never the repository's. Default:
+   * driftbot's managed environment.
+   */
+  python?: string | null;
+  /**
+   * Run repository code in the sandbox (sandbox/sandbox.ts). Default true: used where the
+   * platform has it, and the report warns where it does not; false runs it unconfined.
+   */
+  sandbox?: boolean;
+  /**
    * `static` reads git and the revision files (parsed, never run) and stops there: for
    * pull requests whose code may not run automatically. Default `full`.
    */
@@ -74,6 +86,10 @@ const DEFAULT_STEP_TIMEOUT_MS = 10 * 60 * 1000;
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 2 * 60 * 1000;
 /** The runner's address space: generous for Alembic and SQLAlchemy, fatal for a runaway allocation. */
 const DEFAULT_MEMORY_LIMIT_BYTES = 4 * 1024 ** 3;
+/** No file the runner writes grows past this. */
+const FILE_SIZE_LIMIT_BYTES = 1024 ** 3;
+/** Processes inside the sandbox at once: Python and what a migration may start, not a fork bomb. */
+const PROCESS_LIMIT = 64;
 
 export async function analyse(request: AnalysisRequest): Promise<Report> {
   const started = Date.now();
@@ -91,7 +107,13 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
     }
   };
 
+  // The analysis' own folder: checkouts (read-only to the runner), a scratch folder (the
+  // only thing the runner may write) and the socket of its Postgres relay. 0700: no other
+  // user of the machine may look in.
   const workdir = await mkdtemp(join(tmpdir(), 'driftbot-run-'));
+  const scratch = join(workdir, 'scratch');
+  const socketDir = join(workdir, 'postgres');
+  let relay: PostgresRelay | null = null;
   // The pull request's code is checked out here: it goes even when we are interrupted.
   const forgetWorkdir = onShutdown(() => rm(workdir, { recursive: true, force: true }));
   let runner: AlembicRunner | null = null;
@@ -105,7 +127,7 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
     const headFiles = await time('read trees', () => repoFilesAt(request.repo, request.head.sha));
     log(`run ${databases.runId}: throwaway databases are named driftbot_<time>_${databases.runId}_…`);
     const headConfig = await time('configuration', async () => (request.configFile ? parseConfig(request.configFile.text, request.configFile.path) : loadConfig(headFiles)));
-    report.warnings.push(...headConfig.assumptions.map((a) => `assumed: ${a}`));
+    report.warnings.push(...headConfig.assumptions.map((a) => `assumed: ${a}`), ...headConfig.warnings);
     const startRefs = await time('starting points', () => startingPoints(request.repo, request.base, [...headConfig.upgradeFrom, ...(request.upgradeFrom ?? [])]));
     report.startingPoints = startRefs;
     const starts = await time('read trees', () => Promise.all(startRefs.map(async (ref) => ({ ref, files: await repoFilesAt(request.repo, ref.sha) }))));
@@ -115,23 +137,34 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
     const startTrees = await time('checkout', () =>
       Promise.all(starts.map((start, i) => checkout(request.repo, start.ref.sha, join(workdir, `start${i}`), startConfigs[i] ?? headConfig, start.files, headConfig.python))),
     );
-    const python = headConfig.python.executable ?? (await time('python', () => ensurePythonEnvironment({ log })));
-    // No network for the runner when it can reach Postgres without one (the embedded server's socket).
-    const sandbox = await sandboxPrefix({ network: !request.server.socketDir });
-    report.environment.networkIsolated = sandbox?.includes('--net') ?? false;
-    report.environment.sandboxed = sandbox !== null;
+    const python = request.python ?? (await time('python', () => ensurePythonEnvironment({ log })));
+    const sandbox = request.sandbox === false ? null : await detectSandbox();
+    if (sandbox && !sandbox.available) report.warnings.push(`the repository's code ran without a sandbox: ${sandbox.reason}`);
+    const confined = sandbox?.available === true;
+    report.environment.networkIsolated = confined;
+    report.environment.sandboxed = confined;
+    await Promise.all([mkdir(scratch), mkdir(socketDir)]);
+    relay = await openRelay(socketDir, relayTarget(request.server.adminUrl, request.server.socketDir));
+    databases.runnerSocketDir = relay.socketDir;
+    if (timedOut) throw new Error('deadline');
     runner = await time('runner start', () =>
       AlembicRunner.start({
         python,
-        sandbox,
-        env: scrubbedEnvironment(workdir),
-        cwd: workdir,
+        confinement: confined ? { readOnly: [head.dir, ...startTrees.map((tree) => tree.dir)], writable: [scratch, socketDir], cwd: scratch } : null,
+        env: scrubbedEnvironment(scratch),
+        cwd: scratch,
         timeoutMs: request.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
-        memoryLimitBytes: request.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES,
+        limits: {
+          memoryBytes: request.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES,
+          fileSizeBytes: FILE_SIZE_LIMIT_BYTES,
+          cpuSeconds: (request.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000,
+          // The sandbox's user is its own (a user namespace): only there does this count just the runner's processes.
+          ...(confined ? { processes: PROCESS_LIMIT } : {}),
+        },
         log: (line) => log(`runner: ${line}`),
       }),
     );
-    const tools: BuildTools = { runner, databases, log, time, statementTimeoutMs: request.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS };
+    const tools: BuildTools = { runner, databases, log, time, statementTimeoutMs: request.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS, scratch };
 
     for (const database of headConfig.databases) {
       const startingPointsOfDatabase = starts.map((start, i) => ({
@@ -154,6 +187,7 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
       report.warnings.push('the Postgres server did not let driftbot create a role for this analysis, so migrations ran with its own credentials: use a server (or DRIFTBOT_DATABASE_URL user) that may CREATE ROLE, see README "Trust"');
     }
     await runner?.close();
+    await relay?.close();
     if (!request.keepDatabases) await time('clean up', () => databases.dropAll()).catch((e) => report.errors.push(toReportError(e)));
     await rm(workdir, { recursive: true, force: true });
     forgetWorkdir();
@@ -407,12 +441,14 @@ async function checkout(repo: string, sha: string, dir: string, config: Driftbot
  * The runner executes the pull request's code: it gets no variable of ours (tokens,
  * keys, database URLs), only what Python needs to start.
  */
-function scrubbedEnvironment(workdir: string): Record<string, string> {
+function scrubbedEnvironment(scratch: string): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     LANG: 'C.UTF-8',
-    HOME: workdir,
-    TMPDIR: workdir,
+    HOME: scratch,
+    TMPDIR: scratch,
+    USER: 'driftbot',
+    LOGNAME: 'driftbot',
     PYTHONDONTWRITEBYTECODE: '1',
     PYTHONUNBUFFERED: '1',
   };

@@ -28,6 +28,8 @@ export interface BuildTools {
   /** Adds the time of a named phase to the report's timings. */
   time: <T>(phase: string, work: () => Promise<T>) => Promise<T>;
   statementTimeoutMs: number;
+  /** The one folder the runner may write (the fix is verified from a copy made there). */
+  scratch: string;
 }
 
 export interface Build {

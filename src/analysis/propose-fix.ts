@@ -5,7 +5,6 @@
  * compared again. `verified` is true only when nothing differs any more.
  */
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { ChainConfig } from '../config/config.js';
 import type { ScannedRevision } from '../alembic/bridge.js';
@@ -72,7 +71,7 @@ function planned(input: FixInput): Fix {
 }
 
 async function verify(tools: BuildTools, input: FixInput, fix: Fix, fileName: string): Promise<Fix> {
-  const versions = await mkdtemp(join(tmpdir(), 'driftbot-fix-'));
+  const versions = await mkdtemp(join(tools.scratch, 'fix-'));
   try {
     await cp(join(input.head.dir, input.chain.versions), versions, { recursive: true });
     await writeFile(join(versions, fileName), fix.content);

@@ -33,6 +33,4 @@ export interface PythonConfig {
   /** Import roots, relative to the repository root, added to sys.path. */
   paths: string[];
   stubMissingImports: boolean;
-  /** A Python with alembic, SQLAlchemy 2 and psycopg; null = driftbot's managed environment. */
-  executable: string | null;
 }

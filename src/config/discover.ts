@@ -47,7 +47,7 @@ export async function discoverConfig(files: RepoFiles): Promise<DriftbotConfig> 
   );
   return {
     databases: [{ name: 'default', chains: [{ versions: chosen.versions, versionTable: 'alembic_version' }], models: modelFiles }],
-    python: { paths, stubMissingImports: true, executable: null },
+    python: { paths, stubMissingImports: true },
     ignore: [],
     fix: { revision: 'auto' },
     upgradeFrom: [],

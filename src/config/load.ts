@@ -103,13 +103,16 @@ function toDomain(file: ConfigFile, path: string): DriftbotConfig {
       chains: database.chains.map((chain) => ({ versions: repoPath(chain.versions), versionTable: chain.version_table })),
       models: database.models,
     })),
-    python: { paths: file.python.paths.map(repoPath), stubMissingImports: file.python.stub_missing_imports, executable: file.python.executable },
+    python: { paths: file.python.paths.map(repoPath), stubMissingImports: file.python.stub_missing_imports },
     ignore: file.ignore,
     fix: { revision: file.fix.revision },
     upgradeFrom: file.upgrade_from,
     source: path,
     assumptions: [],
-    warnings: [],
+    // A repository never chooses what runs: the interpreter is the operator's.
+    warnings: file.python.executable
+      ? [`${path}: python.executable is ignored: which Python runs is chosen by whoever runs driftbot, never by the repository (use --python or DRIFTBOT_PYTHON, or the Action's "python" input)`]
+      : [],
   };
 }
 

@@ -22,6 +22,7 @@ export const configFileSchema = z
       .strictObject({
         paths: z.array(z.string()).default([]),
         stub_missing_imports: z.boolean().default(true),
+        // Accepted so that old files still load, and ignored with a warning (load.ts).
         executable: z.string().min(1).nullable().default(null),
       })
       .default({ paths: [], stub_missing_imports: true, executable: null }),

@@ -14,13 +14,14 @@ import { randomBytes } from 'node:crypto';
 import type { PostgresServer } from './server.js';
 import { databaseUrl, withClient } from './client.js';
 import { isShuttingDown, onShutdown } from '../shutdown.js';
+import { RELAY_PORT } from '../sandbox/postgres-relay.js';
 
 const PREFIX = 'driftbot_';
 
 export interface ThrowawayDatabase {
   name: string;
   url: string;
-  /** The URL the runner gets: through the server's Unix socket when there is one (the runner may have no network). */
+  /** The URL the runner gets: through the analysis' Postgres relay when there is one (the sandbox has no network). */
   runnerUrl: string;
 }
 
@@ -30,6 +31,8 @@ export class ThrowawayDatabases {
   private readonly unregister: () => void;
   private role: { name: string; password: string } | null | undefined;
   private dropping: Promise<void> = Promise.resolve();
+  /** The folder of the analysis' relay socket (sandbox/postgres-relay.ts), once it is open. */
+  runnerSocketDir: string | null = null;
 
   constructor(private readonly server: PostgresServer) {
     this.unregister = onShutdown(() => this.dropAll());
@@ -57,8 +60,8 @@ export class ThrowawayDatabases {
       url.username = role.name;
       url.password = role.password;
     }
-    const runnerUrl = this.server.socketDir
-      ? `${url.protocol}//${url.username}:${url.password}@/${name}?host=${encodeURIComponent(this.server.socketDir)}&port=${url.port || '5432'}`
+    const runnerUrl = this.runnerSocketDir
+      ? `${url.protocol}//${url.username}:${url.password}@/${name}?host=${encodeURIComponent(this.runnerSocketDir)}&port=${RELAY_PORT}`
       : url.toString();
     return { name, url: url.toString(), runnerUrl };
   }

@@ -91,7 +91,7 @@ describe('the runner process', () => {
   });
 
   it('a migration that allocates without end fails with MemoryError, naming its revision; the runner lives on', async () => {
-    const runner = await startRunner({ memoryLimitBytes: 1024 ** 3 });
+    const runner = await startRunner({ limits: { memoryBytes: 1024 ** 3 } });
     const root = await tree({ 'versions/0001_a.py': revision('0001', null, 'a', 'hog = []\nwhile True:\n    hog.append(bytearray(64 * 1024 * 1024))') });
     const database = await scratchDatabase('memory');
     try {

@@ -66,7 +66,7 @@ describe('discoverConfig', () => {
           models: ['standalone.py', 'svc/app/db/audit.py', 'svc/app/db/models.py', 'tools/loose/models.py'],
         },
       ],
-      python: { paths: ['svc', 'tools/loose', '.'], stubMissingImports: true, executable: null },
+      python: { paths: ['svc', 'tools/loose', '.'], stubMissingImports: true },
       ignore: [],
       fix: { revision: 'auto' },
       upgradeFrom: [],

@@ -16,7 +16,7 @@ const CONTRACT_EXAMPLE = `databases:
 python:
   paths: [api]                         # import roots added to sys.path
   stub_missing_imports: true           # stand-ins for app modules that cannot be imported; each one is reported
-  executable: null                     # default: driftbot's own managed Python environment
+  executable: null                     # ignored: the interpreter is the operator's (--python, DRIFTBOT_PYTHON)
 ignore: []                             # "table" or "table.column" patterns left out of findings
 fix:
   revision: auto                       # next id in the chain's own pattern (oss000000008 → oss000000009)
@@ -45,7 +45,7 @@ describe('parseConfig', () => {
           models: ['api/oss/src/dbs/postgres/**/dbes.py'],
         },
       ],
-      python: { paths: ['api'], stubMissingImports: true, executable: null },
+      python: { paths: ['api'], stubMissingImports: true },
       ignore: [],
       fix: { revision: 'auto' },
       upgradeFrom: [],
@@ -58,7 +58,7 @@ describe('parseConfig', () => {
   it('fills every default from the smallest file', () => {
     expect(parseConfig('databases:\n  - chains:\n      - versions: ./migrations/versions/\n', 'x.yml')).toEqual({
       databases: [{ name: 'default', chains: [{ versions: 'migrations/versions', versionTable: 'alembic_version' }], models: [] }],
-      python: { paths: [], stubMissingImports: true, executable: null },
+      python: { paths: [], stubMissingImports: true },
       ignore: [],
       fix: { revision: 'auto' },
       upgradeFrom: [],
@@ -68,7 +68,7 @@ describe('parseConfig', () => {
     });
   });
 
-  it('keeps explicit settings: executable, stubs off, ignore patterns, a fixed revision id, upgrade_from', () => {
+  it('keeps explicit settings: stubs off, ignore patterns, a fixed revision id, upgrade_from; ignores python.executable, with a warning', () => {
     const config = parseConfig(
       [
         'databases:',
@@ -82,7 +82,9 @@ describe('parseConfig', () => {
       PATH,
     );
     expect(config.databases[0]).toEqual({ name: 'billing', chains: [{ versions: 'db/versions', versionTable: 'billing_version' }], models: [] });
-    expect(config.python).toEqual({ paths: ['src', '.', 'lib/x'], stubMissingImports: false, executable: '/usr/bin/python3.12' });
+    expect(config.python).toEqual({ paths: ['src', '.', 'lib/x'], stubMissingImports: false });
+    // The repository never chooses what runs (a fork's config would otherwise start any program).
+    expect(config.warnings).toEqual([expect.stringMatching(/^\.github\/driftbot\.yml: python\.executable is ignored: .*--python or DRIFTBOT_PYTHON/)]);
     expect(config.ignore).toEqual(['audit_*', 'users.legacy_name']);
     expect(config.fix).toEqual({ revision: 'abc123' });
     expect(config.upgradeFrom).toEqual(['v*~2']);

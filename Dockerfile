@@ -14,7 +14,7 @@ RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 # --- runtime
 FROM node:20-bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends git python3 python3-venv ca-certificates \
+ && apt-get install -y --no-install-recommends git python3 python3-venv ca-certificates bubblewrap \
  && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     DRIFTBOT_PYTHON_CACHE=/opt/driftbot/python \
@@ -29,6 +29,10 @@ COPY src/alembic/runner.py src/alembic/requirements.txt ./src/alembic/
 # The runner's virtualenv (alembic, SQLAlchemy, psycopg), created now rather than on first use.
 RUN node --input-type=module -e "const { ensurePythonEnvironment } = await import('/app/dist/src/alembic/python-env.js'); console.log(await ensurePythonEnvironment({ log: console.log }));"
 # Never root: the embedded Postgres refuses root, and the runner executes pull-request code.
+# The runner's sandbox (bubblewrap) needs user namespaces: run the container with
+# --security-opt seccomp=unconfined --security-opt apparmor=unconfined (Docker's default
+# profiles forbid creating namespaces); without them `serve` says so and runs only the
+# static check.
 RUN useradd --create-home --uid 10001 driftbot \
  && mkdir -p /var/cache/driftbot \
  && chown -R driftbot /var/cache/driftbot /opt/driftbot

@@ -17,6 +17,8 @@ import { isShuttingDown, onShutdown } from '../shutdown.js';
 import { RELAY_PORT } from '../sandbox/postgres-relay.js';
 
 const PREFIX = 'driftbot_';
+/** Temporary files one session of an analysis may write (Postgres's temp_file_limit). */
+const TEMP_FILE_LIMIT = '2GB';
 
 export interface ThrowawayDatabase {
   name: string;
@@ -76,6 +78,15 @@ export class ThrowawayDatabases {
       this.role = role;
     } catch {
       this.role = null;
+      return this.role;
+    }
+    // Temporary files (sorts, hashes spilled to disk) are capped for the role; only a
+    // superuser may set this, and the role itself cannot lift it. Not every server's
+    // user is a superuser: then the server's own setting stands.
+    try {
+      await withClient(this.server.adminUrl, (client) => client.query(`ALTER ROLE "${role.name}" SET temp_file_limit = '${TEMP_FILE_LIMIT}'`));
+    } catch {
+      // Not a superuser: nothing more to do.
     }
     return this.role;
   }

@@ -21,7 +21,7 @@ export function nextRevisionId(existing: string[], head: string, random: () => s
   return SAFE_REVISION_ID.test(id) ? id : drawRandom(new Set(existing), randomHex);
 }
 
-function inChainStyle(existing: string[], head: string, random: () => string = randomHex, now: () => Date = () => new Date()): string {
+function inChainStyle(existing: string[], head: string, random: () => string, now: () => Date): string {
   const taken = new Set(existing);
   const dated = parseDated(head);
   if (dated) return nextDated(dated, existing, taken, now());

@@ -11,7 +11,7 @@ import type { ScannedRevision } from '../alembic/bridge.js';
 import { targetSchema } from '../fix/target.js';
 import { planFix } from '../fix/plan.js';
 import { migrationFile } from '../fix/migration-file.js';
-import { migrationFileName, nextRevisionId } from '../fix/revision-id.js';
+import { migrationFileName, migrationFilePath, nextRevisionId } from '../fix/revision-id.js';
 import type { Schema } from '../schema/schema.js';
 import type { Finding, Fix } from './report.js';
 import type { Build, BuildTools, Tree, UpgradedBuild } from './builds.js';
@@ -58,7 +58,7 @@ function planned(input: FixInput): Fix {
   return {
     revision,
     downRevision,
-    path: join(input.chain.versions, fileName),
+    path: migrationFilePath(input.chain.versions, fileName),
     content,
     statements: steps.filter((s) => !s.disabled).map((s) => s.sql),
     verified: false,

@@ -3,6 +3,7 @@
  * misspelt key is an error rather than a silently ignored setting.
  */
 import { z } from 'zod';
+import { SAFE_REVISION_ID } from '../fix/revision-id.js';
 
 const chain = z.strictObject({
   versions: z.string().min(1, 'give the versions folder, relative to the repository root'),
@@ -30,7 +31,8 @@ export const configFileSchema = z
     upgrade_from: z.array(z.string().min(1)).default([]),
     fix: z
       .strictObject({
-        revision: z.string().min(1).default('auto'),
+        // The id becomes the fix's file name and a string in its Python source.
+        revision: z.string().regex(SAFE_REVISION_ID, 'use "auto", or an id of letters, digits and "_" only').default('auto'),
       })
       .default({ revision: 'auto' }),
   })

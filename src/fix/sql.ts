@@ -3,13 +3,19 @@
  * comes from the analysed repository, so quoting is the only thing between a table
  * named `x"; DROP TABLE y; --` and an injection.
  */
+/**
+ * What Postgres's own quote_identifier leaves bare (and so what `format_type` prints
+ * bare, which the type guards compare against): a lower-case letter or `_`, then
+ * lower-case letters, digits or `_` (not `$`, though the grammar would take it), and
+ * not one of the keywords below.
+ */
 const PLAIN_IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
 /**
  * Keywords that cannot stand unquoted as a table, column or type name: Postgres's
- * reserved, type/function-name and column-name keywords (`pg_get_keywords()` with
- * catcode R, T or C), up to PostgreSQL 17. Quoting a word needlessly is harmless;
- * missing one is a syntax error.
+ * reserved, type/function-name and column-name keywords. Made once from PostgreSQL
+ * 17.10 with `SELECT word FROM pg_get_keywords() WHERE catcode <> 'U'`;
+ * test/fix/sql.test.ts checks it against the test server's own list.
  */
 const KEYWORDS = new Set(
   [

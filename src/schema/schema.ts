@@ -4,7 +4,7 @@
  * Every name is as Postgres stores it. Objects in `public` carry `schema: "public"`;
  * definitions come from Postgres's own printers (`format_type`, `pg_get_constraintdef`,
  * `pg_get_indexdef`, `pg_get_viewdef`, `pg_get_functiondef`, `pg_get_triggerdef`)
- * read with `search_path = public, pg_catalog`, so objects in `public` print unqualified
+ * read with `search_path = pg_catalog, public`, so objects in `public` print unqualified
  * and everything else is schema-qualified. Two databases built on the same server
  * therefore print equal things as equal strings.
  */

@@ -138,6 +138,13 @@ describe('parseConfig errors: file, line, column, key and problem', () => {
     );
   });
 
+  it.each(['../../etc/x', 'a-b', 'x"\nimport os', ''])('a fix.revision that is not a plain id (%j)', (revision) => {
+    // The id becomes the fix's file name and a string in its Python source.
+    expect(problem(`databases:\n  - chains: [{ versions: v }]\nfix:\n  revision: ${JSON.stringify(revision)}\n`).message).toBe(
+      '.github/driftbot.yml:4:13: fix.revision: use "auto", or an id of letters, digits and "_" only',
+    );
+  });
+
   it('two databases with one name', () => {
     const text = 'databases:\n  - chains: [{ versions: a }]\n  - chains: [{ versions: b }]\n';
     expect(problem(text).message).toBe('.github/driftbot.yml:3:5: databases[1].name: another database is already named "default"');

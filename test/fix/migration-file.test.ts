@@ -26,6 +26,13 @@ function assignedNames(source: string): string[] {
   return JSON.parse(execFileSync(inject('pythonExecutable'), ['-c', script], { input: source }).toString());
 }
 
+/** The docstring, and the string each `op.execute` receives, as Python reads them. */
+function readBack(source: string): { doc: string; executed: string[] } {
+  const script =
+    'import ast,sys,json; m=ast.parse(sys.stdin.read()); print(json.dumps({"doc": ast.get_docstring(m, clean=False), "executed": [n.args[0].value for n in ast.walk(m) if isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "execute"]}))';
+  return JSON.parse(execFileSync(inject('pythonExecutable'), ['-c', script], { input: source }).toString());
+}
+
 describe('migrationFile', () => {
   it('is shaped like a hand-written revision', () => {
     const seed = file([
@@ -96,6 +103,15 @@ def downgrade() -> None:
       downRevisions: [nasty],
     });
     expect(assignedNames(source)).toEqual(['revision', 'down_revision', 'branch_labels', 'depends_on']);
+  });
+
+  it('reads back exactly: SQL ending in quotes or a backslash, a docstring with line breaks, quotes and bidi controls', () => {
+    const endings = [`SELECT 1;\nSELECT 'a"""'`, `SELECT 1;\nSELECT E'a\\\\'`, `SELECT 1;\nSELECT 'a""""' AS "b"""`];
+    const message = 'one\r\ntwo """ \\ \u202e \u2028 "';
+    const { doc, executed } = readBack(file(endings.map((sql) => enabled(sql)), { message, downRevisions: ['x"y'] }));
+    expect(doc).toBe(`${message}\n\nRevision ID: oss000000009\nRevises: x"y\n`);
+    // The file indents the second line with the code: between tokens, where it changes nothing.
+    expect(executed.map((sql) => sql.trim())).toEqual(endings.map((sql) => sql.replace('\n', '\n        ')));
   });
 
   it('puts new enum values in an autocommit block of their own', () => {

@@ -1,6 +1,6 @@
 /** The fix's revision id and file name follow the chain's own pattern. */
 import { describe, expect, it } from 'vitest';
-import { migrationFileName, nextRevisionId } from '../../src/fix/revision-id.js';
+import { migrationFileName, migrationFilePath, nextRevisionId } from '../../src/fix/revision-id.js';
 
 const at = (iso: string) => () => new Date(iso);
 
@@ -38,16 +38,41 @@ describe('nextRevisionId', () => {
     const now = at('2025-03-04T05:06:07Z');
     expect(nextRevisionId(['20240131_1205'], '20240131_1205', undefined, now)).toBe('20250304_0506');
     expect(nextRevisionId(['2024_01_31_1205'], '2024_01_31_1205', undefined, now)).toBe('2025_03_04_0506');
-    expect(nextRevisionId(['2024-01-31-120500'], '2024-01-31-120500', undefined, now)).toBe('2025-03-04-050607');
+    expect(nextRevisionId(['20240131120500'], '20240131120500', undefined, now)).toBe('20250304050607');
   });
 
   it('moves a dated id on while it is taken or not after the chain’s latest', () => {
     expect(nextRevisionId(['20250304_0506'], '20250304_0506', undefined, at('2025-03-04T05:06:30Z'))).toBe('20250304_0507');
     expect(nextRevisionId(['20300101_0000'], '20300101_0000', undefined, at('2025-03-04T05:06:30Z'))).toBe('20300101_0001');
   });
+
+  it.each(['2024-01-31-120500', 'v-12', '../../../etc/passwd_0042', '0042/x', 'a"b_0042', 'x\n0042', '0042\u2028', '０４２'])(
+    'never derives an id with more than letters, digits and "_" from a hostile head (%j): a fresh hex id instead',
+    (head) => {
+      const id = nextRevisionId([head, 'ae1027a6acf0'], head, undefined, at('2025-03-04T05:06:07Z'));
+      expect(id).toMatch(/^[0-9a-f]{12}$/);
+    },
+  );
+
+  it('falls back to a fresh hex id when a drawn one is not safe', () => {
+    expect(nextRevisionId(['ae1027a6acf0'], 'ae1027a6acf0', () => '../x')).toMatch(/^[0-9a-f]{12}$/);
+  });
 });
 
 describe('migrationFileName', () => {
+  it('refuses a revision id that could leave the folder or break the file', () => {
+    for (const revision of ['../x', 'a/b', 'a-b', '', 'x\ny']) {
+      expect(() => migrationFileName(revision, [], 'reconcile')).toThrow(/may only hold letters, digits and "_"/);
+    }
+  });
+
+  it('keeps the file inside the versions folder', () => {
+    expect(migrationFilePath('db/versions', '0043_fix.py')).toBe('db/versions/0043_fix.py');
+    for (const name of ['../0043_fix.py', 'a/../../x.py', '/etc/x.py', 'sub/x.py', '..', '.py', 'x.py/']) {
+      expect(() => migrationFilePath('db/versions', name)).toThrow(/would leave the versions folder db\/versions/);
+    }
+  });
+
   it('follows the chain’s file names', () => {
     expect(migrationFileName('oss000000009', ['oss000000008_add_session_streams.py'], 'reconcile_schema_drift')).toBe('oss000000009_reconcile_schema_drift.py');
     expect(migrationFileName('0043', ['0042_add_x.py'], 'reconcile')).toBe('0043_reconcile.py');

@@ -8,7 +8,7 @@ const HOSTILE = ['x"; DROP TABLE victim; --', "it's", 'Order', 'with space', 'ba
 
 describe('quoting', () => {
   it('quotes identifiers only where needed', () => {
-    expect(['orders', 'session_streams', '_x1'].map(ident)).toEqual(['orders', 'session_streams', '_x1']);
+    expect(['orders', 'session_streams', '_x1', 'name', 'text'].map(ident)).toEqual(['orders', 'session_streams', '_x1', 'name', 'text']);
     expect(['Order', 'my table', 'a"b', 'user', 'select', 'left', 'time', '1abc', 'a$b', 'café'].map(ident)).toEqual([
       '"Order"',
       '"my table"',
@@ -63,6 +63,15 @@ describe('on a real database', () => {
     }
     const { rows } = await database.query("SELECT 1 FROM pg_class WHERE relname = 'victim'");
     expect(rows).toHaveLength(1);
+  });
+
+  it("quotes exactly as Postgres's quote_ident, every keyword of this server included", async () => {
+    // format_type prints with the same rule: the type guards compare the two strings.
+    const { rows: keywords } = await database.query<{ word: string }>('SELECT word FROM pg_get_keywords()');
+    expect(keywords.length).toBeGreaterThan(400);
+    const names = [...keywords.map((k) => k.word), ...HOSTILE, 'a$b', '$a', '_', 'a1', '1a', 'Ab', 'ab ', 'x\u2028y', 'é', ''];
+    const { rows } = await database.query<{ quoted: string[] }>('SELECT array_agg(quote_ident(n) ORDER BY i) AS quoted FROM unnest($1::text[]) WITH ORDINALITY AS u(n, i)', [names]);
+    expect(names.map(ident)).toEqual(rows[0]!.quoted);
   });
 
   it('a DO block runs a body that holds dollar quotes', async () => {

@@ -165,3 +165,77 @@ describe('introspect on a connection', () => {
     expect(tables).toContain('audit.written_after');
   });
 });
+
+/**
+ * What a hostile migration can leave in public to forge a clean report: printers that
+ * lie, a catalog that is empty, an aggregate and operators that fit the catalog
+ * query's arguments better than pg_catalog's own. None of it may change what is read.
+ */
+const FORGERIES = `
+CREATE FUNCTION public.format_type(oid, integer) RETURNS text LANGUAGE sql AS $$ SELECT 'forged' $$;
+CREATE FUNCTION public.format_type(oid, text) RETURNS text LANGUAGE sql AS $$ SELECT 'forged' $$;
+CREATE FUNCTION public.pg_get_expr(pg_node_tree, oid) RETURNS text LANGUAGE sql AS $$ SELECT 'forged' $$;
+CREATE FUNCTION public.pg_get_indexdef(oid) RETURNS text LANGUAGE sql AS $$ SELECT 'forged' $$;
+CREATE FUNCTION public.pg_get_constraintdef(oid, boolean) RETURNS text LANGUAGE sql AS $$ SELECT 'forged' $$;
+CREATE FUNCTION public.pg_get_viewdef(oid, boolean) RETURNS text LANGUAGE sql AS $$ SELECT 'forged' $$;
+CREATE FUNCTION public.pg_get_functiondef(oid) RETURNS text LANGUAGE sql AS $$ SELECT 'forged' $$;
+CREATE FUNCTION public.pg_get_triggerdef(oid, boolean) RETURNS text LANGUAGE sql AS $$ SELECT 'forged' $$;
+CREATE FUNCTION public.pg_get_function_identity_arguments(oid) RETURNS text LANGUAGE sql AS $$ SELECT 'forged' $$;
+CREATE FUNCTION public.forged_step(json, record) RETURNS json LANGUAGE plpgsql AS $$ BEGIN RETURN '[]'::json; END $$;
+CREATE AGGREGATE public.json_agg(record) (SFUNC = public.forged_step, STYPE = json, INITCOND = '[]');
+CREATE FUNCTION public.forged_true(oid, regclass) RETURNS boolean LANGUAGE sql AS $$ SELECT true $$;
+CREATE OPERATOR public.= (LEFTARG = oid, RIGHTARG = regclass, FUNCTION = public.forged_true);
+CREATE FUNCTION public.forged_like(name, name) RETURNS boolean LANGUAGE sql AS $$ SELECT false $$;
+CREATE OPERATOR public.!~~ (LEFTARG = name, RIGHTARG = name, FUNCTION = public.forged_like);
+CREATE FUNCTION public.forged_concat(name, name) RETURNS text LANGUAGE sql AS $$ SELECT 'forged' $$;
+CREATE OPERATOR public.|| (LEFTARG = name, RIGHTARG = name, FUNCTION = public.forged_concat);
+CREATE VIEW public.pg_class AS SELECT * FROM pg_catalog.pg_class WHERE false;
+CREATE VIEW public.pg_attribute AS
+  SELECT attrelid, attname, atttypid, atttypmod, attnum, attnotnull, attisdropped, attidentity, attgenerated, attcollation FROM pg_catalog.pg_attribute WHERE false;
+`;
+
+describe('introspect of a database whose migrations forge the catalog', () => {
+  let database: ScratchDatabase;
+  let truth: Schema;
+  let read: Schema;
+  beforeAll(async () => {
+    database = await buildDatabase('forged', EVERYTHING);
+    truth = await readSchema(database);
+    await database.query(FORGERIES);
+    read = await readSchema(database);
+  });
+  afterAll(() => database?.drop());
+
+  it('lists the forgeries themselves, as what they are', () => {
+    const forged = read.functions.filter((f) => f.schema === 'public' && f.name !== 'touch');
+    expect(forged.map((f) => `${f.name}(${f.identityArguments})`)).toEqual([
+      'forged_concat(name, name)',
+      'forged_like(name, name)',
+      'forged_step(json, record)',
+      'forged_true(oid, regclass)',
+      'format_type(oid, integer)',
+      'format_type(oid, text)',
+      'pg_get_constraintdef(oid, boolean)',
+      'pg_get_expr(pg_node_tree, oid)',
+      'pg_get_function_identity_arguments(oid)',
+      'pg_get_functiondef(oid)',
+      'pg_get_indexdef(oid)',
+      'pg_get_triggerdef(oid, boolean)',
+      'pg_get_viewdef(oid, boolean)',
+    ]);
+    expect(forged.every((f) => f.statement.startsWith('CREATE OR REPLACE FUNCTION public.'))).toBe(true);
+    expect(read.views.filter((v) => v.schema === 'public').map((v) => v.name)).toEqual(['happy_accounts', 'pg_attribute', 'pg_class']);
+  });
+
+  it('reads everything else exactly as before they were made', () => {
+    const isForgery = (schema: string, name: string) => schema === 'public' && (/^(forged_|format_type$|pg_get_)/.test(name) || /^pg_(class|attribute)$/.test(name));
+    const rest: Schema = {
+      ...read,
+      functions: read.functions.filter((f) => !isForgery(f.schema, f.name)),
+      views: read.views.filter((v) => !isForgery(v.schema, v.name)),
+    };
+    expect(rest).toEqual(truth);
+    expect(JSON.stringify(read)).not.toMatch(/"(type|default|statement|definition|query|ownedBy)":"forged"/);
+    expect(truth.tables.length).toBeGreaterThan(3);
+  });
+});

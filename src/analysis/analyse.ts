@@ -128,7 +128,10 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
     log(`run ${databases.runId}: throwaway databases are named driftbot_<time>_${databases.runId}_…`);
     const headConfig = await time('configuration', async () => (request.configFile ? parseConfig(request.configFile.text, request.configFile.path) : loadConfig(headFiles)));
     report.warnings.push(...headConfig.assumptions.map((a) => `assumed: ${a}`), ...headConfig.warnings);
-    const startRefs = await time('starting points', () => startingPoints(request.repo, request.base, [...headConfig.upgradeFrom, ...(request.upgradeFrom ?? [])]));
+    // The static scope reads git for base alone: a pull request's config must not make an
+    // untrusted run check out any number of other commits.
+    const moreStarts = report.scope === 'static' ? [] : [...headConfig.upgradeFrom, ...(request.upgradeFrom ?? [])];
+    const startRefs = await time('starting points', () => startingPoints(request.repo, request.base, moreStarts));
     report.startingPoints = startRefs;
     const starts = await time('read trees', () => Promise.all(startRefs.map(async (ref) => ({ ref, files: await repoFilesAt(request.repo, ref.sha) }))));
     const startConfigs = await time('configuration', () => Promise.all(starts.map((start) => startConfig(request, headConfig, headFiles, start.files))));
@@ -139,7 +142,7 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
     );
     const python = request.python ?? (await time('python', () => ensurePythonEnvironment({ log })));
     const sandbox = request.sandbox === false ? null : await detectSandbox();
-    if (sandbox && !sandbox.available) report.warnings.push(`the repository's code ran without a sandbox: ${sandbox.reason}`);
+    if (sandbox && !sandbox.available && report.scope === 'full') report.warnings.push(`the repository's code ran without a sandbox: ${sandbox.reason}`);
     const confined = sandbox?.available === true;
     report.environment.networkIsolated = confined;
     report.environment.sandboxed = confined;

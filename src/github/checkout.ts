@@ -52,7 +52,7 @@ export async function checkoutPullRequest(request: CheckoutRequest, options: Che
     await resetClone(repoDir);
     const url = (options.cloneUrl ?? 'https://github.com/{owner}/{repo}.git').replace('{owner}', request.owner).replace('{repo}', request.repo);
     const env = authEnvironment(url, options.token);
-    const fetch = (refspecs: string[]) => git(repoDir, ['fetch', '--quiet', '--no-tags', '--force', url, ...refspecs], { env });
+    const fetch = (refspecs: string[]) => git(repoDir, ['fetch', '--quiet', '--no-tags', '--no-recurse-submodules', '--force', url, ...refspecs], { env });
     const pull = `refs/pull/${request.number}`;
     await fetch([`+refs/heads/${request.baseRef}:refs/driftbot/base/${request.baseRef}`, `+${pull}/head:refs/driftbot/pull/${request.number}/head`]).catch((error) => {
       throw new Error(`cannot fetch ${request.owner}/${request.repo} (base ${request.baseRef}, pull request ${request.number}): ${scrub((error as Error).message, options.token)}`);

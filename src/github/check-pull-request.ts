@@ -3,6 +3,11 @@
  * context): fetch its commits, decide whether it concerns migrations or models and
  * whether its code may run, analyse, then post — unless a newer push made the result
  * stale — one check run and the sticky comment.
+ *
+ * A run someone asked for (a command, the label, "Re-run") is pinned to the head the
+ * pull request had when they asked: if the branch has moved by the time the job starts
+ * or finishes, nothing is posted and the caller is told, so that nobody's request is
+ * answered — or a fix committed — for a commit they never looked at.
  */
 import type { AnalysisRequest } from '../analysis/analyse.js';
 import type { Report } from '../analysis/report.js';
@@ -38,9 +43,20 @@ export interface Engine {
 /** Why the job runs: a push (gated on what changed), or someone with write access asked. */
 export type Trigger = 'push' | 'label' | 'rerun' | 'command';
 
+/** A push runs on whatever the head is; a run someone asked for, on the head they saw. */
+export type Ask = { trigger: 'push' } | { trigger: Exclude<Trigger, 'push'>; headSha: string };
+
 export interface CheckOutcome {
+  moved?: undefined;
   report: Report;
   pullRequest: PullRequestInfo;
+}
+
+/** The head moved away from the commit someone asked about: nothing was posted. */
+export interface BranchMoved {
+  moved: true;
+  askedSha: string;
+  headSha: string;
 }
 
 export interface PullRequestInfo {
@@ -55,15 +71,18 @@ export interface PullRequestInfo {
 export async function checkPullRequest(
   github: { octokit: GitHubClient; log: Logger },
   target: PullRequestTarget,
-  trigger: Trigger,
+  ask: Ask,
   engine: Engine,
   signal: AbortSignal,
   /** Head commit last posted, per pull request: a burst of pushes ends in one result per commit. */
   posted: Map<string, string> = new Map(),
-): Promise<CheckOutcome | null> {
+): Promise<CheckOutcome | BranchMoved | null> {
   const { octokit, log } = github;
+  const { trigger } = ask;
+  const askedSha = ask.trigger === 'push' ? null : ask.headSha;
   const { data: pr } = await octokit.rest.pulls.get({ owner: target.owner, repo: target.repo, pull_number: target.number });
   if (pr.state !== 'open') return null;
+  if (askedSha && pr.head.sha !== askedSha) return { moved: true, askedSha, headSha: pr.head.sha };
   // Drafts wait for ready_for_review, unless someone asks.
   if (trigger === 'push' && pr.draft) return null;
   if (trigger === 'push' && posted.get(pullRequestKey(target)) === pr.head.sha) return null;
@@ -97,7 +116,7 @@ export async function checkPullRequest(
   if (signal.aborted || now.head.sha !== pr.head.sha) {
     log.info(`${target.owner}/${target.repo}#${target.number}: ${pr.head.sha.slice(0, 7)} superseded by ${now.head.sha.slice(0, 7)}, result not posted`);
     await check.supersede();
-    return null;
+    return askedSha && !signal.aborted ? { moved: true, askedSha, headSha: now.head.sha } : null;
   }
 
   const links = sourceLinks(pr.html_url, target, pr.head.sha);

@@ -1,12 +1,17 @@
 /**
  * The pull request's commits in a local repository, kept per repository and fetched
- * incrementally. The installation token travels in an HTTP header given through git's
- * environment (GIT_CONFIG_*), so it is never written to disk, to a remote URL or to a
- * log. When GitHub has a test merge commit, the analysis sees what merging would
- * produce: head is the merge commit and base its first parent.
+ * incrementally. The installation token travels in an HTTP header scoped to the one
+ * clone URL and given through git's environment (GIT_CONFIG_*), so it is never in argv,
+ * on disk, in a remote URL or in a log. When GitHub has a test merge commit, the
+ * analysis sees what merging would produce: head is the merge commit and base its
+ * first parent.
+ *
+ * The cache is private (0700) and driftbot owns each clone's `config` and `hooks/`
+ * outright: both are reset before every fetch, so nothing planted there (an
+ * `insteadOf`, an `sshCommand`, a hook) survives to steer git.
  */
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CommitRef } from '../analysis/report.js';
 import { git } from '../workspace/git.js';
@@ -37,13 +42,17 @@ const locks = new Map<string, Promise<unknown>>();
 export async function checkoutPullRequest(request: CheckoutRequest, options: CheckoutOptions): Promise<Checkout> {
   const repoDir = join(options.cacheDir, 'repos', safeName(request.owner), `${safeName(request.repo)}.git`);
   return withLock(repoDir, async () => {
+    await mkdir(join(options.cacheDir, 'repos'), { recursive: true, mode: 0o700 });
+    // A cache made by an older driftbot, or by hand, may be readable by others.
+    await chmod(join(options.cacheDir, 'repos'), 0o700);
     if (!existsSync(repoDir)) {
-      await mkdir(repoDir, { recursive: true });
+      await mkdir(repoDir, { recursive: true, mode: 0o700 });
       await git(repoDir, ['init', '--quiet', '--bare']);
     }
+    await resetClone(repoDir);
     const url = (options.cloneUrl ?? 'https://github.com/{owner}/{repo}.git').replace('{owner}', request.owner).replace('{repo}', request.repo);
     const env = authEnvironment(url, options.token);
-    const fetch = (refspecs: string[]) => git(repoDir, ['fetch', '--quiet', '--no-tags', '--force', url, ...refspecs], { env });
+    const fetch = (refspecs: string[]) => git(repoDir, ['fetch', '--quiet', '--no-tags', '--no-recurse-submodules', '--force', url, ...refspecs], { env });
     const pull = `refs/pull/${request.number}`;
     await fetch([`+refs/heads/${request.baseRef}:refs/driftbot/base/${request.baseRef}`, `+${pull}/head:refs/driftbot/pull/${request.number}/head`]).catch((error) => {
       throw new Error(`cannot fetch ${request.owner}/${request.repo} (base ${request.baseRef}, pull request ${request.number}): ${scrub((error as Error).message, options.token)}`);
@@ -64,11 +73,25 @@ export async function checkoutPullRequest(request: CheckoutRequest, options: Che
   });
 }
 
-/** Basic auth in a header for HTTPS remotes; nothing for local ones. */
-function authEnvironment(url: string, token: string | null): Record<string, string> {
+/** The only configuration a clone has: what `git init --bare` writes, nothing anyone added. */
+const CLONE_CONFIG = '[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = true\n';
+
+/** Back to what driftbot made: its own config, no hooks, no borrowed object stores. */
+async function resetClone(repoDir: string): Promise<void> {
+  await writeFile(join(repoDir, 'config'), CLONE_CONFIG, { mode: 0o600 });
+  await chmod(join(repoDir, 'config'), 0o600);
+  await rm(join(repoDir, 'hooks'), { recursive: true, force: true });
+  await rm(join(repoDir, 'objects', 'info', 'alternates'), { force: true });
+}
+
+/**
+ * Basic auth in a header for HTTPS remotes, for that URL only (`http.<url>.extraHeader`,
+ * not `http.extraHeader`: no other URL git is led to gets it); nothing for local ones.
+ */
+export function authEnvironment(url: string, token: string | null): Record<string, string> {
   if (!token || !url.startsWith('https://')) return {};
   const basic = Buffer.from(`x-access-token:${token}`).toString('base64');
-  return { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.extraHeader', GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}` };
+  return { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: `http.${url}.extraHeader`, GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}` };
 }
 
 function scrub(message: string, token: string | null): string {

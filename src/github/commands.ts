@@ -20,4 +20,4 @@ export const HELP = `**driftbot** compares this branch's databases three ways â€
 | \`/driftbot explain\` | replies with the full evidence: every difference, the schema diff, the report as JSON |
 | \`/driftbot help\` | this message |
 
-Commands are for people with write access to the repository. The \`driftbot:rerun\` label runs the analysis again too.`;
+Commands, and the \`driftbot:rerun\` label (which runs the analysis again too), are for people with write access to the repository. Each acts on the commit that was the head when you asked: if a push moves the branch before driftbot is done, it says so and does nothing.`;

@@ -24,23 +24,42 @@ interface GitOptions {
 }
 
 /**
- * Variables git reads to pick a repository or index other than the one in `cwd`. They
- * are set when driftbot runs inside a git hook, and would point our commands at the
- * user's index: they never reach our git.
+ * git is driven by far more than its arguments: system, global and repository config,
+ * hooks, `GIT_*` variables, `core.fsmonitor`, `url.*.insteadOf`, transports that run
+ * commands (`ext::`). Repositories driftbot reads belong to pull requests and its
+ * operator's shell may be a git hook (`GIT_DIR`, `GIT_INDEX_FILE` set): none of that
+ * may choose what runs. So every git starts from an environment built from nothing and
+ * with these settings, which outrank every config file.
  */
-const REDIRECTING_VARIABLES = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_COMMON_DIR', 'GIT_NAMESPACE', 'GIT_PREFIX'];
+export const HARDENING_ARGS = [
+  '-c', 'core.hooksPath=/dev/null',
+  '-c', 'core.fsmonitor=false',
+  // Only the transports driftbot uses: https for GitHub, file for DRIFTBOT_CLONE_URL mirrors.
+  '-c', 'protocol.allow=never',
+  '-c', 'protocol.https.allow=always',
+  '-c', 'protocol.file.allow=always',
+  '-c', 'protocol.ext.allow=never',
+];
 
 function gitEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of REDIRECTING_VARIABLES) delete env[name];
-  // English messages, so that "path does not exist" can be told from a real failure.
-  return { ...env, LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0', ...extra };
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    // Nothing can exist under /dev/null: no ~/.gitconfig, no XDG config, no credentials file.
+    HOME: '/dev/null',
+    // English messages, so that "path does not exist" can be told from a real failure.
+    LANG: 'C',
+    LC_ALL: 'C',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_TERMINAL_PROMPT: '0',
+    ...extra,
+  };
 }
 
 /** Runs git and returns its raw stdout, however large (streams, no maxBuffer). */
 export function git(repo: string, args: string[], options: GitOptions = {}): Promise<Buffer> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn('git', args, { cwd: repo, env: gitEnvironment(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('git', [...HARDENING_ARGS, ...args], { cwd: repo, env: gitEnvironment(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));

@@ -3,14 +3,25 @@
  * `--upgrade-from` entries: a ref (`v1.4.0`, `release/2024-06`), or a tag glob with a
  * count, `v*~3` (the last three tags matching `v*`, by version order; a glob alone
  * means its last tag). The same commit is built once.
+ *
+ * Each starting point is a checkout and a database built from it, and `upgrade_from`
+ * comes from the pull request: at most MAX_EXTRA of them besides the base.
  */
 import type { CommitRef } from '../analysis/report.js';
 import { git, resolveCommit } from './git.js';
 
+export const MAX_EXTRA = 3;
+
 export async function startingPoints(repo: string, base: CommitRef, specs: string[]): Promise<CommitRef[]> {
+  // Every entry is at least one starting point: too many entries fail before any git runs.
+  if (specs.length > MAX_EXTRA) throw tooMany(specs, specs.length);
+  const refs: string[][] = [];
+  for (const spec of specs) refs.push(await expand(repo, spec));
+  const count = refs.flat().length;
+  if (count > MAX_EXTRA) throw tooMany(specs, count);
   const points: CommitRef[] = [base];
-  for (const spec of specs) {
-    for (const ref of await expand(repo, spec)) {
+  for (const [i, spec] of specs.entries()) {
+    for (const ref of refs[i]!) {
       const sha = await resolveCommit(repo, ref).catch(() => {
         throw new Error(`upgrade_from: unknown git ref "${ref}"${ref === spec ? '' : ` (from "${spec}")`}`);
       });
@@ -18,6 +29,12 @@ export async function startingPoints(repo: string, base: CommitRef, specs: strin
     }
   }
   return points;
+}
+
+function tooMany(specs: string[], count: number): Error {
+  return new Error(
+    `upgrade_from: ${specs.slice(0, 4).map((spec) => JSON.stringify(spec)).join(', ')}${specs.length > 4 ? ', …' : ''} asks for ${count} starting points; at most ${MAX_EXTRA} are built besides the base branch. List fewer refs, or a smaller count in a tag glob (e.g. "v*~${MAX_EXTRA}").`,
+  );
 }
 
 async function expand(repo: string, spec: string): Promise<string[]> {

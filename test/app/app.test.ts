@@ -182,13 +182,15 @@ describe('pull request events', () => {
     expect(github.checkRuns).toEqual([]);
   });
 
-  it('the driftbot:rerun label runs again, whatever changed, and is taken off', async () => {
+  it('the driftbot:rerun label from someone with write access runs again, whatever changed, and is taken off', async () => {
     const github = new FakeGitHub('o', 'r', pull({ headSha: await pullRef(1, 'feature'), files: ['README.md'] }));
+    github.permissions.maint = 'write';
     github.install();
-    await deliver('pull_request', { action: 'labeled', number: 1, label: { name: 'driftbot:rerun' }, pull_request: { number: 1 }, repository, installation });
+    const sender = { login: 'maint', type: 'User' };
+    await deliver('pull_request', { action: 'labeled', number: 1, label: { name: 'driftbot:rerun' }, pull_request: { number: 1, head: { sha: github.pull.headSha } }, sender, repository, installation });
     expect(github.removedLabels).toEqual(['driftbot:rerun']);
-    expect(github.checkRuns).toHaveLength(1);
-    await deliver('pull_request', { action: 'labeled', number: 1, label: { name: 'bug' }, pull_request: { number: 1 }, repository, installation });
+    expect(github.checkRuns).toEqual([expect.objectContaining({ head_sha: github.pull.headSha, status: 'completed' })]);
+    await deliver('pull_request', { action: 'labeled', number: 1, label: { name: 'bug' }, pull_request: { number: 1 }, sender, repository, installation });
     expect(github.checkRuns).toHaveLength(1);
   });
 
@@ -415,6 +417,92 @@ describe('slash commands', () => {
     expect(github.checkRuns).toEqual([]);
     expect(github.reactions).toEqual([]);
     expect(github.replies().map((c) => c.body)).toEqual([`Sorry, \`/driftbot ${command}\` is for people with write access to this repository. A maintainer can run it for you.`]);
+  });
+});
+
+describe('who may ask, and for which commit', () => {
+  const comment = (body: string, login = 'maint') => ({ action: 'created', issue: { number: 1, pull_request: { url: 'x' } }, comment: { id: 77, body, user: { login, type: 'User' } }, repository, installation });
+  const label = (login: string, headSha?: string) => ({ action: 'labeled', number: 1, label: { name: 'driftbot:rerun' }, pull_request: { number: 1, ...(headSha ? { head: { sha: headSha } } : {}) }, sender: { login, type: 'User' }, repository, installation });
+  const moved = 'f'.repeat(40);
+
+  it('a driftbot:rerun label from a read-only user is taken off, runs nothing, and is answered once', async () => {
+    const github = new FakeGitHub('o', 'r', pull({ headSha: await pullRef(1, 'feature') }));
+    github.permissions.triager = 'triage';
+    github.install();
+    const before = reports.length;
+    await deliver('pull_request', label('triager', github.pull.headSha));
+    await deliver('pull_request', label('triager', github.pull.headSha));
+    expect(reports.length).toBe(before);
+    expect(github.checkRuns).toEqual([]);
+    expect(github.removedLabels).toEqual(['driftbot:rerun', 'driftbot:rerun']);
+    expect(github.replies().map((c) => c.body)).toEqual(['Sorry, the `driftbot:rerun` label is for people with write access to this repository. A maintainer can add it for you.']);
+  });
+
+  it('refusals are rationed: one per person and pull request, whatever they try, while others still get theirs', async () => {
+    const github = new FakeGitHub('o', 'r', pull({ headSha: await pullRef(1, 'feature') }));
+    github.install();
+    for (const body of ['/driftbot check', '/driftbot apply', '/driftbot check', '/driftbot help']) await deliver('issue_comment', comment(body, 'reader'));
+    await deliver('pull_request', label('reader', github.pull.headSha));
+    await deliver('issue_comment', comment('/driftbot apply', 'someone-else'));
+    expect(github.checkRuns).toEqual([]);
+    expect(github.replies().map((c) => c.body)).toEqual([
+      'Sorry, `/driftbot check` is for people with write access to this repository. A maintainer can run it for you.',
+      'Sorry, `/driftbot apply` is for people with write access to this repository. A maintainer can run it for you.',
+    ]);
+  });
+
+  it('/driftbot apply when the branch moved before the job started: refused, nothing analysed or committed', async () => {
+    const github = new FakeGitHub('o', 'r', pull({ headSha: await pullRef(1, 'feature') }));
+    github.permissions.maint = 'write';
+    // Asked at the head; by the time the job starts, a push moved it.
+    github.headShaSequence = [github.pull.headSha, moved];
+    github.install();
+    const before = reports.length;
+    await deliver('issue_comment', comment('/driftbot apply'));
+    expect(reports.length).toBe(before);
+    expect(github.checkRuns).toEqual([]);
+    expect(github.commits).toEqual([]);
+    expect(github.replies().map((c) => c.body)).toEqual([`driftbot did not run \`/driftbot apply\`: the branch moved from \`${github.pull.headSha.slice(0, 7)}\` to \`fffffff\` since you asked; ask again.`]);
+  });
+
+  it('/driftbot apply when the branch moved during the analysis: the result is not posted and nothing is committed', async () => {
+    const github = new FakeGitHub('o', 'r', pull({ headSha: await pullRef(1, 'feature') }));
+    github.permissions.maint = 'write';
+    github.headShaSequence = [github.pull.headSha, github.pull.headSha, moved];
+    github.install();
+    await deliver('issue_comment', comment('/driftbot apply'));
+    expect(github.commits).toEqual([]);
+    expect(github.stickyComments()).toEqual([]);
+    expect(github.checkRuns).toEqual([expect.objectContaining({ head_sha: github.pull.headSha, conclusion: 'cancelled' })]);
+    expect(github.replies().at(-1)!.body).toBe(`driftbot did not run \`/driftbot apply\`: the branch moved from \`${github.pull.headSha.slice(0, 7)}\` to \`fffffff\` since you asked; ask again.`);
+  });
+
+  it('/driftbot apply when the branch moved after the analysis, just before committing: nothing is committed', async () => {
+    const github = new FakeGitHub('o', 'r', pull({ headSha: await pullRef(1, 'feature') }));
+    github.permissions.maint = 'write';
+    github.headShaSequence = [github.pull.headSha, github.pull.headSha, github.pull.headSha, moved];
+    github.install();
+    await deliver('issue_comment', comment('/driftbot apply'));
+    expect(reports.at(-1)!.fix).toMatchObject({ verified: true });
+    expect(github.commits).toEqual([]);
+    expect(github.replies().at(-1)!.body).toBe(`driftbot did not run \`/driftbot apply\`: the branch moved from \`${github.pull.headSha.slice(0, 7)}\` to \`fffffff\` since you asked; ask again. Nothing was committed.`);
+  });
+
+  it('the label and “Re-run” work on the commit they were given, not on whatever the head is by then', async () => {
+    const github = new FakeGitHub('o', 'r', pull({ headSha: await pullRef(1, 'feature') }));
+    github.permissions.maint = 'write';
+    github.headShaSequence = [moved];
+    github.install();
+    const before = reports.length;
+    await deliver('pull_request', label('maint', github.pull.headSha));
+    await deliver('check_run', { action: 'rerequested', check_run: { name: 'driftbot', external_id: '1', head_sha: github.pull.headSha, pull_requests: [] }, repository, installation });
+    expect(reports.length).toBe(before);
+    expect(github.checkRuns).toEqual([]);
+    const short = github.pull.headSha.slice(0, 7);
+    expect(github.replies().map((c) => c.body)).toEqual([
+      `driftbot did not run again for the \`driftbot:rerun\` label: the branch moved from \`${short}\` to \`fffffff\` since you asked; ask again.`,
+      `driftbot did not re-run the check: the branch moved from \`${short}\` to \`fffffff\` since you asked; ask again.`,
+    ]);
   });
 });
 

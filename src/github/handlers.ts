@@ -9,8 +9,9 @@ import { checkPullRequest, type Engine, type Logger, type Trigger } from './chec
 import type { JobQueue } from './job-queue.js';
 import { HELP, parseCommand } from './commands.js';
 import { canRunCommands } from './permissions.js';
-import { commitFix } from './apply-fix.js';
-import { renderMarkdown } from '../report/markdown.js';
+import { applyFixes } from './apply-fix.js';
+import { renderMarkdownBody } from '../report/markdown.js';
+import { summarize } from '../report/summary.js';
 import { renderJson } from '../report/json.js';
 import { codeBlock, inlineCode } from '../report/escape.js';
 
@@ -103,22 +104,12 @@ export async function onComment(event: WebhookEvent<CommentPayload>, deps: AppDe
     if (command === 'check') {
       await reply(`driftbot checked ${inlineCode(pullRequest.headSha.slice(0, 7))}: ${report.status === 'clean' ? 'no schema drift' : report.status === 'drift' ? 'schema drift, see the driftbot comment above' : 'could not analyse, see the driftbot comment above'}.`);
     } else if (command === 'explain') {
-      const evidence = renderMarkdown(report, { maxLength: 40_000 }).replace(/^<!-- driftbot:sticky -->\n+/, '');
+      const evidence = renderMarkdownBody(report, { maxLength: 40_000 });
       const json = renderJson(report);
       await reply(`${evidence}\n<details><summary>The report as JSON</summary>\n\n${json.length < 20_000 ? codeBlock(json, 'json') : 'Too long for a comment: run `driftbot check --format json` locally.'}\n\n</details>\n`);
     } else {
-      const fix = report.fix;
-      if (!fix) {
-        await reply('There is nothing to apply: driftbot found no drift to fix on this commit.');
-      } else if (!fix.verified) {
-        await reply(`driftbot will not commit ${inlineCode(fix.path)}: it was not verified (${fix.remainingDifferences} difference(s) remain${fix.verificationError ? `; ${inlineCode(fix.verificationError)}` : ''}). Review the proposal in the driftbot comment and add it by hand.`);
-      } else {
-        const result = await commitFix(octokit, { owner: pullRequest.headRepoOwner, repo: pullRequest.headRepoName, ref: pullRequest.headRef, sha: pullRequest.headSha, isFork: pullRequest.isFork, maintainerCanModify: pullRequest.maintainerCanModify }, fix);
-        if (result.applied) await reply(`Committed ${inlineCode(fix.path)} (${inlineCode(result.commitSha.slice(0, 7))}) to ${inlineCode(pullRequest.headRef)}.`);
-        else if (result.reason === 'fork-locked') {
-          await reply(`driftbot cannot push to this fork: its author has not allowed edits from maintainers. To apply the fix by hand, add this file as ${inlineCode(fix.path)}:\n\n${codeBlock(fix.content, 'python')}`);
-        } else await reply(`The branch moved while driftbot was working; nothing was committed. Run ${inlineCode('/driftbot apply')} again.`);
-      }
+      const branch = { owner: pullRequest.headRepoOwner, repo: pullRequest.headRepoName, ref: pullRequest.headRef, sha: pullRequest.headSha, isFork: pullRequest.isFork, maintainerCanModify: pullRequest.maintainerCanModify };
+      await reply(await applyFixes(octokit, branch, summarize(report)));
     }
   });
 }

@@ -209,6 +209,27 @@ describe('other verdicts', () => {
 });
 
 describe('the fix', () => {
+  it('verified: says it was applied to the fresh database and to each upgraded one', () => {
+    expect(renderMarkdown(seedReport())).toContain(
+      '✅ **Verified**: applied to the fresh database and to the database upgraded from `main`; afterwards fresh, upgraded and models agree (0 differences).',
+    );
+    const points = [BASE, { ref: 'release-1', sha: '1'.repeat(40) }, { ref: 'release-2', sha: '2'.repeat(40) }];
+    expect(renderMarkdown(seedReport({ startingPoints: points }))).toContain(
+      '✅ **Verified**: applied to the fresh database and to the 3 upgraded databases (from `main`, `release-1`, `release-2`); afterwards',
+    );
+    expect(renderMarkdown(seedReport())).not.toContain('both databases');
+  });
+
+  it('two databases, one fix not verified: apply would commit none of them, and the comment says which and invites no apply', () => {
+    const unverified = fix({ ...twoDatabaseReport().fixes[1]!, verified: false, remainingDifferences: 1 });
+    const md = renderMarkdown(twoDatabaseReport({ fixes: [fix(), unverified] }));
+    expect(md).toContain(
+      '`an0003_reconcile_schema_drift.py` is not verified, so `/driftbot apply` will commit none of the proposed migrations: review them and add them by hand. Reply `/driftbot explain` for the full evidence.',
+    );
+    expect(md).not.toContain('Reply `/driftbot apply`');
+    expectWellFormed(md);
+  });
+
   it('not verified: how many differences remain, the steps left commented out, and no invitation to apply', () => {
     const unverified = fix({
       verified: false,

@@ -1,7 +1,8 @@
 /**
  * The pull-request comment: what a maintainer needs first at the top (what is wrong,
  * why, what breaks), then the proposed migration and its verification, then the
- * evidence. Every fact comes from the Report; this only chooses words and layout.
+ * evidence. What is true (verdict, headline, groups, fixes, what `/driftbot apply` will
+ * do) is decided in ./summary.ts; this only chooses words and layout.
  * Everything the repository wrote goes through ./escape.ts.
  */
 import type { BreakingCode, EditedMigration, Finding, Report } from '../analysis/report.js';

@@ -15,6 +15,7 @@ import { ConfigError, CONFIG_PATHS, loadConfig } from '../config/load.js';
 import { matchGlobs } from '../analysis/model-files.js';
 import { renderCheckRun } from '../report/check-run.js';
 import { renderMarkdown, type SourceLinks } from '../report/markdown.js';
+import { summarize } from '../report/summary.js';
 import { repoFilesAt } from '../workspace/repo-files.js';
 import { CheckRun } from './check-run.js';
 import type { CheckRunLedger } from './check-run-ledger.js';
@@ -121,11 +122,11 @@ export async function checkPullRequest(
 
   const links = sourceLinks(pr.html_url, target, pr.head.sha);
   const existing = await findStickyComment(octokit, target);
+  const summary = summarize(report, existing?.previous);
   if (report.status !== 'clean' || existing) {
-    const body = renderMarkdown(report, { links, evidenceUrl: check.url ?? undefined, previousDrift: existing !== null && !existing.body.includes('no schema drift') });
-    await upsertStickyComment(octokit, target, existing, body);
+    await upsertStickyComment(octokit, target, existing, renderMarkdown(summary, { links, evidenceUrl: check.url ?? undefined }));
   }
-  await check.complete(renderCheckRun(report, { links }));
+  await check.complete(renderCheckRun(summary, { links }));
   posted.set(pullRequestKey(target), pr.head.sha);
   return {
     report,

@@ -10,9 +10,10 @@ import { checkPullRequest, type Ask, type BranchMoved, type Engine, type Logger 
 import type { JobQueue } from './job-queue.js';
 import { HELP, parseCommand } from './commands.js';
 import { canRunCommands } from './permissions.js';
-import { commitFix } from './apply-fix.js';
+import { applyFixes } from './apply-fix.js';
 import { RefusalLimiter } from './refusals.js';
-import { renderMarkdown } from '../report/markdown.js';
+import { renderMarkdownBody } from '../report/markdown.js';
+import { summarize } from '../report/summary.js';
 import { renderJson } from '../report/json.js';
 import { codeBlock, inlineCode } from '../report/escape.js';
 
@@ -160,29 +161,19 @@ export async function onComment(event: WebhookEvent<CommentPayload>, deps: AppDe
     if (command === 'check') {
       await answer(`driftbot checked ${inlineCode(pullRequest.headSha.slice(0, 7))}: ${report.status === 'clean' ? 'no schema drift' : report.status === 'drift' ? 'schema drift, see the driftbot comment above' : 'could not analyse, see the driftbot comment above'}.`);
     } else if (command === 'explain') {
-      const evidence = renderMarkdown(report, { maxLength: 40_000 }).replace(/^<!-- driftbot:sticky -->\n+/, '');
+      const evidence = renderMarkdownBody(report, { maxLength: 40_000 });
       const json = renderJson(report);
       await answer(`${evidence}\n<details><summary>The report as JSON</summary>\n\n${json.length < 20_000 ? codeBlock(json, 'json') : 'Too long for a comment: run `driftbot check --format json` locally.'}\n\n</details>\n`);
     } else {
-      const fix = report.fix;
-      if (!fix) {
-        await answer('There is nothing to apply: driftbot found no drift to fix on this commit.');
-      } else if (!fix.verified) {
-        await answer(`driftbot will not commit ${inlineCode(fix.path)}: it was not verified (${fix.remainingDifferences} difference(s) remain${fix.verificationError ? `; ${inlineCode(fix.verificationError)}` : ''}). Review the proposal in the driftbot comment and add it by hand.`);
-      } else {
-        // The fix was computed for askedSha; a push since means it fixes a commit nobody will merge.
-        const headNow = await currentHead(octokit, target);
-        if (headNow !== askedSha) {
-          await answer(`${movedMessage(what, { askedSha, headSha: headNow })} Nothing was committed.`);
-          return;
-        }
-        // The ref update is not forced either: a push in the last instant makes GitHub refuse it.
-        const result = await commitFix(octokit, { owner: pullRequest.headRepoOwner, repo: pullRequest.headRepoName, ref: pullRequest.headRef, sha: askedSha, isFork: pullRequest.isFork, maintainerCanModify: pullRequest.maintainerCanModify }, fix);
-        if (result.applied) await answer(`Committed ${inlineCode(fix.path)} (${inlineCode(result.commitSha.slice(0, 7))}) to ${inlineCode(pullRequest.headRef)}.`);
-        else if (result.reason === 'fork-locked') {
-          await answer(`driftbot cannot push to this fork: its author has not allowed edits from maintainers. To apply the fix by hand, add this file as ${inlineCode(fix.path)}:\n\n${codeBlock(fix.content, 'python')}`);
-        } else await answer(`The branch moved while driftbot was working; nothing was committed. Run ${inlineCode('/driftbot apply')} again.`);
+      // The fixes were computed for askedSha; a push since means they fix a commit nobody will merge.
+      const headNow = await currentHead(octokit, target);
+      if (headNow !== askedSha) {
+        await answer(`${movedMessage(what, { askedSha, headSha: headNow })} Nothing was committed.`);
+        return;
       }
+      // The ref update is not forced either: a push in the last instant makes GitHub refuse it.
+      const branch = { owner: pullRequest.headRepoOwner, repo: pullRequest.headRepoName, ref: pullRequest.headRef, sha: askedSha, isFork: pullRequest.isFork, maintainerCanModify: pullRequest.maintainerCanModify };
+      await answer(await applyFixes(octokit, branch, summarize(report)));
     }
   });
 }

@@ -3,7 +3,8 @@
  * room for all of it) and annotations on the migration lines that caused each finding.
  */
 import type { Report } from '../analysis/report.js';
-import { renderMarkdown, type MarkdownOptions } from './markdown.js';
+import { renderMarkdownBody, type MarkdownOptions } from './markdown.js';
+import { asSummary, type Summary, type Verdict } from './summary.js';
 
 export interface CheckRunOutput {
   conclusion: 'success' | 'failure' | 'neutral';
@@ -24,19 +25,13 @@ export interface Annotation {
 /** GitHub's limit for a check run's summary. */
 const SUMMARY_LIMIT = 65_535;
 
-export function renderCheckRun(report: Report, options: MarkdownOptions = {}): CheckRunOutput {
-  // A static check ran nothing of the pull request: it can warn, not pass or fail it.
-  const conclusion = report.scope === 'static' || report.status === 'error' ? 'neutral' : report.status === 'clean' ? 'success' : 'failure';
-  const title = report.scope === 'static'
-    ? 'Static check only: a maintainer can run the full analysis'
-    : report.status === 'clean'
-      ? 'No schema drift'
-      : report.status === 'error'
-        ? `Could not analyse: ${report.errors[0]?.message.split('\n')[0]?.slice(0, 120) ?? 'error'}`
-        : report.upgradeFailure
-          ? `Upgrading existing databases fails at ${report.upgradeFailure.revision}`
-          : `${report.findings.length} schema difference${report.findings.length === 1 ? '' : 's'}${report.fix?.verified ? ' · verified fix proposed' : ''}`;
-  const summary = renderMarkdown(report, { ...options, maxLength: SUMMARY_LIMIT }).replace(/^<!-- driftbot:sticky -->\n+/, '');
+/** A static check ran nothing of the pull request, an error decided nothing: they warn, not pass or fail it. */
+const CONCLUSIONS: Record<Verdict, CheckRunOutput['conclusion']> = { clean: 'success', drift: 'failure', error: 'neutral', static: 'neutral' };
+
+export function renderCheckRun(input: Report | Summary, options: MarkdownOptions = {}): CheckRunOutput {
+  const facts = asSummary(input);
+  const report = facts.report;
+  const summary = renderMarkdownBody(facts, { ...options, maxLength: SUMMARY_LIMIT });
   const annotations: Annotation[] = report.findings
     .filter((f) => f.cause?.line)
     .map((f) => ({
@@ -51,5 +46,20 @@ export function renderCheckRun(report: Report, options: MarkdownOptions = {}): C
     const failure = report.upgradeFailure;
     annotations.unshift({ path: failure.path, start_line: failure.line!, end_line: failure.line!, annotation_level: 'failure', title: `upgrade fails at ${failure.revision}`, message: failure.error });
   }
-  return { conclusion, title: title.slice(0, 255), summary, annotations };
+  return { conclusion: CONCLUSIONS[facts.verdict], title: title(facts).slice(0, 255), summary, annotations };
+}
+
+function title({ verdict, drift, report, counts, apply }: Summary): string {
+  switch (verdict) {
+    case 'static':
+      return 'Static check only: a maintainer can run the full analysis';
+    case 'clean':
+      return 'No schema drift';
+    case 'error':
+      return `Could not analyse: ${report.errors[0]?.message.split('\n')[0]?.slice(0, 120) ?? 'error'}`;
+    case 'drift':
+      return drift === 'upgrade-fails'
+        ? `Upgrading existing databases fails at ${report.upgradeFailure?.revision}`
+        : `${counts.findings} schema difference${counts.findings === 1 ? '' : 's'}${apply.kind === 'commit' ? ` · verified fix${apply.fixes.length === 1 ? '' : 'es'} proposed` : ''}`;
+  }
 }

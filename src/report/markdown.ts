@@ -1,14 +1,14 @@
 /**
  * The pull-request comment: what a maintainer needs first at the top (what is wrong,
  * why, what breaks), then the proposed migration and its verification, then the
- * evidence. Every fact comes from the Report; this only chooses words and layout.
+ * evidence. What is true (verdict, headline, groups, fixes, what `/driftbot apply` will
+ * do) is decided in ./summary.ts; this only chooses words and layout.
  * Everything the repository wrote goes through ./escape.ts.
  */
-import type { BreakingCode, EditedMigration, Finding, Fix, Report } from '../analysis/report.js';
+import type { BreakingCode, EditedMigration, Finding, Report } from '../analysis/report.js';
 import { cell, codeBlock, htmlText, inlineCode, link, plainText } from './escape.js';
-import { headline, INSTALL_DRIFT, MODEL_DRIFT } from './headline.js';
-
-export const STICKY_MARKER = '<!-- driftbot:sticky -->';
+import { writeMarker } from './marker.js';
+import { asSummary, words, type DatabaseGroup, type FixSummary, type Summary } from './summary.js';
 /** GitHub refuses comment bodies over 65,536 characters. */
 const DEFAULT_MAX_LENGTH = 65_000;
 /** Long lists are shortened whatever the room, to stay readable: the JSON report has them all. */
@@ -26,8 +26,6 @@ export interface MarkdownOptions {
   maxLength?: number;
   /** Where the full evidence lives when the comment has to be cut (the check run). */
   evidenceUrl?: string;
-  /** This comment replaces one that reported drift: a clean report then says the drift is resolved. */
-  previousDrift?: boolean;
 }
 
 /** What is left out to fit, least needed first. */
@@ -39,16 +37,31 @@ interface Cuts {
 }
 
 interface Context {
+  summary: Summary;
   report: Report;
   links: SourceLinks;
   cuts: Cuts;
   evidenceUrl: string | undefined;
 }
 
-export function renderMarkdown(report: Report, options: MarkdownOptions = {}): string {
+/**
+ * The pull-request comment: the hidden marker with this run's state (./marker.ts), then
+ * the Markdown. This is what the sticky comment and `--format markdown` hold.
+ */
+export function renderMarkdown(input: Report | Summary, options: MarkdownOptions = {}): string {
+  const summary = asSummary(input);
+  const marker = writeMarker(summary.state);
+  const body = renderMarkdownBody(summary, { ...options, maxLength: (options.maxLength ?? DEFAULT_MAX_LENGTH) - marker.length - 2 });
+  return `${marker}\n\n${body}`;
+}
+
+/** The Markdown without the marker: the check run's summary, the `/driftbot explain` reply. */
+export function renderMarkdownBody(input: Report | Summary, options: MarkdownOptions = {}): string {
+  const summary = asSummary(input);
+  const report = summary.report;
   const max = options.maxLength ?? DEFAULT_MAX_LENGTH;
   const fitting = (cuts: Cuts) => {
-    const body = render(report, options, cuts);
+    const body = render(summary, options, cuts);
     return body.length <= max ? body : null;
   };
   const whole =
@@ -68,31 +81,30 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
       fewest = rows + 1;
     } else most = rows - 1;
   }
-  return best ?? minimal(report, options);
+  return best ?? minimal(summary, options);
 }
 
-function render(report: Report, options: MarkdownOptions, cuts: Cuts): string {
-  const context: Context = { report, links: options.links ?? (() => null), cuts, evidenceUrl: options.evidenceUrl };
-  const title = report.status === 'clean' && options.previousDrift ? '✅ the schema drift reported earlier is resolved' : headline(report, inlineCode);
+function render(summary: Summary, options: MarkdownOptions, cuts: Cuts): string {
+  const report = summary.report;
+  const context: Context = { summary, report, links: options.links ?? (() => null), cuts, evidenceUrl: options.evidenceUrl };
   const blocks = [
-    STICKY_MARKER,
-    `## driftbot · ${title}`,
-    staticNote(report),
+    `## driftbot · ${words(summary.headline, inlineCode)}`,
+    staticNote(summary),
     ...errorBlocks(context),
     ...upgradeFailureBlocks(context),
-    ...databaseNames(report).flatMap((name) => databaseBlocks(context, name)),
-    agreement(report),
-    replyHint(report),
+    ...summary.databases.flatMap((group) => databaseBlocks(context, group)),
+    agreement(summary),
+    replyHint(summary),
     standIns(report),
     ...warnings(report),
     ...schemaDiffs(context),
-    howChecked(report),
+    howChecked(summary),
   ];
   return `${blocks.filter((block) => block !== '').join('\n\n')}\n`;
 }
 
-function staticNote(report: Report): string {
-  if (report.scope !== 'static') return '';
+function staticNote(summary: Summary): string {
+  if (summary.verdict !== 'static') return '';
   return 'This pull request comes from outside the repository, so driftbot did not run its migrations or models: this is the static part, read from git. A maintainer can run the full analysis with `/driftbot check` or the `driftbot:rerun` label.';
 }
 
@@ -122,52 +134,39 @@ function upgradeFailureBlocks({ report, links }: Context): string[] {
   ];
 }
 
-/** Databases in config order, then any that only the findings, edits or fixes name. */
-function databaseNames(report: Report): string[] {
-  const others = [report.findings, report.editedMigrations, report.breakingCode, report.fixes].flatMap((items) => items.map((item) => item.database));
-  return [...new Set([...report.databases.map((d) => d.name), ...others])];
-}
-
-function databaseBlocks(context: Context, name: string): string[] {
-  const { report } = context;
-  const findings = report.findings.filter((f) => f.database === name);
-  const edits = report.editedMigrations.filter((e) => e.database === name);
-  const breaking = report.breakingCode.filter((b) => b.database === name);
-  const fixes = report.fixes.filter((f) => f.database === name);
-  if (!findings.length && !edits.length && !breaking.length && !fixes.length) return [];
-  const install = findings.filter((f) => INSTALL_DRIFT.includes(f.difference));
-  const model = findings.filter((f) => MODEL_DRIFT.includes(f.difference));
-  const graph = findings.filter((f) => f.difference === 'revision-graph');
-  const database = inlineCode(name);
+function databaseBlocks(context: Context, group: DatabaseGroup): string[] {
+  const { summary } = context;
+  const { install, model } = group;
+  const database = inlineCode(group.name);
   const counts = [
-    install.length ? `**${count(install.length, 'difference')}** between a fresh install of this branch and ${upgradedFrom(report)}, in database ${database}.` : '',
+    install.length ? `**${count(install.length, 'difference')}** between a fresh install of this branch and ${upgradedFrom(summary)}, in database ${database}.` : '',
     model.length ? `**${count(model.length, 'difference')}** between this branch's models and what its migrations create, in database ${database}.` : '',
   ];
   return [
-    databaseNames(report).length > 1 ? `### Database ${database}` : '',
+    summary.severalDatabases ? `### Database ${database}` : '',
     counts.filter(Boolean).join('\n'),
-    causes(context, name, findings, edits),
-    graphProblems(context, graph),
+    causes(context, group),
+    graphProblems(context, group.graph),
     install.length || model.length ? findingsTable(context, [...install, ...model]) : '',
-    whatBreaks(context, breaking),
-    ...fixes.flatMap((fix) => fixBlocks(context, fix, install.length > 0)),
+    whatBreaks(context, group.breaking),
+    ...group.fixes.flatMap((fix) => fixBlocks(context, fix)),
   ];
 }
 
-function upgradedFrom(report: Report): string {
-  const points = startingPoints(report);
+function upgradedFrom(summary: Summary): string {
+  const points = startingPoints(summary);
   return points.length === 1 ? `a database upgraded from ${points[0]}` : `databases upgraded from ${points.join(' or ')}`;
 }
 
 /** What upgraded databases were built from: `main` (`a1b2c3d`), and any `upgrade_from`. */
-function startingPoints(report: Report): string[] {
-  const points = report.startingPoints.length ? report.startingPoints : [report.base];
-  return points.map((p) => `${inlineCode(p.ref)} (${inlineCode(p.sha.slice(0, 7))})`);
+function startingPoints(summary: Summary): string[] {
+  return summary.upgradedFrom.map((p) => `${inlineCode(p.ref)} (${inlineCode(p.sha.slice(0, 7))})`);
 }
 
 /** Why: the revisions git shows were edited, those inserted into history, and models without a migration. */
-function causes(context: Context, database: string, findings: Finding[], edits: EditedMigration[]): string {
+function causes(context: Context, group: DatabaseGroup): string {
   const { report, links } = context;
+  const { findings, edits } = group;
   const base = inlineCode(report.base.ref);
   const file = (path: string) => link(inlineCode(fileName(path)), links(path, null));
   const inserted = new Map(findings.filter((f) => f.cause?.kind === 'inserted-into-history').map((f) => [f.cause!.revision, f.cause!.path]));
@@ -183,9 +182,8 @@ function causes(context: Context, database: string, findings: Finding[], edits: 
     modelledOtherwise ? `**The models declare ${count(modelledOtherwise, 'object')} otherwise than the migrations create ${modelledOtherwise === 1 ? 'it' : 'them'}.**` : '',
   ].filter(Boolean);
   if (!sentences.length) return '';
-  const explainsDrift = findings.length > 0 || report.upgradeFailure?.database === database;
-  const label = explainsDrift ? 'Cause' : report.scope === 'static' ? 'Seen in git' : 'Note';
-  const after = !explainsDrift && report.databases.find((d) => d.name === database)?.clean ? ' Fresh and upgraded databases still agree: the edit changed no schema.' : '';
+  const label = group.explainsDrift ? 'Cause' : context.summary.verdict === 'static' ? 'Seen in git' : 'Note';
+  const after = !group.explainsDrift && group.clean ? ' Fresh and upgraded databases still agree: the edit changed no schema.' : '';
   return sentences.length === 1 ? `${label}: ${sentences[0]}${after}` : `${label}:\n${sentences.map((s) => `- ${s}`).join('\n')}${after ? `\n\n${after.trim()}` : ''}`;
 }
 
@@ -282,48 +280,73 @@ function whatBreaks({ report, links }: Context, breaking: BreakingCode[]): strin
   return `**What breaks:** on databases upgraded from ${inlineCode(report.base.ref)}, which lack columns the models map, this branch's code fails:\n${items.join('\n')}`;
 }
 
-function fixBlocks({ report, cuts, evidenceUrl }: Context, fix: Fix, repairsInstalls: boolean): string[] {
-  const disabled = fix.steps.filter((s) => s.disabled);
+function fixBlocks({ summary, cuts, evidenceUrl }: Context, proposed: FixSummary): string[] {
+  const { fix, disabledSteps: disabled, repairsInstalls } = proposed;
   const what = repairsInstalls ? 'a no-op on fresh installs, the repair on upgraded ones' : 'it brings every database to what the models declare';
   return [
-    `### Proposed fix: ${inlineCode(fileName(fix.path))}${report.fixes.length > 1 ? ` (database ${inlineCode(fix.database)})` : ''}`,
+    `### Proposed fix: ${inlineCode(fileName(fix.path))}${summary.counts.fixes > 1 ? ` (database ${inlineCode(fix.database)})` : ''}`,
     `A new forward migration after ${inlineCode(fix.downRevision)}, in ${inlineCode(directory(fix.path))}, idempotent: ${what}.`,
     cuts.fixContent
       ? `The file is too long for this comment: ${link('see the check run', evidenceUrl)}, or run \`driftbot check\` locally.`
       : codeBlock(fix.content, 'python'),
-    ...verification(fix),
+    ...verification(summary, proposed),
     disabled.length
       ? `${count(disabled.length, 'step')} ${disabled.length === 1 ? 'is' : 'are'} written commented out, because ${disabled.length === 1 ? 'it drops' : 'they drop'} or narrow${disabled.length === 1 ? 's' : ''} data: ${disabled.slice(0, LIST_LIMIT).map((s) => inlineCode(s.entryKey)).join(', ')}${disabled.length > LIST_LIMIT ? ', …' : ''}. Review before enabling.`
       : '',
   ];
 }
 
-function verification(fix: Fix): string[] {
-  if (fix.verified) return ['✅ **Verified**: applied to every database driftbot built; afterwards fresh, upgraded and models agree (0 differences).'];
-  if (fix.verificationError) return ['❌ **Not verified**: applying it failed:', codeBlock(clip(fix.verificationError, ERROR_LIMIT), 'text')];
-  return [`❌ **Not verified**: ${count(fix.remainingDifferences, 'difference')} remain${fix.remainingDifferences === 1 ? 's' : ''} after applying it.`];
+function verification(summary: Summary, { fix, state }: FixSummary): string[] {
+  switch (state) {
+    case 'verified':
+      return [`✅ **Verified**: ${appliedTo(summary)}; afterwards fresh, upgraded and models agree (0 differences).`];
+    case 'failed-to-apply':
+      return ['❌ **Not verified**: applying it failed:', codeBlock(clip(fix.verificationError ?? '', ERROR_LIMIT), 'text')];
+    case 'differences-remain':
+      return [`❌ **Not verified**: ${count(fix.remainingDifferences, 'difference')} remain${fix.remainingDifferences === 1 ? 's' : ''} after applying it.`];
+  }
 }
 
-function agreement(report: Report): string {
-  if (report.scope !== 'full' || report.status === 'error') return '';
-  const clean = report.databases.filter((d) => d.clean).map((d) => inlineCode(d.name));
-  if (report.status === 'clean') {
-    return `Fresh installs, databases upgraded from ${startingPoints(report).join(' or ')} and the models agree${clean.length ? ` in ${clean.join(', ')}` : ''}.`;
-  }
-  return clean.length ? `Fresh installs, upgraded databases and the models agree in ${clean.join(', ')}.` : '';
+/** Verification applies a fix to the fresh build and to one upgraded build per starting point. */
+function appliedTo(summary: Summary): string {
+  const points = summary.upgradedFrom.map((p) => inlineCode(p.ref));
+  const upgraded = points.length === 1 ? `the database upgraded from ${points[0]}` : `the ${points.length} upgraded databases (from ${points.join(', ')})`;
+  return `applied to the fresh database and to ${upgraded}`;
 }
 
-/** `/driftbot apply` commits `report.fix`, and only when verified: say so rather than invite a refusal. */
-function replyHint(report: Report): string {
-  const fix = report.fix;
-  if (fix?.verified) {
-    const others = report.fixes.length > 1 ? ' (the other proposed migrations are to be added by hand)' : '';
-    return `Reply \`/driftbot apply\` to commit ${inlineCode(fileName(fix.path))} to this branch${others}, or \`/driftbot explain\` for the full evidence.`;
+function agreement(summary: Summary): string {
+  const clean = summary.cleanDatabases.map(inlineCode);
+  switch (summary.verdict) {
+    case 'clean':
+      return `Fresh installs, databases upgraded from ${startingPoints(summary).join(' or ')} and the models agree${clean.length ? ` in ${clean.join(', ')}` : ''}.`;
+    case 'drift':
+      return clean.length ? `Fresh installs, upgraded databases and the models agree in ${clean.join(', ')}.` : '';
+    default:
+      return '';
   }
-  if (fix) return 'The proposed migration is not verified, so `/driftbot apply` will not commit it: review it and add it by hand. Reply `/driftbot explain` for the full evidence.';
-  if (report.status === 'drift') return 'Reply `/driftbot explain` for the full evidence.';
-  if (report.status === 'error') return 'Fix what is named above and push, or reply `/driftbot check` to run the analysis again.';
-  return '';
+}
+
+/** What `/driftbot apply` will do (./summary.ts decides): invite it, or say why it would refuse. */
+function replyHint(summary: Summary): string {
+  const explain = 'Reply `/driftbot explain` for the full evidence.';
+  const apply = summary.apply;
+  switch (apply.kind) {
+    case 'commit':
+      return `Reply \`/driftbot apply\` to commit ${list(apply.fixes.map((f) => inlineCode(fileName(f.path))))} to this branch${apply.fixes.length > 1 ? ' in one commit' : ''}, or \`/driftbot explain\` for the full evidence.`;
+    case 'blocked':
+      return summary.counts.fixes === 1
+        ? `The proposed migration is not verified, so \`/driftbot apply\` will not commit it: review it and add it by hand. ${explain}`
+        : `${list(apply.blocked.map((f) => inlineCode(fileName(f.fix.path))))} ${apply.blocked.length === 1 ? 'is' : 'are'} not verified, so \`/driftbot apply\` will commit none of the proposed migrations: review them and add them by hand. ${explain}`;
+    case 'nothing':
+      switch (summary.verdict) {
+        case 'drift':
+          return explain;
+        case 'error':
+          return 'Fix what is named above and push, or reply `/driftbot check` to run the analysis again.';
+        default:
+          return '';
+      }
+  }
 }
 
 function standIns(report: Report): string {
@@ -353,12 +376,13 @@ function schemaDiffs({ report, cuts, evidenceUrl }: Context): string[] {
   return diffs.map((d) => `<details><summary>Schema diff${several ? ` of ${htmlText(d.database)}` : ''}: upgraded → fresh</summary>\n\n${codeBlock(diffBody(d.diff), 'diff')}\n</details>`);
 }
 
-function howChecked(report: Report): string {
+function howChecked(summary: Summary): string {
+  const report = summary.report;
   const env = report.environment;
   const chains = report.databases.map((d) => d.chains.map((c) => inlineCode(chainName(c.versions))).join(' → ') || 'none');
   const facts = [
     `base ${inlineCode(report.base.sha.slice(0, 7))} → head ${inlineCode(report.head.sha.slice(0, 7))}`,
-    report.startingPoints.length > 1 ? `upgraded from ${startingPoints(report).join(', ')}` : '',
+    summary.upgradedFrom.length > 1 ? `upgraded from ${startingPoints(summary).join(', ')}` : '',
     chains.length === 1 ? `chains ${chains[0]}` : chains.length ? `chains ${report.databases.map((d, i) => `${inlineCode(d.name)}: ${chains[i]}`).join('; ')}` : '',
     report.scope === 'static'
       ? 'static check: only git and the revision files were read'
@@ -373,8 +397,8 @@ function howChecked(report: Report): string {
 }
 
 /** The comment when even its smallest form is too long: the headline and a pointer. */
-function minimal(report: Report, options: MarkdownOptions): string {
-  return `${STICKY_MARKER}\n\n## driftbot · ${headline(report, inlineCode)}\n\nThe report is too long for a comment: ${link('see the check run', options.evidenceUrl)}, or run \`driftbot check\` locally.\n`;
+function minimal(summary: Summary, options: MarkdownOptions): string {
+  return `## driftbot · ${words(summary.headline, inlineCode)}\n\nThe report is too long for a comment: ${link('see the check run', options.evidenceUrl)}, or run \`driftbot check\` locally.\n`;
 }
 
 const ASSUMED = 'assumed: ';
@@ -397,6 +421,11 @@ function diffBody(diff: string): string {
     .filter((line) => !/^(Index:|={5,}|--- |\+\+\+ )/.test(line))
     .join('\n')
     .replace(/^\n+|\n+$/g, '');
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+function list(items: string[]): string {
+  return items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items.at(-1)}` : (items[0] ?? '');
 }
 
 function count(n: number, noun: string): string {

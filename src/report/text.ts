@@ -3,20 +3,22 @@
  * the code that breaks, then the proposed fix and the file itself. Every fact comes
  * from the Report; everything the repository wrote goes through `terminalText`.
  */
-import type { Cause, Finding, Fix, Report } from '../analysis/report.js';
-import { headline } from './headline.js';
+import type { Cause, Finding, Report } from '../analysis/report.js';
+import { asSummary, words, type FixSummary, type Summary } from './summary.js';
 import { styled, terminalText, type Style } from './terminal.js';
 
 type Paint = (style: Style, text: string) => string;
 
-export function renderText(report: Report, options: { color?: boolean } = {}): string {
+export function renderText(input: Report | Summary, options: { color?: boolean } = {}): string {
+  const summary = asSummary(input);
+  const report = summary.report;
   const paint: Paint = options.color ? styled : (_style, text) => text;
   const safe = (text: string) => terminalText(text);
   const block = (text: string) => indent(terminalText(text, { keepNewlines: true }).trimEnd());
   const base = `${safe(report.base.ref)} (${report.base.sha.slice(0, 7)})`;
   const head = `${safe(report.head.ref)} (${report.head.sha.slice(0, 7)})`;
-  const verdict = headline(report, safe);
-  const out = [`driftbot: ${paint(report.status === 'clean' ? 'green' : 'red', paint('bold', verdict))}`, paint('dim', `${head} against ${base}`)];
+  const verdict = words(summary.headline, safe);
+  const out = [`driftbot: ${paint(summary.verdict === 'clean' ? 'green' : 'red', paint('bold', verdict))}`, paint('dim', `${head} against ${base}`)];
 
   for (const error of report.errors) {
     const where = [error.path ? `in ${safe(error.path)}` : '', error.revision ? `(revision ${safe(error.revision)})` : ''].filter(Boolean).join(' ');
@@ -29,13 +31,11 @@ export function renderText(report: Report, options: { color?: boolean } = {}): s
     out.push('', paint('red', `revision ${safe(failure.revision)} (${at}) fails in database ${safe(failure.database)}, ${building}:`), block(failure.error));
   }
 
-  const several = new Set(report.findings.map((f) => f.database)).size > 1;
-  let database: string | null = null;
-  if (report.findings.length) out.push('');
-  for (const finding of report.findings) {
-    if (several && finding.database !== database) out.push(paint('bold', `database ${safe(finding.database)}`));
-    database = finding.database;
-    out.push(findingLine(finding, paint, report.startingPoints.length > 1));
+  const withFindings = summary.databases.filter((group) => group.findings.length);
+  if (withFindings.length) out.push('');
+  for (const group of withFindings) {
+    if (withFindings.length > 1) out.push(paint('bold', `database ${safe(group.name)}`));
+    out.push(...group.findings.map((finding) => findingLine(finding, paint, summary.upgradedFrom.length > 1)));
   }
 
   if (report.editedMigrations.length) out.push('');
@@ -52,10 +52,10 @@ export function renderText(report: Report, options: { color?: boolean } = {}): s
   }
   for (const warning of report.warnings) out.push(paint('yellow', `warning: ${safe(warning)}`));
 
-  if (report.status === 'clean' && report.scope === 'full') {
+  if (summary.verdict === 'clean') {
     out.push('', `fresh installs, databases upgraded from ${base} and the models agree in ${report.databases.map((d) => safe(d.name)).join(', ')}`);
   }
-  for (const fix of report.fixes) out.push('', ...fixLines(fix, paint, safe));
+  for (const fix of summary.fixes) out.push('', ...fixLines(fix, paint, safe));
 
   const env = report.environment;
   const ran = report.scope === 'static' ? 'static check: only git and the revision files were read' : `${env.databasesBuilt} throwaway databases on PostgreSQL ${safe(env.postgresVersion)} (${safe(env.server)})`;
@@ -89,13 +89,15 @@ function findingLine(finding: Finding, paint: Paint, showStartingPoints: boolean
   return `${icon} ${paint('bold', name)}  fresh: ${show(finding.fresh)}  upgraded: ${show(finding.upgraded)}  models: ${show(finding.models)}${cause}${from}`;
 }
 
-function fixLines(fix: Fix, paint: Paint, safe: (text: string) => string): string[] {
-  const verdict = fix.verified
-    ? paint('green', '✅ verified: fresh, upgraded and models agree after it (0 differences)')
-    : fix.verificationError
-      ? paint('red', `❌ not verified: applying it failed: ${safe(fix.verificationError)}`)
-      : paint('red', `❌ not verified: ${fix.remainingDifferences} difference${fix.remainingDifferences === 1 ? '' : 's'} remain after it`);
-  const disabled = fix.steps.filter((s) => s.disabled).length;
+const FIX_VERDICTS: Record<FixSummary['state'], (fix: FixSummary['fix'], safe: (text: string) => string) => [Style, string]> = {
+  verified: () => ['green', '✅ verified: fresh, upgraded and models agree after it (0 differences)'],
+  'failed-to-apply': (fix, safe) => ['red', `❌ not verified: applying it failed: ${safe(fix.verificationError ?? '')}`],
+  'differences-remain': (fix) => ['red', `❌ not verified: ${fix.remainingDifferences} difference${fix.remainingDifferences === 1 ? '' : 's'} remain after it`],
+};
+
+function fixLines({ fix, state, disabledSteps }: FixSummary, paint: Paint, safe: (text: string) => string): string[] {
+  const verdict = paint(...FIX_VERDICTS[state](fix, safe));
+  const disabled = disabledSteps.length;
   return [
     `${paint('bold', 'proposed fix')} ${safe(fix.path)} (revision ${safe(fix.revision)}, after ${safe(fix.downRevision)})`,
     verdict,

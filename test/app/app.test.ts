@@ -234,6 +234,37 @@ describe('pull request events', () => {
     expect(github.stickyComments()[0]!.body).toContain('.github/driftbot.yml:6:9: databases[0].chains[0].version_tabel: unknown key');
   });
 
+  it('after a comment that could not analyse, a clean run says no drift, and not that drift was resolved', async () => {
+    await repo.branch('config-fixed', 'main');
+    await repo.commit('typo in config', { '.github/driftbot.yml': SEED_CONFIG.replace('version_table:', 'version_tabel:') });
+    const github = new FakeGitHub('o', 'r', pull({ number: 4, headRef: 'config-fixed', headSha: await pullRef(4, 'config-fixed'), files: ['.github/driftbot.yml'] }));
+    github.install();
+    await deliver('pull_request', { action: 'opened', number: 4, pull_request: { number: 4 }, repository, installation });
+    expect(github.stickyComments()[0]!.body).toMatch(/^<!-- driftbot:sticky \{"v":1,"status":"error","head":"[0-9a-f]{40}","findings":0\} -->\n\n## driftbot · could not analyse this branch\n/);
+
+    await repo.commit('fix the typo', { '.github/driftbot.yml': SEED_CONFIG });
+    github.pull.headSha = await pullRef(4, 'config-fixed');
+    await deliver('pull_request', { action: 'synchronize', number: 4, pull_request: { number: 4 }, repository, installation });
+    await repo.checkout('main');
+    expect(github.stickyComments()).toHaveLength(1);
+    const body = github.stickyComments()[0]!.body;
+    expect(body).toContain('\n## driftbot · no schema drift\n');
+    expect(body).not.toContain('resolved');
+    expect(body.split('\n')[0]).toBe(`<!-- driftbot:sticky {"v":1,"status":"clean","head":"${github.pull.headSha}","findings":0} -->`);
+    expect(github.checkRuns.at(-1)).toMatchObject({ conclusion: 'success' });
+  });
+
+  it('a comment from an older driftbot, without state, is edited in place and claims nothing about it', async () => {
+    const github = new FakeGitHub('o', 'r', pull({ number: 5, headRef: 'main', headSha: await pullRef(5, 'main') }));
+    const old = { id: 9, body: '<!-- driftbot:sticky -->\n\n## driftbot · schema drift: existing databases will not match this branch\n', user: { login: 'driftbot[bot]', type: 'Bot' } };
+    github.comments.push(old);
+    github.install();
+    await deliver('pull_request', { action: 'opened', number: 5, pull_request: { number: 5 }, repository, installation });
+    expect(github.stickyComments().map((c) => c.id)).toEqual([9]);
+    expect(old.body).toContain('\n## driftbot · no schema drift\n');
+    expect(old.body).not.toContain('resolved');
+  });
+
   it('a fork from a stranger gets the static part only: no migration of theirs runs', async () => {
     const marker = join(root, 'executed');
     await repo.branch('fork-branch', 'feature');
@@ -393,7 +424,14 @@ describe('slash commands', () => {
     github.permissions.maint = 'write';
     github.install();
     await deliver('issue_comment', comment('/driftbot apply'));
-    expect(github.commits).toEqual([{ path: `${VERSIONS}/oss000000009_reconcile_schema_drift.py`, content: expect.stringContaining('revision = "oss000000009"'), ref: 'feature', parent: github.pull.headSha }]);
+    expect(github.commits).toEqual([
+      {
+        files: [{ path: `${VERSIONS}/oss000000009_reconcile_schema_drift.py`, content: expect.stringContaining('revision = "oss000000009"') }],
+        ref: 'feature',
+        parent: github.pull.headSha,
+        message: expect.stringMatching(/^Add oss000000009: reconcile schema drift \(driftbot\)/),
+      },
+    ]);
     expect(github.replies().at(-1)!.body).toMatch(/^Committed `.*oss000000009_reconcile_schema_drift.py` \(`c0ffee0`\) to `feature`/);
   });
 

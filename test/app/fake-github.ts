@@ -6,6 +6,8 @@
 import nock from 'nock';
 
 const API = 'https://api.github.com';
+/** Sticky comments start so, with their state (or, from older versions, without). */
+const STICKY = '<!-- driftbot:sticky ';
 
 export interface CheckRunState {
   id: number;
@@ -35,13 +37,18 @@ export class FakeGitHub {
   reactions: { commentId: number; content: string }[] = [];
   removedLabels: string[] = [];
   permissions: Record<string, string> = {};
-  commits: { path: string; content: string; ref: string; parent: string }[] = [];
+  /** Commits that reached a branch, each with the files of its tree. */
+  commits: { files: { path: string; content: string }[]; ref: string; parent: string; message: string }[] = [];
+  /** Git Data API requests, in order: a refused apply must make none. */
+  gitRequests: string[] = [];
   /** Head shas that pulls.get returns in turn, after the first (to simulate a push mid-analysis). */
   headShaSequence: string[] = [];
   /** Server errors to answer comment creations with, before succeeding. */
   failCommentsWith: number[] = [];
   commentAttempts = 0;
   filePagesServed = 0;
+  /** The branch moved on GitHub: ref updates are refused as not fast-forward. */
+  branchMoved = false;
   private nextId = 1000;
 
   constructor(readonly owner: string, readonly repo: string, readonly pull: PullState) {}
@@ -123,36 +130,50 @@ export class FakeGitHub {
       const role = this.permissions[login] ?? 'read';
       return [200, { permission: role === 'maintain' ? 'write' : role, role_name: role, user: { login } }];
     });
-    // The Git Data API, for /driftbot apply.
-    let blob = '';
+    // The Git Data API, for /driftbot apply: blobs by sha, trees of blobs, commits of trees.
+    const blobs = new Map<string, string>();
+    const trees = new Map<string, { path: string; content: string }[]>();
+    const commits = new Map<string, { tree: string; parent: string; message: string }>();
     scope.post(new RegExp('^/repos/[^/]+/[^/]+/git/blobs$')).reply((_uri: string, body: unknown) => {
-      blob = (body as { content: string }).content;
-      return [201, { sha: 'blob1' }];
+      this.gitRequests.push('blob');
+      const sha = `blob${blobs.size + 1}`;
+      blobs.set(sha, (body as { content: string }).content);
+      return [201, { sha }];
     });
-    scope.get(new RegExp('^/repos/[^/]+/[^/]+/git/commits/[0-9a-f]+$')).reply(200, { sha: 'parent', tree: { sha: 'tree0' } });
-    let treePath = '';
+    scope.get(new RegExp('^/repos/[^/]+/[^/]+/git/commits/[0-9a-f]+$')).reply(() => {
+      this.gitRequests.push('get commit');
+      return [200, { sha: 'parent', tree: { sha: 'tree0' } }];
+    });
     scope.post(new RegExp('^/repos/[^/]+/[^/]+/git/trees$')).reply((_uri: string, body: unknown) => {
-      treePath = (body as { tree: { path: string }[] }).tree[0]!.path;
-      return [201, { sha: 'tree1' }];
+      this.gitRequests.push('tree');
+      const sha = `tree${trees.size + 1}`;
+      trees.set(sha, (body as { tree: { path: string; sha: string }[] }).tree.map((entry) => ({ path: entry.path, content: blobs.get(entry.sha)! })));
+      return [201, { sha }];
     });
-    let parent = '';
     scope.post(new RegExp('^/repos/[^/]+/[^/]+/git/commits$')).reply((_uri: string, body: unknown) => {
-      parent = (body as { parents: string[] }).parents[0]!;
-      return [201, { sha: 'c0ffee0000000000000000000000000000000000' }];
+      this.gitRequests.push('commit');
+      const request = body as { tree: string; parents: string[]; message: string };
+      const sha = `c0ffee${String(commits.size).padStart(34, '0')}`;
+      commits.set(sha, { tree: request.tree, parent: request.parents[0]!, message: request.message });
+      return [201, { sha }];
     });
     scope.patch(new RegExp('^/repos/[^/]+/[^/]+/git/refs/heads(/|%2F).+$', 'i')).reply((uri: string, body: unknown) => {
-      if ((body as { force: boolean }).force) return [400, {}];
-      this.commits.push({ path: treePath, content: blob, ref: decodeURIComponent(uri.replace(/^.*\/git\/refs\//, '')).replace(/^heads\//, ''), parent });
+      this.gitRequests.push('update ref');
+      const request = body as { force: boolean; sha: string };
+      if (request.force) return [400, {}];
+      if (this.branchMoved) return [422, { message: 'Update is not a fast forward' }];
+      const commit = commits.get(request.sha)!;
+      this.commits.push({ files: trees.get(commit.tree)!, ref: decodeURIComponent(uri.replace(/^.*\/git\/refs\//, '')).replace(/^heads\//, ''), parent: commit.parent, message: commit.message });
       return [200, {}];
     });
   }
 
   stickyComments() {
-    return this.comments.filter((c) => c.body.startsWith('<!-- driftbot:sticky -->'));
+    return this.comments.filter((c) => c.body.startsWith(STICKY));
   }
 
   replies() {
-    return this.comments.filter((c) => !c.body.startsWith('<!-- driftbot:sticky -->'));
+    return this.comments.filter((c) => !c.body.startsWith(STICKY));
   }
 }
 

@@ -67,7 +67,7 @@ describe('driftbot check', () => {
     expect(code).toBe(1);
     const markdown = await readFile(output, 'utf8');
     await rm(output);
-    expect(markdown.split('\n')[0]).toBe('<!-- driftbot:sticky -->');
+    expect(markdown.split('\n')[0]).toMatch(/^<!-- driftbot:sticky \{"v":1,"status":"drift","head":"[0-9a-f]{40}","findings":\d+\} -->$/);
     expect(markdown).toContain('oss000000009');
   });
 

@@ -202,6 +202,8 @@ describe('upgrade from more than one starting point', () => {
     expect(report.environment.databasesBuilt).toBe(4);
     expect(report.startingPoints.map((p) => p.ref)).toEqual(['main', 'v2.0.0', 'v1.0.0']);
     expect(renderMarkdown(report)).toContain('(from `main`, `v2.0.0`)');
+    // Verification applied the fix to the fresh database and to one upgraded database per starting point.
+    expect(renderMarkdown(report)).toContain('✅ **Verified**: applied to the fresh database and to the 3 upgraded databases (from `main`, `v2.0.0`, `v1.0.0`);');
     expect(await databasesOfRun(server, report.environment.runId)).toEqual([]);
   });
 

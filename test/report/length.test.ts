@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { renderMarkdown, STICKY_MARKER } from '../../src/report/markdown.js';
-import { finding, fix, seedReport } from './fixtures.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
+import { readMarker, writeMarker } from '../../src/report/marker.js';
+import { finding, fix, HEAD, seedReport } from './fixtures.js';
 import { inspectMarkdown } from './markdown-structure.js';
 
 const EVIDENCE = 'https://github.com/o/r/runs/1';
@@ -11,7 +12,7 @@ const hugeDiff = Array.from({ length: 5_000 }, (_, i) => `+  generated_column_wi
 
 function expectWellFormed(markdown: string): void {
   const structure = inspectMarkdown(markdown);
-  expect(markdown.split('\n')[0]).toBe(STICKY_MARKER);
+  expect(readMarker(markdown)).not.toBe('unknown');
   expect(structure.fencesBalanced).toBe(true);
   expect(structure.detailsBalanced).toBe(true);
   expect(structure.brokenRows).toEqual([]);
@@ -70,7 +71,7 @@ describe('a comment longer than maxLength', () => {
     expectWellFormed(md);
     const tiny = renderMarkdown(seedReport({ findings }), { maxLength: 400, evidenceUrl: EVIDENCE });
     expect(tiny.length).toBeLessThanOrEqual(400);
-    expect(tiny).toBe(`${STICKY_MARKER}\n\n## driftbot · schema drift: existing databases will not match this branch\n\nThe report is too long for a comment: [see the check run](${EVIDENCE}), or run \`driftbot check\` locally.\n`);
+    expect(tiny).toBe(`${writeMarker({ status: 'drift', head: HEAD.sha, findings: 50 })}\n\n## driftbot · schema drift: existing databases will not match this branch\n\nThe report is too long for a comment: [see the check run](${EVIDENCE}), or run \`driftbot check\` locally.\n`);
   });
 
   it('leaves a comment that fits alone', () => {

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { renderMarkdown, STICKY_MARKER, type SourceLinks } from '../../src/report/markdown.js';
+import { renderMarkdown, type SourceLinks } from '../../src/report/markdown.js';
+import { readMarker, writeMarker } from '../../src/report/marker.js';
+import { summarize } from '../../src/report/summary.js';
 import {
   BASE,
+  HEAD,
   breakingCode,
   cleanReport,
   DAO_PATH,
@@ -20,9 +23,9 @@ import { inspectMarkdown } from './markdown-structure.js';
 
 const links: SourceLinks = (path, line) => `https://github.com/o/r/blob/e4f5a6b/${path}${line ? `#L${line}` : ''}`;
 
-/** Marker first, balanced fences and details, tables whose rows all have their header's cells. */
+/** Marker (with readable data) first, balanced fences and details, tables whose rows all have their header's cells. */
 function expectWellFormed(markdown: string): void {
-  expect(markdown.split('\n')[0]).toBe(STICKY_MARKER);
+  expect(readMarker(markdown)).not.toBe('unknown');
   expect(markdown.endsWith('\n')).toBe(true);
   const structure = inspectMarkdown(markdown);
   expect(structure.fencesBalanced).toBe(true);
@@ -45,7 +48,8 @@ describe('the seed comment', () => {
 
   it('opens with the marker and the headline, then the count and the cause', () => {
     const lines = md.split('\n');
-    expect(lines[0]).toBe(STICKY_MARKER);
+    expect(lines[0]).toBe(writeMarker({ status: 'drift', head: HEAD.sha, findings: 3 }));
+    expect(lines[0]).toBe(`<!-- driftbot:sticky {"v":1,"status":"drift","head":"${HEAD.sha}","findings":3} -->`);
     expect(lines[2]).toBe('## driftbot · schema drift: existing databases will not match this branch');
     expect(lines[4]).toBe('**3 differences** between a fresh install of this branch and a database upgraded from `main` (`a1b2c3d`), in database `core`.');
     expect(lines[6]).toBe(
@@ -113,13 +117,22 @@ describe('the seed comment', () => {
 });
 
 describe('other verdicts', () => {
-  it('clean: says so plainly, and that an earlier drift is resolved when it replaces one', () => {
+  it('clean: says so plainly', () => {
     const md = renderMarkdown(cleanReport());
     expect(md.split('\n')[2]).toBe('## driftbot · no schema drift');
     expect(md).toContain('Fresh installs, databases upgraded from `main` (`a1b2c3d`) and the models agree in `core`.');
     expect(md).not.toMatch(/Proposed fix|What breaks|Schema diff|\| object \|/);
     expectWellFormed(md);
-    expect(renderMarkdown(cleanReport(), { previousDrift: true }).split('\n')[2]).toBe('## driftbot · ✅ the schema drift reported earlier is resolved');
+  });
+
+  it('clean after a comment that reported drift: the drift is resolved; after an error, a clean run, or an unreadable marker: no such claim', () => {
+    const after = (previous: Parameters<typeof summarize>[1]) => renderMarkdown(summarize(cleanReport(), previous)).split('\n')[2];
+    expect(after({ status: 'drift', head: BASE.sha, findings: 3 })).toBe('## driftbot · ✅ the schema drift reported earlier is resolved');
+    expect(after({ status: 'error', head: BASE.sha, findings: 0 })).toBe('## driftbot · no schema drift');
+    expect(after({ status: 'clean', head: BASE.sha, findings: 0 })).toBe('## driftbot · no schema drift');
+    expect(after({ status: 'static', head: BASE.sha, findings: 0 })).toBe('## driftbot · no schema drift');
+    expect(after('unknown')).toBe('## driftbot · no schema drift');
+    expect(after(null)).toBe('## driftbot · no schema drift');
   });
 
   it('error: names the file and revision at fault and quotes the message', () => {
@@ -173,7 +186,7 @@ describe('other verdicts', () => {
 
   it('two databases: one section each, in config order, in one comment', () => {
     const md = renderMarkdown(twoDatabaseReport());
-    expect(md.match(/<!-- driftbot:sticky -->/g)).toHaveLength(1);
+    expect(md.match(/<!-- driftbot:sticky /g)).toHaveLength(1);
     expect(md.match(/How this was checked/g)).toHaveLength(1);
     expectInOrder(md, [
       '## driftbot · schema drift: existing databases will not match this branch',
@@ -185,8 +198,8 @@ describe('other verdicts', () => {
       '**1 difference** between this branch\'s models',
       '`events.source`',
       '### Proposed fix: `an0003_reconcile_schema_drift.py` (database `analytics`)',
-      // `/driftbot apply` commits the report's first fix only: say so.
-      'Reply `/driftbot apply` to commit `oss000000009_reconcile_session_streams.py` to this branch (the other proposed migrations are to be added by hand)',
+      // `/driftbot apply` commits every database's fix, in one commit.
+      'Reply `/driftbot apply` to commit `oss000000009_reconcile_session_streams.py` and `an0003_reconcile_schema_drift.py` to this branch in one commit, or `/driftbot explain` for the full evidence.',
       '<details><summary>Schema diff of core: upgraded → fresh</summary>',
       'chains `core`: `migrations/core` → `migrations/core_oss`; `analytics`: `analytics/migrations`',
     ]);
@@ -196,6 +209,27 @@ describe('other verdicts', () => {
 });
 
 describe('the fix', () => {
+  it('verified: says it was applied to the fresh database and to each upgraded one', () => {
+    expect(renderMarkdown(seedReport())).toContain(
+      '✅ **Verified**: applied to the fresh database and to the database upgraded from `main`; afterwards fresh, upgraded and models agree (0 differences).',
+    );
+    const points = [BASE, { ref: 'release-1', sha: '1'.repeat(40) }, { ref: 'release-2', sha: '2'.repeat(40) }];
+    expect(renderMarkdown(seedReport({ startingPoints: points }))).toContain(
+      '✅ **Verified**: applied to the fresh database and to the 3 upgraded databases (from `main`, `release-1`, `release-2`); afterwards',
+    );
+    expect(renderMarkdown(seedReport())).not.toContain('both databases');
+  });
+
+  it('two databases, one fix not verified: apply would commit none of them, and the comment says which and invites no apply', () => {
+    const unverified = fix({ ...twoDatabaseReport().fixes[1]!, verified: false, remainingDifferences: 1 });
+    const md = renderMarkdown(twoDatabaseReport({ fixes: [fix(), unverified] }));
+    expect(md).toContain(
+      '`an0003_reconcile_schema_drift.py` is not verified, so `/driftbot apply` will commit none of the proposed migrations: review them and add them by hand. Reply `/driftbot explain` for the full evidence.',
+    );
+    expect(md).not.toContain('Reply `/driftbot apply`');
+    expectWellFormed(md);
+  });
+
   it('not verified: how many differences remain, the steps left commented out, and no invitation to apply', () => {
     const unverified = fix({
       verified: false,
@@ -329,7 +363,7 @@ describe('untrusted text', () => {
     expect(headings).toHaveLength(2);
     for (const line of headings) expect(line).toMatch(/^(## driftbot · |### (Database |Proposed fix: ))/);
     for (const line of structure.prose) {
-      expect(line).not.toMatch(/<(?!\/?(details|summary)>|!-- driftbot:sticky -->)/);
+      expect(line).not.toMatch(/<(?!\/?(details|summary)>|!-- driftbot:sticky \{)/);
       // Link destinations are URLs, never rendered as text.
       expect(line.replace(/\]\(https:[^)\s]*\)/g, ']')).not.toMatch(/@\w/);
     }

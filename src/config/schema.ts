@@ -3,6 +3,7 @@
  * misspelt key is an error rather than a silently ignored setting.
  */
 import { z } from 'zod';
+import { POSTGRES_MAJORS } from '../postgres/versions.js';
 
 const chain = z.strictObject({
   versions: z.string().min(1, 'give the versions folder, relative to the repository root'),
@@ -32,6 +33,14 @@ export const configFileSchema = z
         revision: z.string().min(1).default('auto'),
       })
       .default({ revision: 'auto' }),
+    postgres: z
+      .strictObject({
+        version: z
+          .literal(POSTGRES_MAJORS, { error: (issue) => `must be one of ${POSTGRES_MAJORS.join(', ')} (production's Postgres major version), not ${JSON.stringify(issue.input)}` })
+          .nullable()
+          .default(null),
+      })
+      .default({ version: null }),
   })
   .superRefine((file, context) => {
     // Findings and throwaway databases are keyed by this name: two would be one.

@@ -3,8 +3,8 @@
  * server of that major really starts and really analyses; a bad value, or a given
  * server of another major, is refused with a message that says what to change.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli.js';
@@ -69,6 +69,18 @@ describe('the embedded Postgres 14 server', () => {
   });
 });
 
+describe('the embedded Postgres 15 and 16 servers', () => {
+  it.each([15, 16] as const)('%i starts and reports its major', async (major) => {
+    const server = await openServer({ version: major });
+    try {
+      const shown = await withClient(server.adminUrl, async (client) => (await client.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version);
+      expect(majorOf(shown)).toBe(major);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe('postgres.version in the configuration', () => {
   it('accepts 14 to 17, and says nothing when absent', () => {
     for (const version of [14, 15, 16, 17]) expect(parseConfig(`${SEED_CONFIG}postgres:\n  version: ${version}\n`, 'x.yml').postgres).toEqual({ version });
@@ -91,6 +103,21 @@ describe('postgres.version in the configuration', () => {
   it('refuses "17" written as text, and an unknown key beside version', () => {
     expect(() => parseConfig(`${SEED_CONFIG}postgres:\n  version: "17"\n`, 'x.yml')).toThrow(/postgres\.version: must be one of 14, 15, 16, 17 .*not "17"/);
     expect(() => parseConfig(`${SEED_CONFIG}postgres:\n  major: 17\n`, 'x.yml')).toThrow(/postgres\.major: unknown key/);
+  });
+
+  it('through the CLI, a --config file with version 13 exits 2 with the placed ConfigError', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'driftbot-test-pgversion-config-'));
+    try {
+      await createSeedRepository(dir);
+      const config = join(dir, 'driftbot.yml');
+      await writeFile(config, `${SEED_CONFIG}postgres:\n  version: 13\n`);
+      captureStderr();
+      const code = await main(['check', '--repo', dir, '--base', 'main', '--head', 'feature', '--config', config, '--database-url', inject('postgresUrl'), '--format', 'json', '--output', join(dir, 'report.json')]);
+      expect(code, stderr).toBe(2);
+      expect(stderr).toMatch(/driftbot\.yml:\d+:12: postgres\.version: must be one of 14, 15, 16, 17 \(production's Postgres major version\), not 13/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('--postgres-version 13 is a usage error listing the allowed values', async () => {

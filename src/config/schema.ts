@@ -36,7 +36,8 @@ export const configFileSchema = z
     postgres: z
       .strictObject({
         version: z
-          .literal(POSTGRES_MAJORS, { error: (issue) => `must be one of ${POSTGRES_MAJORS.join(', ')} (production's Postgres major version), not ${JSON.stringify(issue.input)}` })
+          // What was written is echoed, cut short: the file is the pull request's.
+          .literal(POSTGRES_MAJORS, { error: (issue) => `must be one of ${POSTGRES_MAJORS.join(', ')} (production's Postgres major version), not ${String(JSON.stringify(issue.input)).slice(0, 40)}` })
           .nullable()
           .default(null),
       })

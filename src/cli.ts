@@ -14,11 +14,15 @@ import { defaultBaseRef, resolveCommit } from './workspace/git.js';
 import { packageVersion } from './version.js';
 import { isShuttingDown } from './shutdown.js';
 import { serve } from './serve.js';
+import { POSTGRES_MAJORS } from './postgres/versions.js';
+import { configuredPostgresVersion } from './config/postgres-version.js';
+import { repoFilesAt } from './workspace/repo-files.js';
 
 const USAGE = `Usage:
   driftbot check [--repo DIR] [--base REF] [--head REF] [--config FILE]
                  [--format text|markdown|json|sarif] [--output FILE]
-                 [--database-url URL] [--keep-databases] [--verbose]
+                 [--database-url URL] [--postgres-version N]
+                 [--keep-databases] [--verbose]
                  [--upgrade-from REF]... [--python PATH] [--no-sandbox]
   driftbot serve
   driftbot --version | --help
@@ -40,6 +44,11 @@ check   Builds the repository's databases from --base and --head by running Alem
   --database-url URL  a Postgres server where driftbot may create and drop its own
                       throwaway databases (or DRIFTBOT_DATABASE_URL); default: an
                       embedded Postgres started for this run
+  --postgres-version N
+                      production's Postgres major (${POSTGRES_MAJORS.join(', ')}): the embedded
+                      server's, which --database-url's must match; wins over the
+                      configuration's postgres.version (default: 17, or any major
+                      for --database-url)
   --upgrade-from REF  also upgrade databases built from REF (repeatable): a ref, or a
                       tag glob with a count, e.g. 'v*~3' for the last three v* tags
   --python PATH       the Python that runs the migrations, with the project's own
@@ -77,6 +86,7 @@ export async function main(argv: string[]): Promise<number> {
         format: { type: 'string' },
         output: { type: 'string' },
         'database-url': { type: 'string' },
+        'postgres-version': { type: 'string' },
         'keep-databases': { type: 'boolean' },
         'upgrade-from': { type: 'string', multiple: true },
         python: { type: 'string' },
@@ -113,6 +123,8 @@ export async function main(argv: string[]): Promise<number> {
   if (rest.length) return usageError(`unexpected argument "${rest[0]}"`);
   const format = (values.format ?? (process.stdout.isTTY && !values.output ? 'text' : 'markdown')) as ReportFormat;
   if (!FORMATS.includes(format)) return usageError(`--format must be one of ${FORMATS.join(', ')}, not "${values.format}"`);
+  const postgresVersion = values['postgres-version'] === undefined ? null : POSTGRES_MAJORS.find((major) => String(major) === values['postgres-version']);
+  if (postgresVersion === undefined) return usageError(`--postgres-version must be one of ${POSTGRES_MAJORS.join(', ')} (production's Postgres major version), not "${values['postgres-version']}"`);
 
   const verbose = values.verbose ?? false;
   const progress = (message: string) => {
@@ -131,6 +143,8 @@ export async function main(argv: string[]): Promise<number> {
 
     const server = await openServer({
       databaseUrl: values['database-url'] ?? process.env.DRIFTBOT_DATABASE_URL ?? null,
+      // The flag wins over the configuration; the head commit's configuration is the one analysed.
+      version: postgresVersion ?? (await configuredPostgresVersion(await repoFilesAt(repo, headSha), configFile)),
       log: (line) => progress(`postgres: ${line}`),
     });
     try {

@@ -1,3 +1,5 @@
+import type { PostgresMajor } from '../postgres/versions.js';
+
 /** driftbot's configuration, as validated from `.github/driftbot.yml` or discovered (CONTRACT.md §3). */
 export interface DriftbotConfig {
   databases: DatabaseConfig[];
@@ -7,6 +9,8 @@ export interface DriftbotConfig {
   fix: { revision: 'auto' | string };
   /** More starting points for upgraded databases: refs, or tag globs with a count (`v*~3`). */
   upgradeFrom: string[];
+  /** Production's Postgres major, which the server must run; null = not said (the embedded default, or any given server). */
+  postgres: { version: PostgresMajor | null };
   /** Where the configuration came from: a file path, or `discovered`. */
   source: string;
   /** What discovery assumed, said in the report. */

@@ -51,6 +51,7 @@ export async function discoverConfig(files: RepoFiles): Promise<DriftbotConfig> 
     ignore: [],
     fix: { revision: 'auto' },
     upgradeFrom: [],
+    postgres: { version: null },
     source: 'discovered',
     assumptions,
     warnings: [],

@@ -107,6 +107,7 @@ function toDomain(file: ConfigFile, path: string): DriftbotConfig {
     ignore: file.ignore,
     fix: { revision: file.fix.revision },
     upgradeFrom: file.upgrade_from,
+    postgres: { version: file.postgres.version },
     source: path,
     assumptions: [],
     // A repository never chooses what runs: the interpreter is the operator's.

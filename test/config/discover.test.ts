@@ -70,6 +70,7 @@ describe('discoverConfig', () => {
       ignore: [],
       fix: { revision: 'auto' },
       upgradeFrom: [],
+      postgres: { version: null },
       source: 'discovered',
       assumptions: [
         'migrations in svc/db/migrations/versions (script_location "%(here)s/db/migrations" in svc/alembic.ini)',

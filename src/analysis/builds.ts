@@ -110,6 +110,9 @@ export async function buildDatabase(tools: BuildTools, database: DatabaseConfig,
   let models: DatabaseBuilds['models'] = null;
   if (modelFiles.length > 0) {
     const modelsDb = await tools.time('create databases', () => tools.databases.create(`${name}_models`));
+    // Models use the types extensions bring (citext, ltree…) but never create them: the
+    // migrations do. Give the models database what the fresh install has.
+    if (!fresh.failure) await tools.time('build models', () => tools.databases.copyExtensions(freshDb, modelsDb));
     const result = await tools.time('build models', () =>
       tools.runner.buildModels({
         url: modelsDb.runnerUrl,

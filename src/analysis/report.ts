@@ -223,8 +223,8 @@ export interface AnalysisEnvironment {
   server: string;
   /** Part of every throwaway database's name (`driftbot_<time>_<runId>_…`), to find them while they exist. */
   runId: string;
-  /** The runner ran without a network (its own network namespace), reaching Postgres by Unix socket. */
+  /** The runner had no network, reaching Postgres only through the analysis' relay socket (true whenever `sandboxed`). */
   networkIsolated: boolean;
-  /** The runner ran in a PID namespace of its own: nothing it started outlived it. */
+  /** The repository's code ran in the sandbox (bubblewrap): see README "The sandbox". */
   sandboxed: boolean;
 }

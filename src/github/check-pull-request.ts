@@ -104,6 +104,8 @@ export async function checkPullRequest(
     base: checkout.base,
     head: checkout.head,
     scope: trusted ? 'full' : 'static',
+    // A newer push cancels this run: the runner stops at once instead of holding a slot.
+    signal,
     log: (line) => {
       const stage = /^(\S+): (fresh|base|upgraded): applying (.*)$/.exec(line);
       if (!stage) return;

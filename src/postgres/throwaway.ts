@@ -91,6 +91,28 @@ export class ThrowawayDatabases {
     return this.role;
   }
 
+  /**
+   * Creates in `to` the extensions `from` has, in the same schemas, as the server's own
+   * user (an analysis role may not create untrusted extensions). Names come from the
+   * catalog of a database the analysis built, so they are quoted like any other name.
+   */
+  async copyExtensions(from: ThrowawayDatabase, to: ThrowawayDatabase): Promise<void> {
+    const extensions = await withClient(databaseUrl(this.server.adminUrl, from.name), async (client) => {
+      const { rows } = await client.query<{ name: string; schema: string }>(
+        `SELECT e.extname AS name, n.nspname AS schema FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql' ORDER BY e.oid`,
+      );
+      return rows;
+    });
+    if (extensions.length === 0) return;
+    const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+    await withClient(databaseUrl(this.server.adminUrl, to.name), async (client) => {
+      for (const extension of extensions) {
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${quote(extension.schema)}`);
+        await client.query(`CREATE EXTENSION IF NOT EXISTS ${quote(extension.name)} SCHEMA ${quote(extension.schema)}`);
+      }
+    });
+  }
+
   /** How many databases this run created. */
   get count(): number {
     return this.created.length;

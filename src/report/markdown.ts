@@ -388,7 +388,7 @@ function howChecked(summary: Summary): string {
       ? 'static check: only git and the revision files were read'
       : // The server's host stays out: the comment may be public, the host is infrastructure.
         `${count(env.databasesBuilt, 'throwaway database')} on PostgreSQL ${plainText(env.postgresVersion)}${env.server === 'embedded' ? ' (embedded)' : ''}`,
-    [env.networkIsolated ? 'runner without network' : '', env.sandboxed ? 'in a PID namespace of its own' : ''].filter(Boolean).join(', '),
+    report.scope === 'static' ? '' : env.sandboxed ? 'repository code sandboxed (bubblewrap: no network, no secrets)' : 'repository code not sandboxed',
     `${(report.timings.totalMs / 1000).toFixed(1)} s`,
   ].filter(Boolean);
   const assumptions = report.warnings.filter(isAssumption).map((w) => `- ${plainText(clip(w.slice(ASSUMED.length), WARNING_LIMIT))}`);

@@ -15,19 +15,19 @@ export const MAX_EXTRA = 3;
 export async function startingPoints(repo: string, base: CommitRef, specs: string[]): Promise<CommitRef[]> {
   // Every entry is at least one starting point: too many entries fail before any git runs.
   if (specs.length > MAX_EXTRA) throw tooMany(specs, specs.length);
-  const refs: string[][] = [];
-  for (const spec of specs) refs.push(await expand(repo, spec));
-  const count = refs.flat().length;
-  if (count > MAX_EXTRA) throw tooMany(specs, count);
-  const points: CommitRef[] = [base];
-  for (const [i, spec] of specs.entries()) {
-    for (const ref of refs[i]!) {
+  // In the order given, so that the first bad entry is the one named.
+  const resolved: CommitRef[] = [];
+  for (const spec of specs) {
+    for (const ref of await expand(repo, spec)) {
       const sha = await resolveCommit(repo, ref).catch(() => {
         throw new Error(`upgrade_from: unknown git ref "${ref}"${ref === spec ? '' : ` (from "${spec}")`}`);
       });
-      if (!points.some((p) => p.sha === sha)) points.push({ ref, sha });
+      resolved.push({ ref, sha });
     }
   }
+  if (resolved.length > MAX_EXTRA) throw tooMany(specs, resolved.length);
+  const points: CommitRef[] = [base];
+  for (const point of resolved) if (!points.some((p) => p.sha === point.sha)) points.push(point);
   return points;
 }
 

@@ -88,7 +88,7 @@ describe('the seed comment', () => {
       '-  status jsonb\n+  tags jsonb\n',
       '</details>',
       '<details><summary>How this was checked</summary>',
-      'base `a1b2c3d` → head `e4f5a6b` · chains `migrations/core` → `migrations/core_oss` · 3 throwaway databases on PostgreSQL 17.10 (embedded) · runner without network, in a PID namespace of its own · 4.1 s',
+      'base `a1b2c3d` → head `e4f5a6b` · chains `migrations/core` → `migrations/core_oss` · 3 throwaway databases on PostgreSQL 17.10 (embedded) · repository code sandboxed (bubblewrap: no network, no secrets) · 4.1 s',
     ]);
     // The diff's file headers say nothing the summary does not.
     expect(md).not.toContain('+++ fresh');

@@ -1,0 +1,269 @@
+/**
+ * One database, start to end: read its chains statically (what git says), build it the
+ * three ways, compare, diagnose (causes, model references, code that will break), and
+ * propose a verified fix. Returns what it found; it never touches the report, and each
+ * build that fails is reported beside whatever the others could still show.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createTwoFilesPatch } from 'diff';
+import type { ScanResult } from '../alembic/bridge.js';
+import type { DatabaseConfig, DriftbotConfig } from '../config/config.js';
+import { schemaDump } from '../schema/dump.js';
+import type { Schema } from '../schema/schema.js';
+import type { RepoFiles } from '../workspace/repo-files.js';
+import { buildDatabase, type BuildTools, type StartingPoint, type Tree } from './builds.js';
+import { attachCauses } from './causes.js';
+import { attachModelReferences, findBreakingCode, type ModelDeclaration, type SourceFile } from './code-references.js';
+import { findEditedMigrations, type RevisionFile } from './edited-migrations.js';
+import { compareBuilds } from './findings.js';
+import { matchGlobs } from './model-files.js';
+import { proposeFix } from './propose-fix.js';
+import type { BreakingCode, DatabaseSummary, EditedMigration, Finding, Fix, MigrationFailure, ReportError, SchemaDiff, StandIn } from './report.js';
+import { graphFindings, UNBUILDABLE } from './revision-graph.js';
+
+export interface DatabaseOutcome {
+  editedMigrations: EditedMigration[];
+  findings: Finding[];
+  upgradeFailure: MigrationFailure | null;
+  errors: ReportError[];
+  warnings: string[];
+  standIns: StandIn[];
+  breakingCode: BreakingCode[];
+  schemaDiffs: SchemaDiff[];
+  fixes: Fix[];
+  summary: DatabaseSummary | null;
+}
+
+export interface DatabaseInput {
+  database: DatabaseConfig;
+  head: Tree;
+  /** Base first. */
+  starts: StartingPoint[];
+  config: DriftbotConfig;
+  headFiles: RepoFiles;
+  scope: 'full' | 'static';
+}
+
+interface ChainScan {
+  config: DatabaseConfig['chains'][number];
+  head: ScanResult;
+  base: ScanResult | null;
+}
+
+export async function analyseDatabase(tools: BuildTools, input: DatabaseInput): Promise<DatabaseOutcome> {
+  const { database, head, config } = input;
+  const name = database.name;
+  const base = input.starts[0]!;
+  const outcome = emptyOutcome();
+  const scans = await tools.time('read revisions', () => scanChains(tools, database, base, head));
+
+  // The static part: what git says about revisions base has already applied.
+  for (const chain of scans) {
+    outcome.editedMigrations.push(
+      ...findEditedMigrations({ database: name, chain: chain.config.versions, base: await revisionFiles(chain.base, base.tree.dir), head: await revisionFiles(chain.head, head.dir) }),
+    );
+  }
+  const graph = graphProblems(name, scans);
+  outcome.findings.push(...graph.findings);
+  outcome.warnings.push(...graph.alreadyOnBase);
+  const unreadable = scans.flatMap((chain) => chain.head.problems.filter((p) => p.kind === 'unreadable'));
+  outcome.errors.push(...unreadable.map((problem) => ({ message: problem.message, path: problem.path ?? null, revision: null })));
+  if (unreadable.length || input.scope === 'static') return outcome;
+  // Alembic cannot run such a chain (or runs one of two same-id files by chance): the findings say why.
+  if (graph.findings.some((f) => UNBUILDABLE.has(f.name))) return { ...outcome, summary: summary(database, scans, false) };
+
+  const modelFiles = matchGlobs(input.headFiles.paths, database.models);
+  const builds = await buildDatabase(tools, database, head, input.starts, modelFiles);
+  outcome.standIns.push(...builds.standIns);
+  outcome.warnings.push(...standInWarnings(builds.standIns, database, modelFiles));
+  // A models build that fails leaves the installs' comparison standing: its error is reported beside it.
+  outcome.errors.push(...(builds.models?.errors ?? []).map((error) => ({ message: `the models could not be built: ${error.message}`, path: error.path, revision: null })));
+
+  const startFailure = builds.upgraded.find((u) => u.failure?.build === 'base')?.failure ?? null;
+  if (builds.fresh.failure) {
+    outcome.errors.push(freshFailure(builds.fresh.failure, startFailure));
+    return { ...outcome, summary: summary(database, scans, false) };
+  }
+  if (startFailure) {
+    outcome.errors.push({ message: `the migrations of ${startFailure.startingPoint} fail on an empty database: ${startFailure.error}`, path: startFailure.path, revision: startFailure.revision });
+    return { ...outcome, summary: summary(database, scans, false) };
+  }
+  const upgradeFailure = builds.upgraded.find((u) => u.failure)?.failure ?? null;
+  if (upgradeFailure) return { ...outcome, upgradeFailure, summary: summary(database, scans, false) };
+
+  const fresh = builds.fresh.schema!;
+  const upgraded = builds.upgraded.map((u) => ({ ...u, schema: u.schema! }));
+  const models = builds.models?.schema ?? null;
+
+  // Compare (pure), then diagnose (pure): causes from git, references from the models.
+  let findings = await tools.time('diff', async () => mergeStartingPoints(upgraded.map((u) => compareBuilds(name, { fresh, upgraded: u.schema, models }, config.ignore, u.startingPoint))));
+  findings = attachCauses(findings, {
+    headRuns: builds.fresh.runs,
+    baseRuns: upgraded[0]!.startRuns,
+    edited: outcome.editedMigrations,
+    baseRevisions: new Set(scans.flatMap((chain) => (chain.base?.revisions ?? []).map((r) => r.revision))),
+    headParents: new Map(scans.flatMap((chain) => chain.head.revisions.map((r) => [r.revision, r.downRevisions] as const))),
+  });
+  const declarations = modelDeclarations(builds.models?.tables ?? []);
+  findings = attachModelReferences(findings, declarations);
+  outcome.findings.push(...findings);
+  outcome.breakingCode.push(...findBreakingCode(findings, declarations, await pythonSources(input.headFiles, head)).map((b) => ({ ...b, database: name })));
+  outcome.schemaDiffs.push({ database: name, diff: schemaDiff(upgraded[0]!.schema, fresh) });
+
+  if (findings.length > 0 || graph.findings.some((f) => f.name === 'multiple-heads')) {
+    const chain = fixChain(scans, findings);
+    outcome.fixes.push(
+      await proposeFix(tools, {
+        database: name,
+        findings,
+        fresh: { ...builds.fresh, schema: fresh },
+        upgraded,
+        models,
+        chain: chain.config,
+        chainRevisions: chain.head.revisions,
+        chainHeads: chain.head.heads,
+        head,
+        revisionSetting: config.fix.revision,
+        ignore: config.ignore,
+      }),
+    );
+  }
+  return { ...outcome, summary: summary(database, scans, findings.length === 0) };
+}
+
+function emptyOutcome(): DatabaseOutcome {
+  return { editedMigrations: [], findings: [], upgradeFailure: null, errors: [], warnings: [], standIns: [], breakingCode: [], schemaDiffs: [], fixes: [], summary: null };
+}
+
+/**
+ * Head's revision-graph problems, less those base already had: a problem the pull
+ * request did not bring is not its finding (it is said, as a warning).
+ */
+function graphProblems(database: string, scans: ChainScan[]): { findings: Finding[]; alreadyOnBase: string[] } {
+  const findings: Finding[] = [];
+  const alreadyOnBase: string[] = [];
+  for (const chain of scans) {
+    const onBase = new Set(chain.base ? graphFindings(database, chain.config.versions, chain.base).map(problemKey) : []);
+    for (const finding of graphFindings(database, chain.config.versions, chain.head)) {
+      if (onBase.has(problemKey(finding))) alreadyOnBase.push(`already on base, not brought by this branch: ${finding.fresh}`);
+      else findings.push(finding);
+    }
+  }
+  return { findings, alreadyOnBase };
+}
+
+function problemKey(finding: Finding): string {
+  return `${finding.name}:${finding.cause?.revision ?? ''}`;
+}
+
+/**
+ * Head's migrations fail on an empty database. When base's fail the same way, the pull
+ * request did not cause it: the environment did (a missing setting, package or
+ * extension), and the message says where to look.
+ */
+function freshFailure(failure: MigrationFailure, startFailure: MigrationFailure | null): ReportError {
+  const sameOnBase = startFailure !== null && startFailure.revision === failure.revision && firstLine(startFailure.error) === firstLine(failure.error);
+  const message = sameOnBase
+    ? `head's migrations fail on an empty database, and ${startFailure!.startingPoint}'s fail the same way, so this is driftbot's environment, not this branch: ${failure.error} — give driftbot a Python with the project's dependencies (--python / DRIFTBOT_PYTHON), or a Postgres server with the extension it needs (DRIFTBOT_DATABASE_URL)`
+    : `head's migrations fail on an empty database: ${failure.error}`;
+  return { message, path: failure.path, revision: failure.revision };
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? '';
+}
+
+/** The same object seen from several starting points is one finding that names them all. */
+function mergeStartingPoints(perStart: Finding[][]): Finding[] {
+  const merged = new Map<string, Finding>();
+  for (const findings of perStart) {
+    for (const finding of findings) {
+      const key = `${finding.object}:${finding.table}:${finding.name}`;
+      const seen = merged.get(key);
+      if (!seen) merged.set(key, finding);
+      else {
+        seen.startingPoints.push(...finding.startingPoints.filter((s) => !seen.startingPoints.includes(s)));
+        seen.breaksCode ||= finding.breaksCode;
+      }
+    }
+  }
+  return [...merged.values()];
+}
+
+async function scanChains(tools: BuildTools, database: DatabaseConfig, base: StartingPoint, head: Tree): Promise<ChainScan[]> {
+  const scans: ChainScan[] = [];
+  for (const chain of database.chains) {
+    // The same chain on base: same folder, else the same version table (a moved folder).
+    const baseChain = base.database?.chains.find((c) => c.versions === chain.versions) ?? base.database?.chains.find((c) => c.versionTable === chain.versionTable) ?? null;
+    scans.push({
+      config: chain,
+      head: await tools.runner.scan({ versions: join(head.dir, chain.versions), root: head.dir }),
+      base: baseChain ? await tools.runner.scan({ versions: join(base.tree.dir, baseChain.versions), root: base.tree.dir }) : null,
+    });
+  }
+  return scans;
+}
+
+async function revisionFiles(scan: ScanResult | null, dir: string): Promise<RevisionFile[]> {
+  if (!scan) return [];
+  return Promise.all(scan.revisions.map(async (r) => ({ revision: r.revision, downRevisions: r.downRevisions, path: r.path, content: await readFile(join(dir, r.path), 'utf8') })));
+}
+
+/** The fix joins the chain that holds most of the causes; by default the last chain. */
+function fixChain(scans: ChainScan[], findings: Finding[]): ChainScan {
+  const votes = new Map<ChainScan, number>();
+  for (const finding of findings) {
+    const chain = scans.find((s) => s.head.revisions.some((r) => r.revision === finding.cause?.revision));
+    if (chain) votes.set(chain, (votes.get(chain) ?? 0) + 1);
+  }
+  const [best] = [...votes.entries()].sort((a, b) => b[1] - a[1]);
+  return best?.[0] ?? scans[scans.length - 1]!;
+}
+
+function modelDeclarations(tables: { schema: string; name: string; className: string | null; path: string; line: number; columns: { name: string; className: string | null; path: string; line: number }[] }[]): ModelDeclaration[] {
+  return tables.map((table) => ({
+    table: table.schema === 'public' ? table.name : `${table.schema}.${table.name}`,
+    className: table.className,
+    path: table.path,
+    line: table.line,
+    columns: table.columns.map((c) => ({ name: c.name, className: c.className, path: c.path, line: c.line })),
+  }));
+}
+
+/** Head's Python files under the import roots: where code that queries the models lives. */
+async function pythonSources(files: RepoFiles, head: Tree): Promise<SourceFile[]> {
+  const roots = head.python.paths.map((p) => (p === '.' || p === '' ? '' : `${p.replace(/\/$/, '')}/`));
+  const paths = files.paths.filter((p) => p.endsWith('.py') && roots.some((root) => p.startsWith(root)));
+  const sources: SourceFile[] = [];
+  for (const path of paths) {
+    const content = await readFile(join(head.dir, path), 'utf8').catch(() => null);
+    if (content !== null) sources.push({ path, content });
+  }
+  return sources;
+}
+
+/**
+ * A stand-in has no tables, columns or enum values of its own. When a migration or a
+ * model file needed one, the schema built here may lack what the real module defines.
+ */
+function standInWarnings(standIns: StandIn[], database: DatabaseConfig, modelFiles: string[]): string[] {
+  return standIns
+    .filter((s) => s.importedFrom && (database.chains.some((c) => s.importedFrom!.startsWith(`${c.versions}/`)) || modelFiles.includes(s.importedFrom)))
+    .map((s) => `${s.importedFrom} imports ${s.module}, which could not be imported and was replaced by a stand-in: if it defines tables, columns or enum values, database ${database.name} is built without them here`);
+}
+
+function schemaDiff(upgraded: Schema, fresh: Schema): string {
+  const before = schemaDump(upgraded);
+  const after = schemaDump(fresh);
+  if (before === after) return '';
+  return createTwoFilesPatch('upgraded', 'fresh', before, after, '', '', { context: 3 });
+}
+
+function summary(database: DatabaseConfig, scans: ChainScan[], clean: boolean): DatabaseSummary {
+  return {
+    name: database.name,
+    chains: scans.map((s) => ({ versions: s.config.versions, versionTable: s.config.versionTable, headRevisions: s.head.heads })),
+    clean,
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * Stage 2, prepare: the analysis' own folder with just what the builds need of each
+ * commit, the Python that runs the migrations, the sandbox, the relay that is the
+ * sandbox's only way to Postgres, and the runner itself. Everything here is undone by
+ * `close()`, whatever happened.
+ */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AlembicRunner } from '../alembic/bridge.js';
+import { ensurePythonEnvironment } from '../alembic/python-env.js';
+import type { DriftbotConfig } from '../config/config.js';
+import type { PostgresServer } from '../postgres/server.js';
+import type { ThrowawayDatabases } from '../postgres/throwaway.js';
+import { openRelay, relayTarget, type PostgresRelay } from '../sandbox/postgres-relay.js';
+import { detectSandbox } from '../sandbox/sandbox.js';
+import { onShutdown } from '../shutdown.js';
+import { materialize } from '../workspace/git.js';
+import type { RepoFiles } from '../workspace/repo-files.js';
+import type { AnalysisRequest } from './analyse.js';
+import type { Tree } from './builds.js';
+import type { Timed } from './clock.js';
+import { matchGlobs } from './model-files.js';
+import type { Inputs } from './resolve.js';
+
+/** The runner's address space: generous for Alembic and SQLAlchemy, fatal for a runaway allocation. */
+export const DEFAULT_MEMORY_LIMIT_BYTES = 4 * 1024 ** 3;
+const DEFAULT_STEP_TIMEOUT_MS = 10 * 60 * 1000;
+/** No file the runner writes grows past this. */
+const FILE_SIZE_LIMIT_BYTES = 1024 ** 3;
+/** Processes inside the sandbox at once: Python and what a migration may start, not a fork bomb. */
+const PROCESS_LIMIT = 64;
+
+export interface Workspace {
+  head: Tree;
+  /** One per starting point, in the same order. */
+  starts: Tree[];
+  runner: AlembicRunner;
+  /** The one folder the runner may write. */
+  scratch: string;
+  /** The repository's code runs in the sandbox. */
+  sandboxed: boolean;
+  /** Why it does not, when it should have. */
+  sandboxWarning: string | null;
+}
+
+export class Preparation {
+  private workdir: string | null = null;
+  private relay: PostgresRelay | null = null;
+  private runner: AlembicRunner | null = null;
+  private forgetWorkdir: () => void = () => {};
+
+  constructor(
+    private readonly request: AnalysisRequest,
+    private readonly time: Timed,
+  ) {}
+
+  /** Stops the runner now (the deadline, a cancellation); close() still cleans up. */
+  kill(): void {
+    this.runner?.kill();
+  }
+
+  async open(inputs: Inputs, databases: ThrowawayDatabases, server: PostgresServer, deadline: AbortSignal): Promise<Workspace> {
+    const { request, time } = this;
+    // The analysis' own folder, 0700: checkouts (read-only to the runner), a scratch folder
+    // (the only thing the runner may write) and the socket of its Postgres relay.
+    const workdir = await mkdtemp(join(tmpdir(), 'driftbot-run-'));
+    this.workdir = workdir;
+    // The pull request's code is checked out here: it goes even when we are interrupted.
+    this.forgetWorkdir = onShutdown(() => rm(workdir, { recursive: true, force: true }));
+    const head = await time('checkout', () => checkout(request.repo, request.head.sha, join(workdir, 'head'), inputs.headConfig, inputs.headFiles));
+    const starts = await time('checkout', () =>
+      Promise.all(inputs.starts.map((start, i) => checkout(request.repo, start.ref.sha, join(workdir, `start${i}`), start.config ?? inputs.headConfig, start.files))),
+    );
+    const python = request.python ?? (await time('python', () => ensurePythonEnvironment({ log: request.log })));
+    const sandbox = request.sandbox === false ? null : await detectSandbox();
+    const sandboxed = sandbox?.available === true;
+    const scratch = join(workdir, 'scratch');
+    const socketDir = join(workdir, 'postgres');
+    await Promise.all([mkdir(scratch), mkdir(socketDir)]);
+    this.relay = await openRelay(socketDir, relayTarget(server.adminUrl, server.socketDir));
+    databases.runnerSocketDir = this.relay.socketDir;
+    deadline.throwIfAborted();
+    this.runner = await time('runner start', () =>
+      AlembicRunner.start({
+        python,
+        confinement: sandboxed ? { readOnly: [head.dir, ...starts.map((tree) => tree.dir)], writable: [scratch, socketDir], cwd: scratch } : null,
+        env: scrubbedEnvironment(scratch),
+        cwd: scratch,
+        timeoutMs: request.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
+        limits: {
+          memoryBytes: request.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES,
+          fileSizeBytes: FILE_SIZE_LIMIT_BYTES,
+          cpuSeconds: Math.ceil((request.timeoutMs ?? 30 * 60 * 1000) / 1000),
+          // The sandbox's user is its own (a user namespace): only there does this count just the runner's processes.
+          ...(sandboxed ? { processes: PROCESS_LIMIT } : {}),
+        },
+        log: (line) => request.log?.(`runner: ${line}`),
+      }),
+    );
+    const sandboxWarning = sandbox && !sandbox.available && request.scope !== 'static' ? `the repository's code ran without a sandbox: ${sandbox.reason}` : null;
+    return { head, starts, runner: this.runner, scratch, sandboxed, sandboxWarning };
+  }
+
+  async close(): Promise<void> {
+    await this.runner?.close();
+    await this.relay?.close();
+    if (this.workdir) await rm(this.workdir, { recursive: true, force: true });
+    this.forgetWorkdir();
+  }
+}
+
+/** Writes just what the builds need of one commit: chains, model files, import roots. */
+async function checkout(repo: string, sha: string, dir: string, config: DriftbotConfig, files: RepoFiles): Promise<Tree> {
+  const needed = new Set<string>();
+  for (const database of config.databases) {
+    for (const chain of database.chains) needed.add(chain.versions);
+    for (const file of matchGlobs(files.paths, database.models)) needed.add(file);
+  }
+  for (const path of config.python.paths) needed.add(path);
+  const paths = [...needed].filter((p) => p === '.' || p === '' || files.paths.some((f) => f === p || f.startsWith(`${p.replace(/\/$/, '')}/`)));
+  await materialize(repo, sha, paths.includes('.') || paths.includes('') ? ['.'] : paths, dir);
+  return { dir, python: config.python };
+}
+
+/**
+ * The runner executes the pull request's code: it gets no variable of ours (tokens,
+ * keys, database URLs), only what Python needs to start.
+ */
+function scrubbedEnvironment(scratch: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    LANG: 'C.UTF-8',
+    HOME: scratch,
+    TMPDIR: scratch,
+    USER: 'driftbot',
+    LOGNAME: 'driftbot',
+    PYTHONDONTWRITEBYTECODE: '1',
+    PYTHONUNBUFFERED: '1',
+  };
+}

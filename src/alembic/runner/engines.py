@@ -29,7 +29,10 @@ def engines_redirected_to(url: str) -> Iterator[Callable[..., Engine]]:
             try:
                 return real(url, **kwargs)
             except (ArgumentError, TypeError) as error:
-                print(f"driftbot: engine options {sorted(kwargs)} do not fit psycopg ({error}); creating the engine without them", file=sys.stderr)
+                print(
+                    f"driftbot: engine options {sorted(kwargs)} do not fit psycopg ({error}); creating the engine without them",
+                    file=sys.stderr,
+                )
                 return real(url)
 
         return create

@@ -168,7 +168,11 @@ class Sources:
         if path is None:
             return None, None, {}
         for node in ast.walk(self.tree(path)):
-            if isinstance(node, ast.ClassDef) and node.name == cls.__name__ and min([node.lineno] + [d.lineno for d in node.decorator_list]) == first_line:
+            if (
+                isinstance(node, ast.ClassDef)
+                and node.name == cls.__name__
+                and min([node.lineno] + [d.lineno for d in node.decorator_list]) == first_line
+            ):
                 return path, node.lineno, declared_names(node)
         return path, first_line, {}
 
@@ -190,7 +194,14 @@ class Sources:
                 name = first_string_argument(node) if isinstance(node, ast.Call) and called_name(node) == "Table" else None
                 if not isinstance(node, ast.Call) or name is None:
                     continue
-                schema = next((k.value.value for k in node.keywords if k.arg == "schema" and isinstance(k.value, ast.Constant)), None)
+                schema = next(
+                    (
+                        k.value.value
+                        for k in node.keywords
+                        if k.arg == "schema" and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)
+                    ),
+                    None,
+                )
                 columns: dict[str, int] = {}
                 for inner in ast.walk(node):
                     if isinstance(inner, ast.Call) and called_name(inner) in ("Column", "mapped_column"):
@@ -266,7 +277,7 @@ def describe_table(table: Table, mappers: list[Mapper[Any]], calls: TableCalls, 
         for mapper in mappers:
             try:
                 attribute = mapper.get_property_by_column(column).key
-            except Exception:  # not mapped by this class (a subclass's column)
+            except Exception:  # noqa: BLE001 - not mapped by this class (a subclass's column)
                 continue
             site = sources.declaration_site(mapper.class_, attribute)
             if site:
@@ -301,7 +312,7 @@ def models(request: Mapping[str, Any], imports: Imports) -> ModelsResult:
         for path in request["files"]:
             try:
                 import_model_file(path, request.get("pythonPaths", []), root)
-            except (Exception, SystemExit) as error:
+            except (Exception, SystemExit) as error:  # noqa: BLE001 - a model file that fails to import is reported, not a crash
                 errors.append({"path": rel(path, root), "message": f"cannot import {rel(path, root)}: {type(error).__name__}: {error}"})
         modules = imports.repository_modules()
         metadatas, registries = collect_metadata(modules)
@@ -310,7 +321,8 @@ def models(request: Mapping[str, Any], imports: Imports) -> ModelsResult:
             with engine.begin() as connection:
                 schemas = sorted({t.schema for m in metadatas for t in m.tables.values() if t.schema})
                 for schema in schemas:
-                    connection.execute(text('CREATE SCHEMA IF NOT EXISTS "%s"' % schema.replace('"', '""')))
+                    quoted = schema.replace('"', '""')
+                    connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{quoted}"'))
                 for metadata in metadatas:
                     metadata.create_all(connection)
         finally:
@@ -319,5 +331,9 @@ def models(request: Mapping[str, Any], imports: Imports) -> ModelsResult:
     mappers = mappers_by_table(registries)
     sources = Sources(root)
     calls = sources.table_calls(modules)
-    tables = [describe_table(table, mappers.get(table, []), calls, modules, sources) for metadata in metadatas for table in metadata.tables.values()]
+    tables = [
+        describe_table(table, mappers.get(table, []), calls, modules, sources)
+        for metadata in metadatas
+        for table in metadata.tables.values()
+    ]
     return {"tables": tables, "standIns": imports.finder.stand_ins(), "errors": errors}

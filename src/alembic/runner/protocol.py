@@ -37,7 +37,7 @@ def handle(request: Mapping[str, Any], handlers: Mapping[str, Handler]) -> dict[
         if handler is None:
             raise ValueError(f"unknown command {command!r}")
         return {"id": request_id, "ok": True, "result": handler(request)}
-    except BaseException as error:  # report everything, even SystemExit from user code
+    except BaseException as error:  # noqa: BLE001 - report everything, even SystemExit from user code
         return {
             "id": request_id,
             "ok": False,

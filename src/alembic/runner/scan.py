@@ -188,7 +188,10 @@ def dangling_references(by_id: Mapping[str, ScannedRevision], versions: str) -> 
     labels = {label for r in by_id.values() for label in r["branchLabels"]}
     problems: list[Problem] = []
     for revision in by_id.values():
-        references = (("down_revision", revision["downRevisions"], by_id.keys()), ("depends_on", revision["dependsOn"], by_id.keys() | labels))
+        references = (
+            ("down_revision", revision["downRevisions"], by_id.keys()),
+            ("depends_on", revision["dependsOn"], by_id.keys() | labels),
+        )
         for field, names, known in references:
             problems.extend(
                 {

@@ -10,7 +10,7 @@ import importlib.machinery
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from types import ModuleType
+from types import FrameType, ModuleType
 from typing import Any, TypedDict
 
 from sqlalchemy.orm.decl_api import DeclarativeMeta
@@ -100,6 +100,8 @@ def stand_in_class(name: str) -> type:
 
 
 class StandInModule(ModuleType):
+    __all__: list[str]
+
     def __getattr__(self, name: str) -> type:
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
@@ -137,7 +139,9 @@ class StandInFinder(importlib.abc.MetaPathFinder):
         self.root = root
         self.records = []
 
-    def find_spec(self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
         if self.root is None:
             return None
         parent = fullname.rpartition(".")[0]
@@ -151,7 +155,7 @@ class StandInFinder(importlib.abc.MetaPathFinder):
     def importing_file(self) -> str | None:
         """The file whose `import` statement is being resolved (past importlib's frames:
         frozen ones, and `importlib.import_module`, and the runner's own)."""
-        frame = sys._getframe(2)
+        frame: FrameType | None = sys._getframe(2)
         while frame is not None:
             filename = frame.f_code.co_filename
             if not filename.startswith("<") and not os.path.abspath(filename).startswith(self.skipped):

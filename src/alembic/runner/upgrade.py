@@ -169,7 +169,7 @@ def upgrade(request: Mapping[str, Any], imports: Imports) -> UpgradeResult:
                     with alembic_context.begin_transaction():
                         alembic_context.run_migrations()
                     connection.commit()
-            except (Exception, SystemExit) as error:  # a migration that fails is a result, not a crash
+            except (Exception, SystemExit) as error:  # noqa: BLE001 - a migration that fails is a result, not a crash
                 failure = migration_failure(error, recorder.running, versions, root)
             finally:
                 engine.dispose()

@@ -1,8 +1,9 @@
 /** The runner package: importing any of its modules only defines things; the process is set up by protocol.main(). */
 import { describe, expect, inject, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { runnerScriptPath } from '../../src/alembic/python-env.js';
 
 // Loads the package as the entry script does, imports every module, and reports what changed.
@@ -53,7 +54,9 @@ describe('the runner package', () => {
   });
 
   it('imports without side effects: stdout, descriptor 1, sys.path, the import machinery and the limits are untouched, and no module keeps mutable state', () => {
-    const output = execFileSync(inject('pythonExecutable'), ['-c', PROBE, runnerScriptPath(), ...modules], { env: { PATH: process.env.PATH ?? '' } }).toString();
+    // Bytecode of the probe's imports goes to a folder of its own, never into the source tree.
+    const env = { PATH: process.env.PATH ?? '', PYTHONPYCACHEPREFIX: mkdtempSync(join(tmpdir(), 'driftbot-test-pycache-')) };
+    const output = execFileSync(inject('pythonExecutable'), ['-c', PROBE, runnerScriptPath(), ...modules], { env }).toString();
     // Printed on stdout after every import: proof in itself that stdout still is stdout.
     expect(JSON.parse(output)).toEqual({ changed: [], mutable: [], imported: modules });
   });

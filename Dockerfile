@@ -25,7 +25,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json app.yml ./
 COPY bin ./bin
-COPY src/alembic/runner.py src/alembic/requirements.txt ./src/alembic/
+COPY src/alembic/requirements.txt ./src/alembic/
+COPY src/alembic/runner ./src/alembic/runner
 # The runner's virtualenv (alembic, SQLAlchemy, psycopg), created now rather than on first use.
 RUN node --input-type=module -e "const { ensurePythonEnvironment } = await import('/app/dist/src/alembic/python-env.js'); console.log(await ensurePythonEnvironment({ log: console.log }));"
 # Never root: the embedded Postgres refuses root, and the runner executes pull-request code.

@@ -175,7 +175,7 @@ export class AlembicRunner {
     return this.request('upgrade', args);
   }
 
-  buildModels(args: TreeArgs & { url: string; files: string[] }): Promise<ModelsResult> {
+  buildModels(args: TreeArgs & { url: string; files: string[]; statementTimeoutMs?: number }): Promise<ModelsResult> {
     return this.request('models', args);
   }
 

@@ -16,8 +16,9 @@ import { packageRoot } from '../package-root.js';
 const run = promisify(execFile);
 const LOCK_STALE_MS = 10 * 60 * 1000;
 
+/** The runner package's entry script; the sandbox shows its folder (the package) read-only. */
 export function runnerScriptPath(): string {
-  return join(packageRoot(), 'src', 'alembic', 'runner.py');
+  return join(packageRoot(), 'src', 'alembic', 'runner', '__main__.py');
 }
 
 export function requirementsPath(): string {

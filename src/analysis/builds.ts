@@ -117,6 +117,7 @@ export async function buildDatabase(tools: BuildTools, database: DatabaseConfig,
       tools.runner.buildModels({
         url: modelsDb.runnerUrl,
         files: modelFiles.map((file) => join(head.dir, file)),
+        statementTimeoutMs: tools.statementTimeoutMs,
         pythonPaths: head.python.paths.map((path) => join(head.dir, path)),
         stubMissingImports: head.python.stubMissingImports,
         root: head.dir,

@@ -162,4 +162,34 @@ class Dog(Animal):
       await database.drop();
     }
   });
+
+  it("imports the repository's own modules named like the runner's (models, scan, upgrade), and places a table built in a loop at its MetaData", async () => {
+    const root = await tree({
+      'models.py': 'import sqlalchemy as sa\n\nimport upgrade\nfrom scan import NAMES\n\nmeta = sa.MetaData()\nfor name in NAMES:\n    sa.Table(name, meta, sa.Column("id", sa.Integer))\n',
+      'scan.py': 'NAMES = ["scanned"]\n',
+      'upgrade.py': 'VALUE = 1\n',
+    });
+    const { result, database } = await build(root, ['models.py']);
+    try {
+      expect(result.errors).toEqual([]);
+      expect(result.tables.map((t) => [t.name, `${t.path}:${t.line}`, t.columns.map((c) => `${c.name}:${c.line}`)])).toEqual([['scanned', 'models.py:6', ['id:6']]]);
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it('cancels a statement of create_all that runs past the statement timeout, as upgrade does', async () => {
+    const root = await tree({
+      'slow.py': 'import sqlalchemy as sa\n\nmeta = sa.MetaData()\nslow = sa.Table("slow", meta, sa.Column("id", sa.Integer))\nsa.event.listen(slow, "after_create", sa.DDL("SELECT pg_sleep(10)"))\n',
+    });
+    const database = await scratchDatabase('models');
+    try {
+      const started = Date.now();
+      const models = runner.buildModels({ url: database.url, files: [join(root, 'slow.py')], pythonPaths: [root], stubMissingImports: false, root, statementTimeoutMs: 300 });
+      await expect(models).rejects.toThrow(/canceling statement due to statement timeout/);
+      expect(Date.now() - started).toBeLessThan(8000);
+    } finally {
+      await database.drop();
+    }
+  });
 });

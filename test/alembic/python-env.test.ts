@@ -27,8 +27,8 @@ describe('ensurePythonEnvironment', () => {
     expect(messages.filter((m) => m.startsWith('creating'))).toHaveLength(1);
   });
 
-  it('finds runner.py in the source tree', () => {
-    expect(runnerScriptPath()).toMatch(/\/src\/alembic\/runner\.py$/);
+  it("finds the runner package's entry script in the source tree", () => {
+    expect(runnerScriptPath()).toMatch(/\/src\/alembic\/runner\/__main__\.py$/);
     expect(existsSync(runnerScriptPath())).toBe(true);
   });
 });

@@ -8,11 +8,10 @@ import type { TestProject } from 'vitest/node';
 import { readdir, rm } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { packageRoot } from '../../src/package-root.js';
 import { tmpdir } from 'node:os';
 import { openServer, type PostgresServer } from '../../src/postgres/server.js';
 import { withClient } from '../../src/postgres/client.js';
-import { ensurePythonEnvironment } from '../../src/alembic/python-env.js';
+import { ensurePythonEnvironment, runnerScriptPath } from '../../src/alembic/python-env.js';
 
 let server: PostgresServer | null = null;
 /** Data folders that existed before the suite (another process's): not ours to judge. */
@@ -26,7 +25,7 @@ async function embeddedDataFolders(): Promise<string[]> {
 
 /** Runners of this checkout (another checkout's suite may be running on the same machine). */
 function runnerProcesses(): string[] {
-  const runner = join(packageRoot(), 'src', 'alembic', 'runner.py');
+  const runner = runnerScriptPath();
   return execFileSync('ps', ['-eo', 'pid,args']).toString().split('\n').filter((line) => line.includes(runner));
 }
 

@@ -1,0 +1,59 @@
+"""What the runner keeps between requests about Python imports: the stand-in finder it
+installed, and the folders of the tree it loaded last, forgotten when the next request
+comes (base's and head's modules must never mix)."""
+
+import gc
+import importlib
+import os
+import sys
+from collections.abc import Iterable, Mapping
+from types import ModuleType
+from typing import Any
+
+from .paths import is_under
+from .stand_ins import StandInFinder, StandInModule
+
+
+def loaded_from(module: ModuleType, roots: Iterable[str]) -> bool:
+    """Whether a module comes from one of these folders: by its file, or by its
+    `__path__` for namespace packages, which have no file."""
+    namespace = getattr(module, "__dict__", {})
+    locations = [namespace.get("__file__"), *(namespace.get("__path__") or [])]
+    return any(isinstance(location, str) and is_under(location, roots) for location in locations)
+
+
+class Imports:
+    def __init__(self) -> None:
+        self.finder = StandInFinder()
+        self.roots: list[str] = []
+
+    def install(self) -> None:
+        """Last on sys.meta_path: the finder answers only when no real module exists."""
+        sys.meta_path.append(self.finder)
+
+    def prepare(self, request: Mapping[str, Any]) -> None:
+        """Make the request's tree importable, and forget the previous request's tree."""
+        python_paths = [os.path.abspath(p) for p in request.get("pythonPaths", [])]
+        for name, module in list(sys.modules.items()):
+            if isinstance(module, StandInModule) or (self.roots and loaded_from(module, self.roots)):
+                del sys.modules[name]
+        for path in self.roots:
+            while path in sys.path:
+                sys.path.remove(path)
+        self.roots = [os.path.abspath(request["root"]), *python_paths]
+        # The previous tree's mapped classes and registries go now, not at some later
+        # collection, so that SQLAlchemy's global mapper configuration never sees them.
+        gc.collect()
+        for path in reversed(python_paths):
+            sys.path.insert(0, path)
+        importlib.invalidate_caches()
+        self.finder.reset(os.path.abspath(request["root"]) if request.get("stubMissingImports") else None)
+
+    def repository_modules(self) -> list[ModuleType]:
+        """Modules loaded from the repository's files (stand-ins and namespace packages have none)."""
+        found = []
+        for module in list(sys.modules.values()):
+            origin = getattr(module, "__dict__", {}).get("__file__")
+            if isinstance(origin, str) and origin.endswith(".py") and is_under(origin, self.roots):
+                found.append(module)
+        return found

@@ -5,7 +5,7 @@
  * only orchestrates and prints; each measurement lives in a file of its own.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensurePythonEnvironment } from '../src/alembic/python-env.js';
 import { openServer, type PostgresServer } from '../src/postgres/server.js';
@@ -75,7 +75,10 @@ try {
   const python = await ensurePythonEnvironment();
   const tools = await findPgTools(server.version, python);
   console.log(`driftbot bench · PostgreSQL ${server.version} (${server.label}) · pg_dump/psql ${tools.version} · ${new Date().toISOString()}`);
+  // Other work on the machine slows every row alike, but makes the milliseconds noisy: say how busy it was.
+  console.log(`${cpus().length} cores · load average at start ${load()}`);
   for (const [index, subject] of SUBJECTS.entries()) await benchOne(server, python, tools, subject, join(dir, `repo${index}`));
+  console.log(`\nload average at end ${load()}`);
 } finally {
   await rm(dir, { recursive: true, force: true });
   await server.stop();
@@ -147,6 +150,10 @@ function printTable(subject: Subject, cold: DriftbotRun[], naive: NaiveResult[],
     const values = cold.map((r) => r.phases.filter((p) => p.name === name).reduce((sum, p) => sum + p.ms, 0));
     console.log(`    ${name.padEnd(42)}${m(values).toFixed(0).padStart(12)}`);
   }
+}
+
+function load(): string {
+  return loadavg().map((value) => value.toFixed(1)).join(' ');
 }
 
 function ms(value: number): string {

@@ -2,7 +2,8 @@
  * The floor: the least it costs to materialize the same schemas without Python. Each
  * schema the naive baseline built (fresh, base, upgraded, per database) is restored
  * from its `pg_dump --schema-only` text with `psql` into a new database, and that
- * database is then copied with `CREATE DATABASE … TEMPLATE`. No analysis can build its
+ * database is then copied with `CREATE DATABASE … TEMPLATE`, with each of Postgres's two
+ * strategies (WAL_LOG, the default, and FILE_COPY). No analysis can build its
  * databases faster than replaying their DDL; a template copy is what a cache of built
  * databases would cost instead.
  */
@@ -19,7 +20,7 @@ export interface FloorResult {
   restoreMs: number;
   /** Sum over the schemas of `CREATE DATABASE … TEMPLATE` of the restored database (the default strategy, WAL_LOG). */
   templateMs: number;
-  /** The same with `STRATEGY = FILE_COPY` (a checkpoint, then a copy of the files): faster for small databases. */
+  /** The same with `STRATEGY = FILE_COPY` (a checkpoint, then a copy of the files, without WAL). */
   fileCopyMs: number;
   schemas: number;
 }

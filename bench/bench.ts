@@ -1,106 +1,165 @@
 /**
- * `npm run bench`: where the time of one analysis goes, on the demo repository.
- *
- * Prints the time of each phase (median of several runs) and, as a baseline measured
- * in the same run, the naive way: one Python process per build, the way three separate
- * `alembic upgrade` invocations would do it. Ratios, not absolute times, are what to
- * compare between machines and commits.
+ * `npm run bench`: driftbot against honest baselines, measured in the same run on the
+ * same Postgres server, on three repositories (the demo, the 150-revision monorepo, a
+ * 500-revision single chain). bench/README.md says what each number means. This file
+ * only orchestrates and prints; each measurement lives in a file of its own.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { analyse } from '../src/analysis/analyse.js';
-import type { Report } from '../src/analysis/report.js';
-import { AlembicRunner } from '../src/alembic/bridge.js';
 import { ensurePythonEnvironment } from '../src/alembic/python-env.js';
-import { openServer } from '../src/postgres/server.js';
-import { ThrowawayDatabases } from '../src/postgres/throwaway.js';
-import { materialize, resolveCommit } from '../src/workspace/git.js';
+import { openServer, type PostgresServer } from '../src/postgres/server.js';
 import { createSeedRepository, VERSIONS } from '../demo/seed-repo.js';
 import { GitFixture } from '../demo/git-fixture.js';
 import { generateMonorepo } from '../demo/monorepo.js';
+import { createLongChainRepository, LONG_CHAIN_VERSIONS } from '../demo/long-chain.js';
+import { runDriftbot, type DriftbotRun } from './cold.js';
+import { runFloor, type FloorResult } from './floor.js';
+import { median } from './measure.js';
+import { copyTree, runNaive, type NaiveChain, type NaiveResult } from './naive.js';
+import { findPgTools, type PgTools } from './pg-tools.js';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+interface Subject {
+  title: string;
+  runs: number;
+  /** Builds the repository in `dir`; returns its base and head refs. */
+  create(dir: string): Promise<{ base: string; head: string }>;
+  chains: NaiveChain[];
+  /** What the naive run needs installed that a team's CI would have (the app's own requirements). */
+  installed?: Record<string, string>;
+  expect: 'drift' | 'clean';
+}
 
-const serverStart = Date.now();
+const runsOf = (name: string, fallback: number) => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number of runs, 1 or more (not "${process.env[name]}")`);
+  return value;
+};
+
+const monorepo = generateMonorepo();
+const SUBJECTS: Subject[] = [
+  {
+    title: 'demo (1 database, 1 chain, 8 revisions, edited in place)',
+    runs: runsOf('BENCH_RUNS', 3),
+    create: (dir) => createSeedRepository(dir).then((seed) => ({ base: seed.base, head: seed.head })),
+    chains: [{ database: 'core', versions: VERSIONS, versionTable: 'alembic_version' }],
+    expect: 'drift',
+  },
+  {
+    title: 'monorepo (2 databases, 4 chains, 150 revisions, no drift)',
+    runs: runsOf('BENCH_RUNS_BIG', 1),
+    create: async (dir) => {
+      const repo = await GitFixture.create(dir);
+      await repo.commit('monorepo', monorepo.files);
+      await repo.branch('feature');
+      await repo.commit('unrelated', { 'README.md': 'x\n' });
+      return { base: 'main', head: 'feature' };
+    },
+    chains: monorepo.chains.map((c) => ({ database: c.database, versions: c.versions, versionTable: c.versionTable })),
+    // Its app code imports pydantic_settings, which driftbot stubs and a team's CI installs.
+    installed: { pydantic_settings: 'class BaseSettings:\n    pass\n' },
+    expect: 'clean',
+  },
+  {
+    title: 'long chain (1 database, 500 revisions with data migrations, edited in place at 495)',
+    runs: runsOf('BENCH_RUNS_BIG', 1),
+    create: (dir) => createLongChainRepository(dir).then((chain) => ({ base: chain.base, head: chain.head })),
+    chains: [{ database: 'main', versions: LONG_CHAIN_VERSIONS, versionTable: 'alembic_version' }],
+    expect: 'drift',
+  },
+];
+
 const server = await openServer({ databaseUrl: process.env.DRIFTBOT_DATABASE_URL ?? null });
-const serverMs = Date.now() - serverStart;
 const dir = await mkdtemp(join(tmpdir(), 'driftbot-bench-'));
 try {
-  const seed = await createSeedRepository(join(dir, 'repo'));
-  const base = { ref: seed.base, sha: await resolveCommit(seed.repo.dir, seed.base) };
-  const head = { ref: seed.head, sha: await resolveCommit(seed.repo.dir, seed.head) };
   const python = await ensurePythonEnvironment();
-
-  const reports: Report[] = [];
-  for (let i = 0; i < RUNS; i++) reports.push(await analyse({ repo: seed.repo.dir, base, head, server }));
-  if (reports.some((r) => r.status !== 'drift' || !r.fix?.verified)) throw new Error('the demo analysis did not find and fix the drift');
-
-  const naive: number[] = [];
-  await materialize(seed.repo.dir, head.sha, ['api'], join(dir, 'head'));
-  for (let i = 0; i < RUNS; i++) naive.push(await naiveBuilds(python, join(dir, 'head')));
-
-  const phases = new Map<string, number[]>();
-  for (const report of reports) for (const phase of report.timings.phases) phases.set(phase.name, [...(phases.get(phase.name) ?? []), phase.ms]);
-  const total = median(reports.map((r) => r.timings.totalMs));
-
-  console.log(`driftbot bench · demo repository · PostgreSQL ${server.version} (${server.label}) · median of ${RUNS} runs\n`);
-  console.log(`server start (once per process)   ${ms(serverMs)}`);
-  for (const [name, values] of phases) console.log(`${name.padEnd(33)}${ms(median(values))}  ${pct(median(values), total)}`);
-  console.log(`${'total analysis'.padEnd(33)}${ms(total)}`);
-  const naiveMs = median(naive);
-  console.log(`\nbaseline: three builds, one Python process each  ${ms(naiveMs)}`);
-  console.log(`ratio: whole analysis / naive three builds       ${(total / naiveMs).toFixed(2)}`);
-
-  // The generated monorepo: 2 databases, 4 chains, 150 revisions, 28 model files.
-  const monorepo = await GitFixture.create(join(dir, 'monorepo'));
-  await monorepo.commit('monorepo', generateMonorepo().files);
-  await monorepo.branch('feature');
-  await monorepo.commit('unrelated', { 'README.md': 'x\n' });
-  const mBase = { ref: 'main', sha: await resolveCommit(monorepo.dir, 'main') };
-  const mHead = { ref: 'feature', sha: await resolveCommit(monorepo.dir, 'feature') };
-  const monorepoRuns: Report[] = [];
-  for (let i = 0; i < Math.max(1, Math.ceil(RUNS / 2)); i++) monorepoRuns.push(await analyse({ repo: monorepo.dir, base: mBase, head: mHead, server }));
-  if (monorepoRuns.some((r) => r.status !== 'clean')) throw new Error('the monorepo analysis was not clean');
-  const monorepoMs = median(monorepoRuns.map((r) => r.timings.totalMs));
-  console.log(`\nmonorepo (2 databases, 4 chains, 150 revisions)  ${ms(monorepoMs)}  (${monorepoRuns.length} runs)`);
-  const slowest = [...(monorepoRuns[0]?.timings.phases ?? [])].sort((a, b) => b.ms - a.ms).slice(0, 4);
-  console.log(`  slowest phases: ${slowest.map((p) => `${p.name} ${p.ms} ms`).join(', ')}`);
-  console.log(`ratio: monorepo / demo analysis                  ${(monorepoMs / total).toFixed(2)}`);
+  const tools = await findPgTools(server.version, python);
+  console.log(`driftbot bench · PostgreSQL ${server.version} (${server.label}) · pg_dump/psql ${tools.version} · ${new Date().toISOString()}`);
+  // Other work on the machine slows every row alike, but makes the milliseconds noisy: say how busy it was.
+  console.log(`${cpus().length} cores · load average at start ${load()}`);
+  for (const [index, subject] of SUBJECTS.entries()) await benchOne(server, python, tools, subject, join(dir, `repo${index}`));
+  console.log(`\nload average at end ${load()}`);
 } finally {
   await rm(dir, { recursive: true, force: true });
   await server.stop();
 }
 
-/** Three upgrades of the same chain, each in a Python process of its own. */
-async function naiveBuilds(python: string, head: string): Promise<number> {
-  const databases = new ThrowawayDatabases(server);
-  const started = Date.now();
-  try {
-    for (const purpose of ['fresh', 'upgraded', 'models']) {
-      const database = await databases.create(`bench${purpose}`);
-      const runner = await AlembicRunner.start({ python, env: { PATH: process.env.PATH ?? '' }, cwd: head, timeoutMs: 120_000 });
-      try {
-        await runner.upgrade({ url: database.url, versions: join(head, VERSIONS), versionTable: 'alembic_version', pythonPaths: [join(head, 'api')], stubMissingImports: false, root: head });
-      } finally {
-        await runner.close();
-      }
+async function benchOne(server: PostgresServer, python: string, tools: PgTools, subject: Subject, dir: string): Promise<void> {
+  const repo = join(dir, 'repo');
+  const { base, head } = await subject.create(repo);
+  const cold: DriftbotRun[] = [];
+  const naive: NaiveResult[] = [];
+  const floor: FloorResult[] = [];
+  const driftbotRun = async () => {
+    const run = await runDriftbot(server, repo, base, head, dir);
+    if (run.status !== subject.expect) throw new Error(`${subject.title}: driftbot reported ${run.status}, expected ${subject.expect}`);
+    cold.push(run);
+  };
+  const baselineRun = async (i: number) => {
+    // Fresh tree copies for every run, as a CI job checks out: no bytecode left by the last one.
+    const trees = join(dir, `naive${i}`);
+    await copyTree(repo, base, join(trees, 'base'));
+    await copyTree(repo, head, join(trees, 'head'));
+    const result = await runNaive({ server, python, tools, baseTree: join(trees, 'base'), headTree: join(trees, 'head'), chains: subject.chains, pythonPaths: ['api'], installed: subject.installed });
+    await rm(trees, { recursive: true, force: true });
+    if ((result.diff !== '') !== (subject.expect === 'drift')) throw new Error(`${subject.title}: the naive diff is ${result.diff ? 'not ' : ''}empty, but driftbot reported ${subject.expect}`);
+    naive.push(result);
+    floor.push(await runFloor(server, tools, result.dumps));
+  };
+  for (let i = 0; i < subject.runs; i++) {
+    // Alternating which goes first, so that neither always meets a warmer server and page cache.
+    if (i % 2 === 0) {
+      await driftbotRun();
+      await baselineRun(i);
+    } else {
+      await baselineRun(i);
+      await driftbotRun();
     }
-    return Date.now() - started;
-  } finally {
-    await databases.dropAll();
+  }
+  printTable(subject, cold, naive, floor);
+}
+
+function printTable(subject: Subject, cold: DriftbotRun[], naive: NaiveResult[], floor: FloorResult[]): void {
+  const m = (values: number[]) => median(values);
+  const driftbotMs = m(cold.map((r) => r.ms));
+  const naiveMs = m(naive.map((r) => r.ms));
+  const restoreMs = m(floor.map((r) => r.restoreMs));
+  const templateMs = m(floor.map((r) => r.templateMs));
+  const fileCopyMs = m(floor.map((r) => r.fileCopyMs));
+  const step = (name: keyof NaiveResult['steps']) => `${name} ${m(naive.map((r) => r.steps[name])).toFixed(0)}`;
+  const schemas = floor[0]?.schemas ?? 0;
+  const diffLines = naive[0]!.diff.split('\n').filter((line) => /^[-+][^-+]/.test(line)).length;
+  const row = (label: string, value: string, note = '') => console.log(`  ${label.padEnd(44)}${value.padStart(12)}  ${note}`);
+  const NA = 'n/a (no cache yet: issue #11 items 1-2)';
+
+  console.log(`\n${subject.title} · median of ${subject.runs} run${subject.runs === 1 ? '' : 's'}`);
+  row('naive: alembic CLI per build + pg_dump + diff', ms(naiveMs), `${step('fresh')} · ${step('base')} · ${step('upgraded')} · ${step('dump')} · ${step('diff')} ms; ${diffLines} changed lines`);
+  row(`floor: psql restore of ${schemas} schema dumps`, ms(restoreMs));
+  row(`floor: CREATE DATABASE … TEMPLATE ×${schemas}`, ms(templateMs), 'default strategy (WAL_LOG)');
+  row(`floor: … TEMPLATE STRATEGY = FILE_COPY ×${schemas}`, ms(fileCopyMs));
+  row('driftbot cold: bin/driftbot check', ms(driftbotMs), `analysis ${m(cold.map((r) => r.analysisMs)).toFixed(0)} ms; ${cold[0]!.status}, ${cold[0]!.findings} finding(s)`);
+  row('driftbot warm-push', 'n/a', NA);
+  row('driftbot warm-base', 'n/a', NA);
+  row('peak RSS, driftbot process tree', `${(Math.max(...cold.map((r) => r.peakRss)) / 2 ** 20).toFixed(0)} MiB`, 'largest of the runs; the Postgres server is not in the tree');
+  row('naive / driftbot cold', ratio(naiveMs, driftbotMs));
+  row('driftbot cold / floor (psql restore)', ratio(driftbotMs, restoreMs));
+  row('driftbot cold / floor (template copy)', ratio(driftbotMs, Math.min(templateMs, fileCopyMs)), 'the faster strategy');
+  console.log('  driftbot phases (median ms):');
+  const names = [...new Set(cold.flatMap((r) => r.phases.map((p) => p.name)))];
+  for (const name of names) {
+    const values = cold.map((r) => r.phases.filter((p) => p.name === name).reduce((sum, p) => sum + p.ms, 0));
+    console.log(`    ${name.padEnd(42)}${m(values).toFixed(0).padStart(12)}`);
   }
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+function load(): string {
+  return loadavg().map((value) => value.toFixed(1)).join(' ');
 }
 
 function ms(value: number): string {
-  return `${value.toFixed(0).padStart(6)} ms`;
+  return `${value.toFixed(0)} ms`;
 }
 
-function pct(part: number, whole: number): string {
-  return `${((100 * part) / whole).toFixed(0).padStart(3)} %`;
+function ratio(a: number, b: number): string {
+  return b > 0 ? (a / b).toFixed(2) : 'n/a';
 }

@@ -1,26 +1,16 @@
 /**
  * The fix as a list of idempotent steps that bring every current database (fresh,
  * upgraded) to the target schema: a no-op where a database already matches, the
- * repair where it does not. Each object family plans its own steps; this orders them
+ * repair where it does not. Each kind (schema/kinds/) plans its own steps; this orders them
  * so that what others depend on comes first and removals come last.
  */
 import type { FixStep } from '../analysis/report.js';
 import type { Schema } from '../schema/schema.js';
-import { constraintSteps } from './constraints.js';
-import { enumSteps } from './enums.js';
-import { functionSteps } from './functions.js';
-import { indexSteps } from './indexes.js';
-import { extensionSteps, namespaceSteps } from './namespaces.js';
-import { sequenceSteps } from './sequences.js';
-import { phaseOrder, type PlannedStep } from './step.js';
-import { tableSteps } from './tables.js';
-import { triggerSteps } from './triggers.js';
-import { viewSteps } from './views.js';
-
-const FAMILIES = [namespaceSteps, extensionSteps, enumSteps, sequenceSteps, tableSteps, constraintSteps, indexSteps, functionSteps, viewSteps, triggerSteps];
+import { ALL_KINDS } from '../schema/kinds/index.js';
+import { phaseOrder, type Phase, type PlannedStep } from './step.js';
 
 export function planFix(target: Schema, current: Schema[]): FixStep[] {
-  const planned = followTableCreation(FAMILIES.flatMap((plan) => plan(target, current)));
+  const planned = followTableCreation(ALL_KINDS.flatMap((kind) => kind.plan(target, current)));
   // A stable sort keeps each family's own order within a phase.
   return planned
     .map((step, i) => ({ step, i }))
@@ -41,9 +31,11 @@ function followTableCreation(steps: PlannedStep[]): PlannedStep[] {
   );
 }
 
-/** Removals, were they enabled, would run dependents first: a view before its table, a table before its type. */
-const REMOVAL_ORDER = ['view', 'function', 'column', 'table', 'sequence', 'enum', 'extension', 'schema'];
-
+/**
+ * Removals, were they enabled, would undo creations in reverse: a view before the
+ * function it calls, a column before its table, a table before its type. So they run in
+ * the reverse order of the phase named like their kind (the key's prefix).
+ */
 function removalOrder(step: PlannedStep): number {
-  return step.phase === 'removal' ? REMOVAL_ORDER.indexOf(step.entryKey.slice(0, step.entryKey.indexOf(':'))) : 0;
+  return step.phase === 'removal' ? -phaseOrder(step.entryKey.slice(0, step.entryKey.indexOf(':')) as Phase) : 0;
 }

@@ -47,22 +47,25 @@ describe('schemaDump', () => {
     expect(dump).toContain('TABLE audit.log (partitioned)\n');
   });
 
-  it('writes the objects outside tables one line each, after the tables', () => {
+  it('writes the objects outside tables one line each, in dependency order: what tables need before them, the rest after', () => {
     const lines = dump.split('\n');
-    const outside = lines.slice(lines.indexOf('TABLE nothing') + 1);
-    expect(outside.filter((line) => !/^(VIEW|MATERIALIZED VIEW) /.test(line))).toEqual([
+    const firstTable = lines.findIndex((line) => line.startsWith('TABLE '));
+    expect(lines.slice(0, firstTable)).toEqual([
+      'SCHEMA audit',
+      'EXTENSION pg_trgm in public',
       "ENUM audit.kind ('insert', 'delete', 'it''s')",
       "ENUM mood ('sad', 'ok', 'happy')",
       'SEQUENCE audit.countdown integer start -1 increment -1 min -1000 cycle',
       'SEQUENCE accounts_id_seq bigint start 1 increment 1 owned by accounts.id',
       'SEQUENCE ticket_numbers bigint start 100 increment 5',
+    ]);
+    const outside = lines.slice(lines.indexOf('TABLE nothing') + 1);
+    expect(outside.filter((line) => !/^(VIEW|MATERIALIZED VIEW) /.test(line))).toEqual([
       'PROCEDURE audit.purge() LANGUAGE sql AS $procedure$DELETE FROM audit.events$procedure$',
       'FUNCTION audit.twice(x bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS $function$SELECT x * 2$function$',
       'FUNCTION audit.twice(x integer) RETURNS integer LANGUAGE sql IMMUTABLE AS $function$SELECT x * 2$function$',
       'FUNCTION public.touch() RETURNS trigger LANGUAGE plpgsql AS $function$ BEGIN NEW.created_at := now(); RETURN NEW; END $function$',
       'TRIGGER accounts_touch BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION touch()',
-      'EXTENSION pg_trgm in public',
-      'SCHEMA audit',
       '',
     ]);
     expect(outside.filter((line) => /^(VIEW|MATERIALIZED VIEW) /.test(line))).toEqual([
@@ -86,8 +89,8 @@ describe('schemaDump', () => {
     try {
       const after = schemaDump(await readSchema(changed)).split('\n');
       const before = dump.split('\n');
-      expect(before.filter((line) => !after.includes(line))).toEqual(['  nickname character varying(20)', "ENUM mood ('sad', 'ok', 'happy')"]);
-      expect(after.filter((line) => !before.includes(line))).toEqual(['  nickname jsonb', "ENUM mood ('sad', 'ok', 'happy', 'ecstatic')"]);
+      expect(before.filter((line) => !after.includes(line))).toEqual(["ENUM mood ('sad', 'ok', 'happy')", '  nickname character varying(20)']);
+      expect(after.filter((line) => !before.includes(line))).toEqual(["ENUM mood ('sad', 'ok', 'happy', 'ecstatic')", '  nickname jsonb']);
     } finally {
       await changed.drop();
     }

@@ -17,7 +17,7 @@ describe('schemaDump', () => {
   });
   afterAll(() => database?.drop());
 
-  it('writes each table with its columns by name, its constraints and its indexes', () => {
+  it('writes each table with its columns by name, then its constraints, indexes, row security, policies and comments', () => {
     expect(dump).toContain(
       [
         'TABLE accounts',
@@ -39,11 +39,26 @@ describe('schemaDump', () => {
         '  INDEX ix_lower using btree (lower((email)::text))',
         '  INDEX ix_trgm using gin (handle gin_trgm_ops)',
         '  INDEX ux_handle unique using btree (handle) WHERE (deleted_at IS NULL)',
+        '  ROW LEVEL SECURITY enabled',
+        "  POLICY no_spam restrictive for insert to pg_database_owner with check (((email)::text !~~ '%spam%'::text))",
+        '  POLICY own_rows permissive for select to public using (((email)::text = CURRENT_USER))',
+        '  COMMENT "Who signs in: it\'s \\"them\\""',
+        '  COMMENT ON email "Lower case,\\nchecked"',
         'TABLE nothing',
         '',
       ].join('\n'),
     );
-    expect(dump).toContain('TABLE audit."Odd.Table"\n  "Some Col" integer\n  INDEX "Odd Index" using btree ("Some Col")\n');
+    expect(dump).toContain(
+      [
+        'TABLE audit."Odd.Table"',
+        '  "Some Col" integer',
+        '  INDEX "Odd Index" using btree ("Some Col")',
+        '  ROW LEVEL SECURITY enabled, forced',
+        '  POLICY "Odd Policy" permissive for all to public using (("Some Col" > 0)) with check (("Some Col" < 100))',
+        '  COMMENT ON "Some Col" "odd"',
+        '',
+      ].join('\n'),
+    );
     expect(dump).toContain('TABLE audit.log (partitioned)\n');
   });
 

@@ -48,7 +48,7 @@ function recreate(policy: Policy): string {
   return doBlock([
     `  IF NOT EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = ${literal(table)}::regclass AND p.polname = ${literal(policy.name)}`,
     `                 AND p.polcmd = ${literal(COMMAND_CODES[policy.command])} AND p.polpermissive = ${policy.permissive}`,
-    `                 AND ARRAY(SELECT coalesce(r.rolname::text, 'public') FROM unnest(p.polroles) AS u(oid) LEFT JOIN pg_roles r ON r.oid = u.oid ORDER BY 1 COLLATE "C") = ${roles}`,
+    `                 AND ARRAY(SELECT coalesce(r.rolname::text, 'public') FROM unnest(p.polroles) AS u(oid) LEFT JOIN pg_roles r ON r.oid = u.oid ORDER BY coalesce(r.rolname::text, 'public') COLLATE "C") = ${roles}`,
     `                 AND pg_get_expr(p.polqual, p.polrelid) IS NOT DISTINCT FROM ${policy.using === null ? 'NULL' : literal(policy.using)}`,
     `                 AND pg_get_expr(p.polwithcheck, p.polrelid) IS NOT DISTINCT FROM ${policy.withCheck === null ? 'NULL' : literal(policy.withCheck)}) THEN`,
     `    DROP POLICY IF EXISTS ${ident(policy.name)} ON ${table};`,

@@ -1,7 +1,7 @@
 /** Steps for table and column comments: `COMMENT ON … IS …` is idempotent by nature. */
 import type { Comment, Schema } from '../schema/schema.js';
 import { commentKey } from '../schema/kinds/comments.js';
-import { compareObjects, present } from './compare.js';
+import { compareObjects, outOfDate } from './compare.js';
 import { ident, literal, qualifiedIdent } from './sql.js';
 import { onTable, step, type PlannedStep } from './step.js';
 
@@ -9,7 +9,7 @@ export function commentSteps(target: Schema, current: Schema[]): PlannedStep[] {
   const steps: PlannedStep[] = [];
   const { wanted, extra } = compareObjects(target.comments, current.map((s) => s.comments), commentKey);
   for (const { key, target: comment, versions } of wanted) {
-    if (present(versions).every((v) => v.text === comment.text) && !versions.includes(undefined)) continue;
+    if (!outOfDate(versions, (v) => v.text === comment.text)) continue;
     steps.push(...onTable({ schema: comment.schema, name: comment.table }, [step('comment', key, `COMMENT ON ${subject(comment)} IS ${literal(comment.text)}`)]));
   }
   for (const { key, object: comment } of extra) {

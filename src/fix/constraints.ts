@@ -5,7 +5,7 @@
  */
 import type { Constraint, Schema } from '../schema/schema.js';
 import { constraintKey } from '../schema/kinds/constraints.js';
-import { compareObjects, present } from './compare.js';
+import { compareObjects, onKeptTables, present } from './compare.js';
 import { doBlock, ident, literal, qualifiedIdent } from './sql.js';
 import { onTable, step, type PlannedStep } from './step.js';
 
@@ -18,12 +18,9 @@ export function constraintSteps(target: Schema, current: Schema[]): PlannedStep[
     if (!missing && !changed) continue;
     steps.push(...onTable({ schema: constraint.schema, name: constraint.table }, [addOrReplace(constraint, changed, key)]));
   }
-  const targetTables = new Set(target.tables.map((t) => `${t.schema}.${t.name}`));
   // Foreign keys first: a primary key or unique constraint cannot go while one refers to it.
-  const obsolete = extra.sort((a, b) => Number(b.object.type === 'foreign key') - Number(a.object.type === 'foreign key'));
+  const obsolete = onKeptTables(target, extra).sort((a, b) => Number(b.object.type === 'foreign key') - Number(a.object.type === 'foreign key'));
   for (const { key, object: constraint } of obsolete) {
-    // A table only old installs have keeps its constraints: its own drop is disabled.
-    if (!targetTables.has(`${constraint.schema}.${constraint.table}`)) continue;
     const table = qualifiedIdent(constraint.schema, constraint.table);
     steps.push(
       ...onTable({ schema: constraint.schema, name: constraint.table }, [

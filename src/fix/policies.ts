@@ -5,7 +5,7 @@
  */
 import type { Policy, Schema } from '../schema/schema.js';
 import { policyKey } from '../schema/kinds/policies.js';
-import { compareObjects, present } from './compare.js';
+import { compareObjects, onKeptTables, present } from './compare.js';
 import { doBlock, ident, literal, qualifiedIdent } from './sql.js';
 import { onTable, step, type PlannedStep } from './step.js';
 
@@ -18,10 +18,7 @@ export function policySteps(target: Schema, current: Schema[]): PlannedStep[] {
     const comments = changed ? [`${policy.name} differs on some installs: recreated where it differs.`] : [];
     steps.push(...onTable({ schema: policy.schema, name: policy.table }, [step('policy', key, recreate(policy), comments)]));
   }
-  const targetTables = new Set(target.tables.map((t) => `${t.schema}.${t.name}`));
-  for (const { key, object: policy } of extra) {
-    // A table only old installs have keeps its policies: its own drop is disabled.
-    if (!targetTables.has(`${policy.schema}.${policy.table}`)) continue;
+  for (const { key, object: policy } of onKeptTables(target, extra)) {
     const sql = `DROP POLICY IF EXISTS ${ident(policy.name)} ON ${qualifiedIdent(policy.schema, policy.table)}`;
     steps.push(...onTable({ schema: policy.schema, name: policy.table }, [step('obsolete', key, sql, [`${policy.name} exists only on databases upgraded from older revisions.`])]));
   }

@@ -6,7 +6,7 @@
  */
 import type { RowSecurity, Schema } from '../schema/schema.js';
 import { rowSecurityKey } from '../schema/kinds/row-security.js';
-import { compareObjects, present } from './compare.js';
+import { compareObjects, onKeptTables, outOfDate, present } from './compare.js';
 import { qualifiedIdent } from './sql.js';
 import { disabledStep, onTable, step, type PlannedStep } from './step.js';
 
@@ -14,14 +14,11 @@ export function rowSecuritySteps(target: Schema, current: Schema[]): PlannedStep
   const steps: PlannedStep[] = [];
   const { wanted, extra } = compareObjects(target.rowSecurity, current.map((s) => s.rowSecurity), rowSecurityKey);
   for (const { key, target: wantedState, versions } of wanted) {
-    const same = (v: RowSecurity) => v.enabled === wantedState.enabled && v.forced === wantedState.forced;
-    if (present(versions).every(same) && !versions.includes(undefined)) continue;
+    if (!outOfDate(versions, (v) => v.enabled === wantedState.enabled && v.forced === wantedState.forced)) continue;
     const table = { schema: wantedState.schema, name: wantedState.table };
     steps.push(...onTable(table, [settings(key, wantedState, present(versions).some((v) => v.enabled && !wantedState.enabled))]));
   }
-  const targetTables = new Set(target.tables.map((t) => `${t.schema}.${t.name}`));
-  for (const { key, object } of extra) {
-    if (!targetTables.has(`${object.schema}.${object.table}`)) continue;
+  for (const { key, object } of onKeptTables(target, extra)) {
     steps.push(...onTable({ schema: object.schema, name: object.table }, [settings(key, { ...object, enabled: false, forced: false }, object.enabled)]));
   }
   return steps;

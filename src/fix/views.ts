@@ -5,7 +5,7 @@
  */
 import type { Schema, View } from '../schema/schema.js';
 import { viewKey } from '../schema/kinds/views.js';
-import { compareObjects, present } from './compare.js';
+import { compareObjects, outOfDate, present } from './compare.js';
 import { doBlock, literal, qualifiedIdent } from './sql.js';
 import { disabledStep, step, type PlannedStep } from './step.js';
 
@@ -14,7 +14,7 @@ export function viewSteps(target: Schema, current: Schema[]): PlannedStep[] {
   const { wanted, extra } = compareObjects(target.views, current.map((s) => s.views), viewKey);
   for (const { key, target: view, versions } of dependencyOrder(wanted)) {
     const same = (v: View) => v.query === view.query && v.materialized === view.materialized;
-    if (present(versions).every(same) && !versions.includes(undefined)) continue;
+    if (!outOfDate(versions, same)) continue;
     const comments = present(versions).length ? [`${view.name} differs on some installs: replaced where its query differs.`] : [];
     steps.push(step('view', key, view.materialized ? recreateMaterialized(view) : replaceView(view), comments));
   }

@@ -7,14 +7,18 @@
 import type { FixStep } from '../analysis/report.js';
 import type { Schema } from '../schema/schema.js';
 import { ALL_KINDS } from '../schema/kinds/index.js';
-import { phaseOrder, type Phase, type PlannedStep } from './step.js';
+import { phaseOrder, type PlannedStep } from './step.js';
 
 export function planFix(target: Schema, current: Schema[]): FixStep[] {
-  const planned = followTableCreation(ALL_KINDS.flatMap((kind) => kind.plan(target, current)));
-  // A stable sort keeps each family's own order within a phase.
-  return planned
+  const planned = ALL_KINDS.flatMap((kind) => kind.plan(target, current).map((step) => ({ step, created: phaseOrder(kind.phase) })));
+  const steps = followTableCreation(planned.map((p) => p.step));
+  // A stable sort keeps each kind's own order within a phase. Removals, were they
+  // enabled, would undo creations in reverse: a view before the function it calls, a
+  // table before its type (and a column before its table, as the tables kind plans them).
+  const removalOrder = (i: number) => (steps[i]!.phase === 'removal' ? -planned[i]!.created : 0);
+  return steps
     .map((step, i) => ({ step, i }))
-    .sort((a, b) => phaseOrder(a.step.phase) - phaseOrder(b.step.phase) || removalOrder(a.step) - removalOrder(b.step) || a.i - b.i)
+    .sort((a, b) => phaseOrder(a.step.phase) - phaseOrder(b.step.phase) || removalOrder(a.i) - removalOrder(b.i) || a.i - b.i)
     .map(({ step: { phase: _phase, table: _table, ...fixStep } }) => fixStep);
 }
 
@@ -29,13 +33,4 @@ function followTableCreation(steps: PlannedStep[]): PlannedStep[] {
       ? s
       : { ...s, disabled: true, comments: [...s.comments, `Waits for table ${s.table}, whose creation is disabled above.`] },
   );
-}
-
-/**
- * Removals, were they enabled, would undo creations in reverse: a view before the
- * function it calls, a column before its table, a table before its type. So they run in
- * the reverse order of the phase named like their kind (the key's prefix).
- */
-function removalOrder(step: PlannedStep): number {
-  return step.phase === 'removal' ? -phaseOrder(step.entryKey.slice(0, step.entryKey.indexOf(':')) as Phase) : 0;
 }

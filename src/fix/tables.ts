@@ -12,13 +12,15 @@ import { disabledStep, onTable, step, type PlannedStep } from './step.js';
 
 export function tableSteps(target: Schema, current: Schema[]): PlannedStep[] {
   const steps: PlannedStep[] = [];
+  // Removals go after every column's: were they enabled, a column would go before its table.
+  const removals: PlannedStep[] = [];
   const { wanted, extra } = compareObjects(target.tables, current.map((s) => s.tables), tableKey);
   for (const { key, target: table, versions } of wanted) {
     const name = qualifiedIdent(table.schema, table.name);
     const existing = present(versions);
     if (existing.length < versions.length) steps.push(...onTable(table, [createTable(table, name, key)]));
     if (existing.some((t) => t.partitioned !== table.partitioned)) {
-      steps.push(
+      removals.push(
         disabledStep(
           'removal',
           key,
@@ -30,7 +32,7 @@ export function tableSteps(target: Schema, current: Schema[]): PlannedStep[] {
     steps.push(...onTable(table, columnSteps(table, name, existing)));
   }
   for (const { key, object: table } of extra) {
-    steps.push(
+    removals.push(
       disabledStep(
         'removal',
         key,
@@ -39,7 +41,7 @@ export function tableSteps(target: Schema, current: Schema[]): PlannedStep[] {
       ),
     );
   }
-  return steps;
+  return [...steps, ...removals];
 }
 
 function createTable(table: Table, name: string, entryKey: string): PlannedStep {

@@ -9,8 +9,6 @@ import type { Schema, SchemaEntry } from './schema.js';
 import { ALL_KINDS } from './kinds/index.js';
 import type { KindEntry } from './kinds/kind.js';
 
-export { columnDefinition, enumValueList, fold, indexDefinition, qualified, sequenceDefinition, triggerDefinition, viewQuery } from './definitions.js';
-
 /** Every entry with its dump line, in the registry's order: what the dump is made of. */
 export function kindEntries(schema: Schema): KindEntry[] {
   return ALL_KINDS.flatMap((kind) => (schema[kind.family] as never[]).flatMap((object) => kind.entries(object)));

@@ -54,6 +54,22 @@ describe('the registry of object kinds', () => {
     expect([...kindsOf(removing)].sort()).toEqual(['enum', 'extension', 'function', 'schema', 'sequence', 'table', 'view']);
   });
 
+  it("orders removals as the reverse of their kinds' phases: dependents first, a column before its table", () => {
+    const kept = table('k', [column('id', 'integer')]);
+    const old = { ...EVERY_KIND, tables: [...EVERY_KIND.tables, table('k', [column('id', 'integer'), column('old', 'text')])] };
+    const removals = planFix(schema({ tables: [kept] }), [old]).filter((s) => s.disabled);
+    expect(removals.map((s) => s.entryKey)).toEqual([
+      'view:public.v',
+      'function:public.f(a integer)',
+      'column:public.k.old',
+      'table:public.t.x',
+      'sequence:public.numbers',
+      'enum:app.kind',
+      'extension:pg_trgm',
+      'schema:app',
+    ]);
+  });
+
   it('plans a changed object of each new kind under its key, and keeps the key format in one place', () => {
     const changed: Schema = {
       ...EVERY_KIND,

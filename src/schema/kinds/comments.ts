@@ -30,4 +30,5 @@ export const comments: ObjectKind<'comments'> = {
     return [{ key: commentKey(c), kind: 'comment', table, name: c.column ?? table, definition: commentDefinition(c), dump: `  COMMENT ${on}${commentDefinition(c)}` }];
   },
   plan: commentSteps,
+  phase: 'comment',
 };

@@ -30,4 +30,5 @@ export const constraints: ObjectKind<'constraints'> = {
     { key: constraintKey(c), kind: 'constraint', table: qualified(c.schema, c.table), name: c.name, definition: c.definition, dump: `  CONSTRAINT ${dumpName(c.name)} ${c.definition}` },
   ],
   plan: constraintSteps,
+  phase: 'constraint',
 };

@@ -23,4 +23,5 @@ export const enums: ObjectKind<'enums'> = {
     { key: enumKey(e), kind: 'enum', table: null, name: qualified(e.schema, e.name), definition: `enum ${enumValueList(e)}`, dump: `ENUM ${dumpQualified(e.schema, e.name)} ${enumValueList(e)}` },
   ],
   plan: enumSteps,
+  phase: 'enum',
 };

@@ -21,4 +21,5 @@ export const extensions: ObjectKind<'extensions'> = {
     { key: extensionKey(e), kind: 'extension', table: null, name: e.name, definition: `extension in ${e.schema}`, dump: `EXTENSION ${dumpName(e.name)} in ${dumpName(e.schema)}` },
   ],
   plan: extensionSteps,
+  phase: 'extension',
 };

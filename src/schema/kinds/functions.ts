@@ -33,4 +33,5 @@ export const functions: ObjectKind<'functions'> = {
     },
   ],
   plan: functionSteps,
+  phase: 'function',
 };

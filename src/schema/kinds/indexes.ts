@@ -26,4 +26,5 @@ export const indexes: ObjectKind<'indexes'> = {
     { key: indexKey(i), kind: 'index', table: qualified(i.schema, i.table), name: i.name, definition: indexDefinition(i), dump: `  INDEX ${dumpName(i.name)} ${indexDefinition(i)}` },
   ],
   plan: indexSteps,
+  phase: 'index',
 };

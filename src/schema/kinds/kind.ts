@@ -4,7 +4,7 @@
  * new kind that leaves one out does not compile. The registry (index.ts) lists them;
  * introspection, entries, the dump and the fix planner loop over it.
  */
-import type { PlannedStep } from '../../fix/step.js';
+import type { Phase, PlannedStep } from '../../fix/step.js';
 import type { Schema, SchemaEntry } from '../schema.js';
 
 /** Where a kind's objects live in a Schema. */
@@ -39,6 +39,12 @@ export interface ObjectKind<F extends Family> {
   entries(object: ObjectOf<F>): KindEntry[];
   /** Steps that bring every current database to the target's objects of this kind. */
   plan(target: Schema, current: Schema[]): PlannedStep[];
+  /**
+   * Where in the fix its objects are created (step.ts has the one ordered list). Its
+   * steps may use later phases too (a column's type, a foreign key); its removals run
+   * in the reverse of this order, dependents first.
+   */
+  phase: Phase;
 }
 
 /** The row is the object: the query's columns are its fields. */

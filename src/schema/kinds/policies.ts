@@ -42,4 +42,5 @@ export const policies: ObjectKind<'policies'> = {
     { key: policyKey(p), kind: 'policy', table: qualified(p.schema, p.table), name: p.name, definition: policyDefinition(p), dump: `  POLICY ${dumpName(p.name)} ${policyDefinition(p)}` },
   ],
   plan: policySteps,
+  phase: 'policy',
 };

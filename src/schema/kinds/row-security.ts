@@ -32,4 +32,5 @@ export const rowSecurity: ObjectKind<'rowSecurity'> = {
     return [{ key: rowSecurityKey(r), kind: 'row security', table, name: table, definition: rowSecurityDefinition(r), dump: `  ROW LEVEL SECURITY ${rowSecurityDefinition(r)}` }];
   },
   plan: rowSecuritySteps,
+  phase: 'rowSecurity',
 };

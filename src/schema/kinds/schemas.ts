@@ -18,4 +18,5 @@ export const schemas: ObjectKind<'schemas'> = {
   key: schemaKey,
   entries: (name) => [{ key: schemaKey(name), kind: 'schema', table: null, name, definition: 'schema', dump: name === 'public' ? null : `SCHEMA ${dumpName(name)}` }],
   plan: namespaceSteps,
+  phase: 'schema',
 };

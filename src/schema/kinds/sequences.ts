@@ -39,4 +39,5 @@ export const sequences: ObjectKind<'sequences'> = {
     return [{ key: sequenceKey(s), kind: 'sequence', table: owner, name, definition: sequenceDefinition(s), dump: `SEQUENCE ${dumpQualified(s.schema, s.name)} ${sequenceDefinition(s)}` }];
   },
   plan: sequenceSteps,
+  phase: 'sequence',
 };

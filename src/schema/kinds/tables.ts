@@ -48,4 +48,5 @@ export const tables: ObjectKind<'tables'> = {
     ];
   },
   plan: tableSteps,
+  phase: 'table',
 };

@@ -22,4 +22,5 @@ export const triggers: ObjectKind<'triggers'> = {
     { key: triggerKey(t), kind: 'trigger', table: qualified(t.schema, t.table), name: t.name, definition: triggerDefinition(t), dump: `TRIGGER ${dumpName(t.name)} ${triggerDefinition(t)}` },
   ],
   plan: triggerSteps,
+  phase: 'trigger',
 };

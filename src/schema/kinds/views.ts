@@ -29,4 +29,5 @@ export const views: ObjectKind<'views'> = {
     },
   ],
   plan: viewSteps,
+  phase: 'view',
 };

@@ -55,6 +55,22 @@ describe('policy and row security fixes on real databases', () => {
     expect(result.probeChanged).toBe(false);
   });
 
+  it('drops a policy before a column of its table changes type (Postgres refuses it otherwise), and creates it again after', async () => {
+    const result = await converge(
+      'policytype',
+      `${TABLES}\nALTER TABLE docs ALTER COLUMN owner TYPE varchar(80);\nCREATE POLICY own ON docs USING (owner = current_user);`,
+      `${TABLES}\nALTER TABLE docs ALTER COLUMN owner TYPE varchar(20);\nCREATE POLICY own ON docs USING (owner = current_user);\nINSERT INTO docs VALUES (1, 'me', 'kept');`,
+      'SELECT polname, oid::text FROM pg_policy ORDER BY polname',
+    );
+    // The policy prints the same on both: only the column differs.
+    expect(result.before).toEqual(['column:public.docs.owner']);
+    expect(result.steps.map((s) => s.entryKey)).toEqual(['policy:public.docs.own', 'column:public.docs.owner', 'policy:public.docs.own']);
+    expect(result.after).toEqual([]);
+    expect(result.freshChanged).toBe(false);
+    expect(result.probeChanged).toBe(false);
+    expect(result.replanned).toEqual([]);
+  });
+
   it('holds back turning row security off where only old installs have it on; the rest converges', async () => {
     const result = await converge('rlsoff', `${TABLES}`, `${TABLES}\nALTER TABLE notes ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;\nALTER TABLE docs FORCE ROW LEVEL SECURITY;`);
     expect(result.before).toEqual(['row security:public.docs', 'row security:public.notes']);

@@ -77,6 +77,6 @@ describe('the registry of object kinds', () => {
       rowSecurity: [{ ...EVERY_KIND.rowSecurity[0]!, forced: true }],
       comments: [{ ...EVERY_KIND.comments[0]!, text: 'other' }, EVERY_KIND.comments[1]!],
     };
-    expect(planFix(EVERY_KIND, [changed]).map((s) => s.entryKey)).toEqual(['policy:public.t.x.p', 'row security:public.t.x', 'comment:public.t.x']);
+    expect(planFix(EVERY_KIND, [changed]).map((s) => s.entryKey)).toEqual(['policy:public.t.x.p', 'policy:public.t.x.p', 'row security:public.t.x', 'comment:public.t.x']);
   });
 });

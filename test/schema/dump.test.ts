@@ -76,6 +76,7 @@ describe('schemaDump', () => {
     ]);
     const outside = lines.slice(lines.indexOf('TABLE nothing') + 1);
     expect(outside.filter((line) => !/^(VIEW|MATERIALIZED VIEW) /.test(line))).toEqual([
+      '  INDEX ix_counts_kind using btree (kind)',
       'PROCEDURE audit.purge() LANGUAGE sql AS $procedure$DELETE FROM audit.events$procedure$',
       'FUNCTION audit.twice(x bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS $function$SELECT x * 2$function$',
       'FUNCTION audit.twice(x integer) RETURNS integer LANGUAGE sql IMMUTABLE AS $function$SELECT x * 2$function$',
@@ -83,6 +84,8 @@ describe('schemaDump', () => {
       'TRIGGER accounts_touch BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION touch()',
       '',
     ]);
+    // An index on a materialized view goes under it (the dump used to leave it out).
+    expect(outside[outside.indexOf('  INDEX ix_counts_kind using btree (kind)') - 1]).toMatch(/^MATERIALIZED VIEW audit\.counts /);
     expect(outside.filter((line) => /^(VIEW|MATERIALIZED VIEW) /.test(line))).toEqual([
       expect.stringMatching(/^MATERIALIZED VIEW audit\.counts AS SELECT (events\.)?kind, count\(\*\) AS count FROM audit\.events GROUP BY (events\.)?kind$/),
       expect.stringMatching(/^VIEW happy_accounts AS SELECT (accounts\.)?id, (accounts\.)?email FROM accounts WHERE (accounts\.)?mood = 'happy'::mood$/),

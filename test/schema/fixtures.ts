@@ -78,6 +78,7 @@ CREATE INDEX ix_log_at ON audit.log (at);
 CREATE INDEX "Odd Index" ON audit."Odd.Table" ("Some Col");
 CREATE VIEW happy_accounts AS SELECT id, email FROM accounts WHERE mood = 'happy';
 CREATE MATERIALIZED VIEW audit.counts AS SELECT kind, count(*) FROM audit.events GROUP BY kind;
+CREATE INDEX ix_counts_kind ON audit.counts (kind);
 CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.created_at := now(); RETURN NEW; END $$;
 CREATE FUNCTION audit.twice(x integer) RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT x * 2';
 CREATE FUNCTION audit.twice(x bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS 'SELECT x * 2';
@@ -131,6 +132,7 @@ ALTER TABLE audit.events ADD CONSTRAINT events_during_excl EXCLUDE USING gist (d
 ALTER TABLE audit.events ADD CONSTRAINT events_account_id_fkey FOREIGN KEY (account_id) REFERENCES accounts(id) ON DELETE CASCADE;
 ALTER TABLE audit.events ADD CONSTRAINT events_pkey PRIMARY KEY (id);
 CREATE MATERIALIZED VIEW audit.counts AS SELECT kind, count(*) FROM audit.events GROUP BY kind;
+CREATE INDEX ix_counts_kind ON audit.counts (kind);
 CREATE TABLE audit."Odd.Table" ("Some Col" int);
 CREATE INDEX "Odd Index" ON audit."Odd.Table" ("Some Col");
 CREATE TABLE audit.log (line text, at timestamptz NOT NULL) PARTITION BY RANGE (at);

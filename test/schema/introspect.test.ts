@@ -76,6 +76,7 @@ describe('introspect', () => {
   it('reads partial, expression, unique and quoted-name indexes, but not those backing a constraint', () => {
     expect(schema.indexes.map((i) => `${i.schema}.${i.name}`)).toEqual([
       'audit.Odd Index',
+      'audit.ix_counts_kind',
       'audit.ix_log_at',
       'public.ix_live',
       'public.ix_lower',

@@ -6,6 +6,7 @@
  */
 import type { Schema, SchemaEntry } from '../schema/schema.js';
 import { schemaEntries } from '../schema/entries.js';
+import { emptySchema } from '../schema/kinds/index.js';
 import type { Difference, Finding } from './report.js';
 import { isIgnored } from '../config/ignore.js';
 
@@ -73,19 +74,11 @@ export function compareBuilds(database: string, builds: DatabaseBuilds, ignore: 
  */
 export function modelEntries(schema: Schema): Map<string, SchemaEntry> {
   const tablesOnly: Schema = {
-    schemas: [],
-    extensions: [],
-    enums: [],
-    sequences: [],
+    ...emptySchema(),
     tables: schema.tables.map((table) => ({
       ...table,
       columns: table.columns.map((column) => ({ ...column, default: null, identity: null, generated: null, collation: null })),
     })),
-    constraints: [],
-    indexes: [],
-    views: [],
-    functions: [],
-    triggers: [],
   };
   const entries = schemaEntries(tablesOnly);
   for (const [key, entry] of entries) if (entry.kind !== 'table' && entry.kind !== 'column') entries.delete(key);

@@ -5,6 +5,7 @@
  */
 import type { Column, Table } from '../schema/schema.js';
 import { columnTypeSteps } from './column-types.js';
+import { columnKey } from '../schema/kinds/tables.js';
 import { compareObjects, present } from './compare.js';
 import { identitySteps } from './identity.js';
 import { ident } from './sql.js';
@@ -14,7 +15,7 @@ export function columnSteps(table: Table, name: string, existing: Table[]): Plan
   const steps: PlannedStep[] = [];
   const { wanted, extra } = compareObjects(table.columns, existing.map((t) => t.columns), (c) => c.name);
   for (const { target: column, versions } of wanted) {
-    const entryKey = `column:${table.schema}.${table.name}.${column.name}`;
+    const entryKey = columnKey(table, column);
     const found = present(versions);
     const added = found.length < versions.length;
     if (added) steps.push(step('column', entryKey, `ALTER TABLE ${name} ADD COLUMN IF NOT EXISTS ${columnSpec(column, { notNull: fillsItself(column) })}`));
@@ -39,7 +40,7 @@ export function columnSteps(table: Table, name: string, existing: Table[]): Plan
     steps.push(
       disabledStep(
         'removal',
-        `column:${table.schema}.${table.name}.${column.name}`,
+        columnKey(table, column),
         `ALTER TABLE ${name} DROP COLUMN IF EXISTS ${ident(column.name)}`,
         `${column.name} exists only on databases upgraded from older revisions and may hold data: copy what you still need, check no code reads it, then enable.`,
       ),

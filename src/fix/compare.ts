@@ -1,4 +1,5 @@
 /** Lines up one family of objects between the target and every current database. */
+import type { Schema } from '../schema/schema.js';
 
 export interface Wanted<T> {
   key: string;
@@ -37,4 +38,18 @@ export function compareObjects<T>(target: T[], current: T[][], keyOf: (object: T
 /** The versions that exist. */
 export function present<T>(versions: (T | undefined)[]): T[] {
   return versions.filter((v): v is T => v !== undefined);
+}
+
+/** Some current database lacks the object, or has it otherwise than `same` accepts. */
+export function outOfDate<T>(versions: (T | undefined)[], same: (version: T) => boolean): boolean {
+  return versions.includes(undefined) || present(versions).some((v) => !same(v));
+}
+
+/**
+ * The extra objects on tables the target keeps. Those on a table only old installs have
+ * stay with it: the table's own drop is disabled, and it covers them.
+ */
+export function onKeptTables<T extends { schema: string; table: string }>(target: Schema, extra: Extra<T>[]): Extra<T>[] {
+  const kept = new Set(target.tables.map((t) => `${t.schema}.${t.name}`));
+  return extra.filter(({ object }) => kept.has(`${object.schema}.${object.table}`));
 }

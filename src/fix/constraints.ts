@@ -4,29 +4,27 @@
  * have them (a constraint holds no data).
  */
 import type { Constraint, Schema } from '../schema/schema.js';
-import { compareObjects, present } from './compare.js';
+import { constraintKey } from '../schema/kinds/constraints.js';
+import { compareObjects, onKeptTables, present } from './compare.js';
 import { doBlock, ident, literal, qualifiedIdent } from './sql.js';
 import { onTable, step, type PlannedStep } from './step.js';
 
 export function constraintSteps(target: Schema, current: Schema[]): PlannedStep[] {
   const steps: PlannedStep[] = [];
-  const { wanted, extra } = compareObjects(target.constraints, current.map((s) => s.constraints), (c) => `${c.schema}.${c.table}.${c.name}`);
+  const { wanted, extra } = compareObjects(target.constraints, current.map((s) => s.constraints), constraintKey);
   for (const { key, target: constraint, versions } of wanted) {
     const missing = versions.includes(undefined);
     const changed = present(versions).some((v) => v.definition !== constraint.definition);
     if (!missing && !changed) continue;
-    steps.push(...onTable({ schema: constraint.schema, name: constraint.table }, [addOrReplace(constraint, changed, `constraint:${key}`)]));
+    steps.push(...onTable({ schema: constraint.schema, name: constraint.table }, [addOrReplace(constraint, changed, key)]));
   }
-  const targetTables = new Set(target.tables.map((t) => `${t.schema}.${t.name}`));
   // Foreign keys first: a primary key or unique constraint cannot go while one refers to it.
-  const obsolete = extra.sort((a, b) => Number(b.object.type === 'foreign key') - Number(a.object.type === 'foreign key'));
+  const obsolete = onKeptTables(target, extra).sort((a, b) => Number(b.object.type === 'foreign key') - Number(a.object.type === 'foreign key'));
   for (const { key, object: constraint } of obsolete) {
-    // A table only old installs have keeps its constraints: its own drop is disabled.
-    if (!targetTables.has(`${constraint.schema}.${constraint.table}`)) continue;
     const table = qualifiedIdent(constraint.schema, constraint.table);
     steps.push(
       ...onTable({ schema: constraint.schema, name: constraint.table }, [
-        step('obsolete', `constraint:${key}`, `ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${ident(constraint.name)}`, [
+        step('obsolete', key, `ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${ident(constraint.name)}`, [
           `${constraint.name} exists only on databases upgraded from older revisions.`,
         ]),
       ]),

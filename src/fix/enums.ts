@@ -3,15 +3,16 @@
  * order, and — disabled — recreate a type whose values were removed or reordered.
  */
 import type { Column, EnumType, Schema, Table } from '../schema/schema.js';
+import { enumKey } from '../schema/kinds/enums.js';
 import { compareObjects, present } from './compare.js';
 import { doBlock, ident, literal, qualifiedIdent, typeName } from './sql.js';
 import { disabledStep, step, type PlannedStep } from './step.js';
 
 export function enumSteps(target: Schema, current: Schema[]): PlannedStep[] {
   const steps: PlannedStep[] = [];
-  const { wanted, extra } = compareObjects(target.enums, current.map((s) => s.enums), (e) => `${e.schema}.${e.name}`);
+  const { wanted, extra } = compareObjects(target.enums, current.map((s) => s.enums), enumKey);
   for (const { key, target: type, versions } of wanted) {
-    const entryKey = `enum:${key}`;
+    const entryKey = key;
     if (versions.includes(undefined)) steps.push(step('enum', entryKey, createEnum(type)));
     const existing = present(versions);
     steps.push(...addedValues(type, existing).map((sql) => step('enumValue', entryKey, sql)));
@@ -19,7 +20,7 @@ export function enumSteps(target: Schema, current: Schema[]): PlannedStep[] {
   }
   for (const { key, object: type } of extra) {
     steps.push(
-      disabledStep('removal', `enum:${key}`, `DROP TYPE IF EXISTS ${typeName(type.schema, type.name)}`, `Type ${type.name} exists only on upgraded databases; drop it once no column uses it.`),
+      disabledStep('removal', key, `DROP TYPE IF EXISTS ${typeName(type.schema, type.name)}`, `Type ${type.name} exists only on upgraded databases; drop it once no column uses it.`),
     );
   }
   return steps;

@@ -3,20 +3,21 @@
  * changed in place, dropped where only old installs have them (an index holds no data).
  */
 import type { Index, Schema } from '../schema/schema.js';
+import { indexKey } from '../schema/kinds/indexes.js';
 import { compareObjects, present } from './compare.js';
 import { doBlock, literal, qualifiedIdent } from './sql.js';
 import { onTable, step, type PlannedStep } from './step.js';
 
 export function indexSteps(target: Schema, current: Schema[]): PlannedStep[] {
   const steps: PlannedStep[] = [];
-  const { wanted, extra } = compareObjects(target.indexes, current.map((s) => s.indexes), (i) => `${i.schema}.${i.name}`);
+  const { wanted, extra } = compareObjects(target.indexes, current.map((s) => s.indexes), indexKey);
   const views = new Set(target.views.map((v) => `${v.schema}.${v.name}`));
   for (const { key, target: index, versions } of wanted) {
     const changed = present(versions).some((v) => v.statement !== index.statement);
     if (!changed && !versions.includes(undefined)) continue;
     // An index on a materialized view waits for the view.
     const phase = views.has(`${index.schema}.${index.table}`) ? 'viewIndex' : 'index';
-    const entryKey = `index:${key}`;
+    const entryKey = key;
     const sql = changed ? rebuild(index) : createIfNotExists(index);
     const comments = changed ? [`${index.name} was changed in place: rebuilt where its definition differs.`] : [];
     steps.push(...onTable({ schema: index.schema, name: index.table }, [step(phase, entryKey, sql, comments)]));
@@ -26,7 +27,7 @@ export function indexSteps(target: Schema, current: Schema[]): PlannedStep[] {
     if (!targetTables.has(`${index.schema}.${index.table}`)) continue;
     steps.push(
       ...onTable({ schema: index.schema, name: index.table }, [
-        step('obsolete', `index:${key}`, `DROP INDEX IF EXISTS ${qualifiedIdent(index.schema, index.name)}`, [`${index.name} exists only on databases upgraded from older revisions.`]),
+        step('obsolete', key, `DROP INDEX IF EXISTS ${qualifiedIdent(index.schema, index.name)}`, [`${index.name} exists only on databases upgraded from older revisions.`]),
       ]),
     );
   }

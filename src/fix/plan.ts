@@ -1,30 +1,24 @@
 /**
  * The fix as a list of idempotent steps that bring every current database (fresh,
  * upgraded) to the target schema: a no-op where a database already matches, the
- * repair where it does not. Each object family plans its own steps; this orders them
+ * repair where it does not. Each kind (schema/kinds/) plans its own steps; this orders them
  * so that what others depend on comes first and removals come last.
  */
 import type { FixStep } from '../analysis/report.js';
 import type { Schema } from '../schema/schema.js';
-import { constraintSteps } from './constraints.js';
-import { enumSteps } from './enums.js';
-import { functionSteps } from './functions.js';
-import { indexSteps } from './indexes.js';
-import { extensionSteps, namespaceSteps } from './namespaces.js';
-import { sequenceSteps } from './sequences.js';
+import { ALL_KINDS } from '../schema/kinds/index.js';
 import { phaseOrder, type PlannedStep } from './step.js';
-import { tableSteps } from './tables.js';
-import { triggerSteps } from './triggers.js';
-import { viewSteps } from './views.js';
-
-const FAMILIES = [namespaceSteps, extensionSteps, enumSteps, sequenceSteps, tableSteps, constraintSteps, indexSteps, functionSteps, viewSteps, triggerSteps];
 
 export function planFix(target: Schema, current: Schema[]): FixStep[] {
-  const planned = followTableCreation(FAMILIES.flatMap((plan) => plan(target, current)));
-  // A stable sort keeps each family's own order within a phase.
-  return planned
+  const planned = ALL_KINDS.flatMap((kind) => kind.plan(target, current).map((step) => ({ step, created: phaseOrder(kind.phase) })));
+  const steps = followTableCreation(planned.map((p) => p.step));
+  // A stable sort keeps each kind's own order within a phase. Removals, were they
+  // enabled, would undo creations in reverse: a view before the function it calls, a
+  // table before its type (and a column before its table, as the tables kind plans them).
+  const removalOrder = (i: number) => (steps[i]!.phase === 'removal' ? -planned[i]!.created : 0);
+  return steps
     .map((step, i) => ({ step, i }))
-    .sort((a, b) => phaseOrder(a.step.phase) - phaseOrder(b.step.phase) || removalOrder(a.step) - removalOrder(b.step) || a.i - b.i)
+    .sort((a, b) => phaseOrder(a.step.phase) - phaseOrder(b.step.phase) || removalOrder(a.i) - removalOrder(b.i) || a.i - b.i)
     .map(({ step: { phase: _phase, table: _table, ...fixStep } }) => fixStep);
 }
 
@@ -39,11 +33,4 @@ function followTableCreation(steps: PlannedStep[]): PlannedStep[] {
       ? s
       : { ...s, disabled: true, comments: [...s.comments, `Waits for table ${s.table}, whose creation is disabled above.`] },
   );
-}
-
-/** Removals, were they enabled, would run dependents first: a view before its table, a table before its type. */
-const REMOVAL_ORDER = ['view', 'function', 'column', 'table', 'sequence', 'enum', 'extension', 'schema'];
-
-function removalOrder(step: PlannedStep): number {
-  return step.phase === 'removal' ? REMOVAL_ORDER.indexOf(step.entryKey.slice(0, step.entryKey.indexOf(':'))) : 0;
 }

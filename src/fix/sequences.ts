@@ -1,15 +1,16 @@
 /** Steps for sequences: create what is missing, align options and the owning column. */
 import type { Schema, Sequence, Table } from '../schema/schema.js';
-import { qualified } from '../schema/entries.js';
+import { qualified } from '../schema/definitions.js';
+import { sequenceKey } from '../schema/kinds/sequences.js';
 import { compareObjects, present } from './compare.js';
 import { ident, qualifiedIdent } from './sql.js';
 import { disabledStep, step, type PlannedStep } from './step.js';
 
 export function sequenceSteps(target: Schema, current: Schema[]): PlannedStep[] {
   const steps: PlannedStep[] = [];
-  const { wanted, extra } = compareObjects(target.sequences, current.map((s) => s.sequences), (s) => `${s.schema}.${s.name}`);
+  const { wanted, extra } = compareObjects(target.sequences, current.map((s) => s.sequences), sequenceKey);
   for (const { key, target: sequence, versions } of wanted) {
-    const entryKey = `sequence:${key}`;
+    const entryKey = key;
     const name = qualifiedIdent(sequence.schema, sequence.name);
     if (versions.includes(undefined)) steps.push(step('sequence', entryKey, `CREATE SEQUENCE IF NOT EXISTS ${name} ${options(sequence)}`));
     // ALTER SEQUENCE with the same options is a no-op; START WITH never restarts it.
@@ -24,7 +25,7 @@ export function sequenceSteps(target: Schema, current: Schema[]): PlannedStep[] 
     steps.push(
       disabledStep(
         'removal',
-        `sequence:${key}`,
+        key,
         `DROP SEQUENCE IF EXISTS ${qualifiedIdent(sequence.schema, sequence.name)}`,
         `Sequence ${sequence.name} exists only on upgraded databases; drop it once no default or code calls nextval on it.`,
       ),

@@ -33,7 +33,11 @@ const ORDER = [
   'view',
   // Indexes on materialized views need the view.
   'viewIndex',
+  // Policies may read columns, functions and views; row security may need its policies.
+  'policy',
+  'rowSecurity',
   'trigger',
+  'comment',
   'removal',
 ] as const;
 

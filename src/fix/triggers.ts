@@ -1,21 +1,20 @@
 /** Steps for triggers: recreated from the target's definition where it differs, dropped where only old installs have one. */
 import type { Schema, Trigger } from '../schema/schema.js';
-import { compareObjects, present } from './compare.js';
+import { triggerKey } from '../schema/kinds/triggers.js';
+import { compareObjects, onKeptTables, outOfDate } from './compare.js';
 import { doBlock, ident, literal, qualifiedIdent } from './sql.js';
 import { onTable, step, type PlannedStep } from './step.js';
 
 export function triggerSteps(target: Schema, current: Schema[]): PlannedStep[] {
   const steps: PlannedStep[] = [];
-  const { wanted, extra } = compareObjects(target.triggers, current.map((s) => s.triggers), (t) => `${t.schema}.${t.table}.${t.name}`);
+  const { wanted, extra } = compareObjects(target.triggers, current.map((s) => s.triggers), triggerKey);
   for (const { key, target: trigger, versions } of wanted) {
-    if (present(versions).every((v) => v.statement === trigger.statement) && !versions.includes(undefined)) continue;
-    steps.push(...onTable({ schema: trigger.schema, name: trigger.table }, [step('trigger', `trigger:${key}`, recreate(trigger))]));
+    if (!outOfDate(versions, (v) => v.statement === trigger.statement)) continue;
+    steps.push(...onTable({ schema: trigger.schema, name: trigger.table }, [step('trigger', key, recreate(trigger))]));
   }
-  const targetTables = new Set(target.tables.map((t) => `${t.schema}.${t.name}`));
-  for (const { key, object: trigger } of extra) {
-    if (!targetTables.has(`${trigger.schema}.${trigger.table}`)) continue;
+  for (const { key, object: trigger } of onKeptTables(target, extra)) {
     const sql = `DROP TRIGGER IF EXISTS ${ident(trigger.name)} ON ${qualifiedIdent(trigger.schema, trigger.table)}`;
-    steps.push(...onTable({ schema: trigger.schema, name: trigger.table }, [step('obsolete', `trigger:${key}`, sql, [`${trigger.name} exists only on databases upgraded from older revisions.`])]));
+    steps.push(...onTable({ schema: trigger.schema, name: trigger.table }, [step('obsolete', key, sql, [`${trigger.name} exists only on databases upgraded from older revisions.`])]));
   }
   return steps;
 }

@@ -4,25 +4,26 @@
  * and created when they changed; a materialized view is always dropped and created.
  */
 import type { Schema, View } from '../schema/schema.js';
-import { compareObjects, present } from './compare.js';
+import { viewKey } from '../schema/kinds/views.js';
+import { compareObjects, outOfDate, present } from './compare.js';
 import { doBlock, literal, qualifiedIdent } from './sql.js';
 import { disabledStep, step, type PlannedStep } from './step.js';
 
 export function viewSteps(target: Schema, current: Schema[]): PlannedStep[] {
   const steps: PlannedStep[] = [];
-  const { wanted, extra } = compareObjects(target.views, current.map((s) => s.views), (v) => `${v.schema}.${v.name}`);
+  const { wanted, extra } = compareObjects(target.views, current.map((s) => s.views), viewKey);
   for (const { key, target: view, versions } of dependencyOrder(wanted)) {
     const same = (v: View) => v.query === view.query && v.materialized === view.materialized;
-    if (present(versions).every(same) && !versions.includes(undefined)) continue;
+    if (!outOfDate(versions, same)) continue;
     const comments = present(versions).length ? [`${view.name} differs on some installs: replaced where its query differs.`] : [];
-    steps.push(step('view', `view:${key}`, view.materialized ? recreateMaterialized(view) : replaceView(view), comments));
+    steps.push(step('view', key, view.materialized ? recreateMaterialized(view) : replaceView(view), comments));
   }
   for (const { key, object: view } of extra) {
     const kind = view.materialized ? 'MATERIALIZED VIEW' : 'VIEW';
     steps.push(
       disabledStep(
         'removal',
-        `view:${key}`,
+        key,
         `DROP ${kind} IF EXISTS ${qualifiedIdent(view.schema, view.name)}`,
         `${view.name} exists only on databases upgraded from older revisions: drop it once no report or code reads it.`,
       ),

@@ -23,6 +23,12 @@ export interface Schema {
   views: View[];
   functions: FunctionDef[];
   triggers: Trigger[];
+  /** Row-level security policies (`pg_policy`). */
+  policies: Policy[];
+  /** Tables with row-level security enabled or forced; every other table has neither. */
+  rowSecurity: RowSecurity[];
+  /** `COMMENT ON TABLE` and `COMMENT ON COLUMN` (`pg_description`). */
+  comments: Comment[];
 }
 
 export interface Extension {
@@ -119,6 +125,40 @@ export interface Trigger {
   statement: string;
 }
 
+export type PolicyCommand = 'all' | 'select' | 'insert' | 'update' | 'delete';
+
+export interface Policy {
+  schema: string;
+  table: string;
+  name: string;
+  command: PolicyCommand;
+  /** False for `AS RESTRICTIVE`. */
+  permissive: boolean;
+  /** Role names in code-point order; `public` for PUBLIC. */
+  roles: string[];
+  /** The USING expression as `pg_get_expr` prints it; null when none. */
+  using: string | null;
+  /** The WITH CHECK expression; null when none. */
+  withCheck: string | null;
+}
+
+export interface RowSecurity {
+  schema: string;
+  table: string;
+  /** `ENABLE ROW LEVEL SECURITY`. */
+  enabled: boolean;
+  /** `FORCE ROW LEVEL SECURITY`: the owner is subject to the policies too. */
+  forced: boolean;
+}
+
+export interface Comment {
+  schema: string;
+  table: string;
+  /** Null for the table's own comment. */
+  column: string | null;
+  text: string;
+}
+
 /**
  * The kinds of schema object a finding can be about (CONTRACT.md §2), plus `schema`
  * for a namespace that exists on one side only.
@@ -134,7 +174,10 @@ export type ObjectKind =
   | 'index'
   | 'view'
   | 'function'
-  | 'trigger';
+  | 'trigger'
+  | 'policy'
+  | 'row security'
+  | 'comment';
 
 /**
  * One object of a schema, flattened for comparison: a stable key, the names the

@@ -1,8 +1,9 @@
 /** Hand-built Schemas for unit tests of the fix planner: only what a test names differs from empty. */
+import { emptySchema } from '../../src/schema/kinds/index.js';
 import type { Column, Constraint, Index, Schema, Table } from '../../src/schema/schema.js';
 
 export function schema(parts: Partial<Schema> = {}): Schema {
-  return { schemas: ['public'], extensions: [], enums: [], sequences: [], tables: [], constraints: [], indexes: [], views: [], functions: [], triggers: [], ...parts };
+  return { ...emptySchema(), schemas: ['public'], ...parts };
 }
 
 export function column(name: string, type: string, extra: Partial<Column> = {}): Column {

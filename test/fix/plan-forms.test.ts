@@ -300,7 +300,7 @@ describe('functions, views and triggers', () => {
       { schema: 'public', name: 'inner_v', materialized: true, query: ' SELECT a FROM t;' },
     ];
     const steps = plan(schema({ ...base, views, indexes: [index('inner_v', 'iv', 'CREATE INDEX iv ON public.inner_v USING btree (a)')] }), schema(base));
-    expect(steps.map((s) => s.entryKey)).toEqual(['view:public.inner_v', 'view:public.outer_v', 'index:public.iv']);
+    expect(steps.map((s) => s.entryKey)).toEqual(['view:public.inner_v', 'view:public.outer_v', 'index:public.inner_v.iv']);
   });
 
   it('a trigger is dropped and created again where its definition differs; one only old databases have is dropped', () => {
@@ -332,7 +332,7 @@ describe('order and safety', () => {
       'column:public.t.id',
       'constraint:public.t.t_pkey',
       'constraint:public.child.child_fk',
-      'index:public.ix',
+      'index:public.t.ix',
       'view:public.v',
       'column:public.t.legacy',
     ]);

@@ -17,7 +17,7 @@ describe('schemaDump', () => {
   });
   afterAll(() => database?.drop());
 
-  it('writes each table with its columns by name, its constraints and its indexes', () => {
+  it('writes each table with its columns by name, then its constraints, indexes, row security, policies and comments', () => {
     expect(dump).toContain(
       [
         'TABLE accounts',
@@ -39,32 +39,53 @@ describe('schemaDump', () => {
         '  INDEX ix_lower using btree (lower((email)::text))',
         '  INDEX ix_trgm using gin (handle gin_trgm_ops)',
         '  INDEX ux_handle unique using btree (handle) WHERE (deleted_at IS NULL)',
+        '  ROW LEVEL SECURITY enabled',
+        "  POLICY no_spam restrictive for insert to pg_database_owner with check (((email)::text !~~ '%spam%'::text))",
+        '  POLICY own_rows permissive for select to public using (((email)::text = CURRENT_USER))',
+        '  COMMENT "Who signs in: it\'s \\"them\\""',
+        '  COMMENT ON email "Lower case,\\nchecked"',
         'TABLE nothing',
         '',
       ].join('\n'),
     );
-    expect(dump).toContain('TABLE audit."Odd.Table"\n  "Some Col" integer\n  INDEX "Odd Index" using btree ("Some Col")\n');
+    expect(dump).toContain(
+      [
+        'TABLE audit."Odd.Table"',
+        '  "Some Col" integer',
+        '  INDEX "Odd Index" using btree ("Some Col")',
+        '  ROW LEVEL SECURITY enabled, forced',
+        '  POLICY "Odd Policy" permissive for all to public using (("Some Col" > 0)) with check (("Some Col" < 100))',
+        '  COMMENT ON "Some Col" "odd"',
+        '',
+      ].join('\n'),
+    );
     expect(dump).toContain('TABLE audit.log (partitioned)\n');
   });
 
-  it('writes the objects outside tables one line each, after the tables', () => {
+  it('writes the objects outside tables one line each, in dependency order: what tables need before them, the rest after', () => {
     const lines = dump.split('\n');
-    const outside = lines.slice(lines.indexOf('TABLE nothing') + 1);
-    expect(outside.filter((line) => !/^(VIEW|MATERIALIZED VIEW) /.test(line))).toEqual([
+    const firstTable = lines.findIndex((line) => line.startsWith('TABLE '));
+    expect(lines.slice(0, firstTable)).toEqual([
+      'SCHEMA audit',
+      'EXTENSION pg_trgm in public',
       "ENUM audit.kind ('insert', 'delete', 'it''s')",
       "ENUM mood ('sad', 'ok', 'happy')",
       'SEQUENCE audit.countdown integer start -1 increment -1 min -1000 cycle',
       'SEQUENCE accounts_id_seq bigint start 1 increment 1 owned by accounts.id',
       'SEQUENCE ticket_numbers bigint start 100 increment 5',
+    ]);
+    const outside = lines.slice(lines.indexOf('TABLE nothing') + 1);
+    expect(outside.filter((line) => !/^(VIEW|MATERIALIZED VIEW) /.test(line))).toEqual([
+      '  INDEX ix_counts_kind using btree (kind)',
       'PROCEDURE audit.purge() LANGUAGE sql AS $procedure$DELETE FROM audit.events$procedure$',
       'FUNCTION audit.twice(x bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS $function$SELECT x * 2$function$',
       'FUNCTION audit.twice(x integer) RETURNS integer LANGUAGE sql IMMUTABLE AS $function$SELECT x * 2$function$',
       'FUNCTION public.touch() RETURNS trigger LANGUAGE plpgsql AS $function$ BEGIN NEW.created_at := now(); RETURN NEW; END $function$',
       'TRIGGER accounts_touch BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION touch()',
-      'EXTENSION pg_trgm in public',
-      'SCHEMA audit',
       '',
     ]);
+    // An index on a materialized view goes under it (the dump used to leave it out).
+    expect(outside[outside.indexOf('  INDEX ix_counts_kind using btree (kind)') - 1]).toMatch(/^MATERIALIZED VIEW audit\.counts /);
     expect(outside.filter((line) => /^(VIEW|MATERIALIZED VIEW) /.test(line))).toEqual([
       expect.stringMatching(/^MATERIALIZED VIEW audit\.counts AS SELECT (events\.)?kind, count\(\*\) AS count FROM audit\.events GROUP BY (events\.)?kind$/),
       expect.stringMatching(/^VIEW happy_accounts AS SELECT (accounts\.)?id, (accounts\.)?email FROM accounts WHERE (accounts\.)?mood = 'happy'::mood$/),
@@ -86,8 +107,8 @@ describe('schemaDump', () => {
     try {
       const after = schemaDump(await readSchema(changed)).split('\n');
       const before = dump.split('\n');
-      expect(before.filter((line) => !after.includes(line))).toEqual(['  nickname character varying(20)', "ENUM mood ('sad', 'ok', 'happy')"]);
-      expect(after.filter((line) => !before.includes(line))).toEqual(['  nickname jsonb', "ENUM mood ('sad', 'ok', 'happy', 'ecstatic')"]);
+      expect(before.filter((line) => !after.includes(line))).toEqual(["ENUM mood ('sad', 'ok', 'happy')", '  nickname character varying(20)']);
+      expect(after.filter((line) => !before.includes(line))).toEqual(["ENUM mood ('sad', 'ok', 'happy', 'ecstatic')", '  nickname jsonb']);
     } finally {
       await changed.drop();
     }

@@ -2,7 +2,8 @@
  * A database with every kind of object introspection reads, written twice: once plainly,
  * once with the same result reached another way (columns added later and in another
  * order, constraints added by ALTER TABLE, a serial spelled out, an enum value inserted
- * afterwards, objects created in another order). Nothing here depends on the server's version.
+ * afterwards, objects created in another order, a policy altered, a comment rewritten).
+ * Nothing here depends on the server's version (pg_database_owner exists since PostgreSQL 14).
  */
 import pg from 'pg';
 import { introspect } from '../../src/schema/introspect.js';
@@ -77,12 +78,22 @@ CREATE INDEX ix_log_at ON audit.log (at);
 CREATE INDEX "Odd Index" ON audit."Odd.Table" ("Some Col");
 CREATE VIEW happy_accounts AS SELECT id, email FROM accounts WHERE mood = 'happy';
 CREATE MATERIALIZED VIEW audit.counts AS SELECT kind, count(*) FROM audit.events GROUP BY kind;
+CREATE INDEX ix_counts_kind ON audit.counts (kind);
 CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.created_at := now(); RETURN NEW; END $$;
 CREATE FUNCTION audit.twice(x integer) RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT x * 2';
 CREATE FUNCTION audit.twice(x bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS 'SELECT x * 2';
 CREATE PROCEDURE audit.purge() LANGUAGE sql AS 'DELETE FROM audit.events';
 CREATE AGGREGATE audit.total(integer) (SFUNC = int4pl, STYPE = integer);
 CREATE TRIGGER accounts_touch BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION touch();
+COMMENT ON TABLE accounts IS 'Who signs in: it''s "them"';
+COMMENT ON COLUMN accounts.email IS 'Lower case,
+checked';
+COMMENT ON COLUMN audit."Odd.Table"."Some Col" IS 'odd';
+ALTER TABLE accounts ENABLE ROW LEVEL SECURITY;
+ALTER TABLE audit."Odd.Table" ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+CREATE POLICY own_rows ON accounts FOR SELECT USING (email = current_user);
+CREATE POLICY no_spam ON accounts AS RESTRICTIVE FOR INSERT TO pg_database_owner WITH CHECK (email NOT LIKE '%spam%');
+CREATE POLICY "Odd Policy" ON audit."Odd.Table" USING ("Some Col" > 0) WITH CHECK ("Some Col" < 100);
 `;
 
 export const EVERYTHING_ANOTHER_WAY = `
@@ -121,6 +132,7 @@ ALTER TABLE audit.events ADD CONSTRAINT events_during_excl EXCLUDE USING gist (d
 ALTER TABLE audit.events ADD CONSTRAINT events_account_id_fkey FOREIGN KEY (account_id) REFERENCES accounts(id) ON DELETE CASCADE;
 ALTER TABLE audit.events ADD CONSTRAINT events_pkey PRIMARY KEY (id);
 CREATE MATERIALIZED VIEW audit.counts AS SELECT kind, count(*) FROM audit.events GROUP BY kind;
+CREATE INDEX ix_counts_kind ON audit.counts (kind);
 CREATE TABLE audit."Odd.Table" ("Some Col" int);
 CREATE INDEX "Odd Index" ON audit."Odd.Table" ("Some Col");
 CREATE TABLE audit.log (line text, at timestamptz NOT NULL) PARTITION BY RANGE (at);
@@ -131,4 +143,16 @@ CREATE FUNCTION audit.twice(x integer) RETURNS integer LANGUAGE sql IMMUTABLE AS
 CREATE AGGREGATE audit.total(integer) (SFUNC = int4pl, STYPE = integer);
 CREATE SEQUENCE audit.countdown AS integer INCREMENT -1 MINVALUE -1000 MAXVALUE -1 START -1 CYCLE;
 CREATE SEQUENCE ticket_numbers INCREMENT 5 START 100;
+CREATE POLICY "Odd Policy" ON audit."Odd.Table" USING ("Some Col" > 0) WITH CHECK ("Some Col" < 100);
+ALTER TABLE audit."Odd.Table" FORCE ROW LEVEL SECURITY;
+ALTER TABLE audit."Odd.Table" ENABLE ROW LEVEL SECURITY;
+CREATE POLICY no_spam ON accounts AS RESTRICTIVE FOR INSERT TO pg_database_owner WITH CHECK (email NOT LIKE '%spam%');
+CREATE POLICY own_rows ON accounts FOR SELECT USING (true);
+ALTER POLICY own_rows ON accounts USING (email = current_user);
+COMMENT ON COLUMN audit."Odd.Table"."Some Col" IS 'odd';
+COMMENT ON TABLE accounts IS 'draft';
+COMMENT ON TABLE accounts IS 'Who signs in: it''s "them"';
+COMMENT ON COLUMN accounts.email IS 'Lower case,
+checked';
+ALTER TABLE accounts ENABLE ROW LEVEL SECURITY;
 `;

@@ -76,6 +76,7 @@ describe('introspect', () => {
   it('reads partial, expression, unique and quoted-name indexes, but not those backing a constraint', () => {
     expect(schema.indexes.map((i) => `${i.schema}.${i.name}`)).toEqual([
       'audit.Odd Index',
+      'audit.ix_counts_kind',
       'audit.ix_log_at',
       'public.ix_live',
       'public.ix_lower',
@@ -114,6 +115,28 @@ describe('introspect', () => {
     });
   });
 
+  it('reads row security, policies with their command, kind, roles and expressions, and table and column comments', () => {
+    expect(schema.rowSecurity).toEqual([
+      { schema: 'audit', table: 'Odd.Table', enabled: true, forced: true },
+      { schema: 'public', table: 'accounts', enabled: true, forced: false },
+    ]);
+    expect(entries.get('row security:public.accounts')).toMatchObject({ kind: 'row security', table: 'accounts', definition: 'enabled' });
+    expect(definition('row security:audit.Odd.Table')).toBe('enabled, forced');
+    // Tables without row security have no entry of that kind.
+    expect(entries.has('row security:public.nothing')).toBe(false);
+    expect(schema.policies.map((p) => `${p.table}.${p.name}`)).toEqual(['Odd.Table.Odd Policy', 'accounts.no_spam', 'accounts.own_rows']);
+    expect(entries.get('policy:public.accounts.no_spam')).toMatchObject({
+      table: 'accounts',
+      name: 'no_spam',
+      definition: "restrictive for insert to pg_database_owner with check (((email)::text !~~ '%spam%'::text))",
+    });
+    expect(definition('policy:public.accounts.own_rows')).toBe('permissive for select to public using (((email)::text = CURRENT_USER))');
+    expect(definition('policy:audit.Odd.Table.Odd Policy')).toBe('permissive for all to public using (("Some Col" > 0)) with check (("Some Col" < 100))');
+    expect(entries.get('comment:public.accounts')).toMatchObject({ kind: 'comment', table: 'accounts', name: 'accounts', definition: '"Who signs in: it\'s \\"them\\""' });
+    expect(entries.get('comment:public.accounts.email')).toMatchObject({ table: 'accounts', name: 'email', definition: '"Lower case,\\nchecked"' });
+    expect(schema.comments.find((c) => c.column === 'Some Col')).toEqual({ schema: 'audit', table: 'Odd.Table', column: 'Some Col', text: 'odd' });
+  });
+
   it("leaves out the extension's own objects, aggregates, partitions and the foreign keys' internal triggers", () => {
     // pg_trgm brings dozens of functions (similarity, show_trgm…) and a type of its own.
     expect(schema.functions.some((f) => f.name.includes('trgm') || f.name === 'similarity')).toBe(false);
@@ -131,7 +154,7 @@ describe('introspect', () => {
     expect(entries.size).toBe(
       schema.schemas.length + schema.extensions.length + schema.enums.length + schema.sequences.length + schema.tables.length +
         schema.tables.reduce((n, t) => n + t.columns.length, 0) + schema.constraints.length + schema.indexes.length +
-        schema.views.length + schema.functions.length + schema.triggers.length,
+        schema.views.length + schema.functions.length + schema.triggers.length + schema.rowSecurity.length + schema.policies.length + schema.comments.length,
     );
   });
 });
@@ -190,6 +213,9 @@ CREATE OPERATOR public.!~~ (LEFTARG = name, RIGHTARG = name, FUNCTION = public.f
 CREATE FUNCTION public.forged_concat(name, name) RETURNS text LANGUAGE sql AS $$ SELECT 'forged' $$;
 CREATE OPERATOR public.|| (LEFTARG = name, RIGHTARG = name, FUNCTION = public.forged_concat);
 CREATE VIEW public.pg_class AS SELECT * FROM pg_catalog.pg_class WHERE false;
+CREATE VIEW public.pg_policy AS SELECT * FROM pg_catalog.pg_policy WHERE false;
+CREATE VIEW public.pg_description AS SELECT * FROM pg_catalog.pg_description WHERE false;
+CREATE FUNCTION public.unnest(oid[]) RETURNS SETOF oid LANGUAGE sql AS $$ SELECT 0::oid $$;
 CREATE VIEW public.pg_attribute AS
   SELECT attrelid, attname, atttypid, atttypmod, attnum, attnotnull, attisdropped, attidentity, attgenerated, attcollation FROM pg_catalog.pg_attribute WHERE false;
 `;
@@ -222,20 +248,21 @@ describe('introspect of a database whose migrations forge the catalog', () => {
       'pg_get_indexdef(oid)',
       'pg_get_triggerdef(oid, boolean)',
       'pg_get_viewdef(oid, boolean)',
+      'unnest(oid[])',
     ]);
     expect(forged.every((f) => f.statement.startsWith('CREATE OR REPLACE FUNCTION public.'))).toBe(true);
-    expect(read.views.filter((v) => v.schema === 'public').map((v) => v.name)).toEqual(['happy_accounts', 'pg_attribute', 'pg_class']);
+    expect(read.views.filter((v) => v.schema === 'public').map((v) => v.name)).toEqual(['happy_accounts', 'pg_attribute', 'pg_class', 'pg_description', 'pg_policy']);
   });
 
   it('reads everything else exactly as before they were made', () => {
-    const isForgery = (schema: string, name: string) => schema === 'public' && (/^(forged_|format_type$|pg_get_)/.test(name) || /^pg_(class|attribute)$/.test(name));
+    const isForgery = (schema: string, name: string) => schema === 'public' && (/^(forged_|format_type$|pg_get_|unnest$)/.test(name) || /^pg_(class|attribute|policy|description)$/.test(name));
     const rest: Schema = {
       ...read,
       functions: read.functions.filter((f) => !isForgery(f.schema, f.name)),
       views: read.views.filter((v) => !isForgery(v.schema, v.name)),
     };
     expect(rest).toEqual(truth);
-    expect(JSON.stringify(read)).not.toMatch(/"(type|default|statement|definition|query|ownedBy)":"forged"/);
+    expect(JSON.stringify(read)).not.toMatch(/"(type|default|statement|definition|query|ownedBy|using|withCheck|text)":"forged"/);
     expect(truth.tables.length).toBeGreaterThan(3);
   });
 });

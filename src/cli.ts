@@ -6,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyse } from './analysis/analyse.js';
-import type { Report } from './analysis/report.js';
+import type { Report } from './report/report.js';
 import { canIsolateAnalyses, NO_ISOLATION_WARNING, openServer } from './postgres/server.js';
 import { sweepStaleDatabases } from './postgres/throwaway.js';
 import { renderReport, type ReportFormat } from './report/index.js';

@@ -4,9 +4,9 @@
  * another build failed: that is said beside it), an error when nothing could be
  * compared, clean otherwise.
  */
-import type { AnalysisRequest } from './analyse.js';
+import type { AnalysisRequest } from './request.js';
 import type { DatabaseOutcome } from './database.js';
-import { REPORT_SCHEMA_VERSION, type AnalysisEnvironment, type CommitRef, type Report, type ReportError } from './report.js';
+import { REPORT_SCHEMA_VERSION, type AnalysisEnvironment, type CommitRef, type Report, type ReportError } from '../report/report.js';
 
 export interface RunFacts {
   startingPoints: CommitRef[];

@@ -12,7 +12,7 @@ import type { ThrowawayDatabase, ThrowawayDatabases } from '../postgres/throwawa
 import { withClient } from '../postgres/client.js';
 import { introspect } from '../schema/introspect.js';
 import type { Schema } from '../schema/schema.js';
-import type { MigrationFailure, StandIn } from './report.js';
+import type { MigrationFailure, StandIn } from '../report/report.js';
 import type { RevisionRun } from './causes.js';
 
 /** One git tree as materialized on disk, with the configuration it is built with. */

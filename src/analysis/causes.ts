@@ -5,7 +5,7 @@
  * re-parented, or deleted. It reads the SQL each revision really ran, so raw
  * `op.execute` statements count as much as `op.add_column`.
  */
-import type { Cause, CauseKind, EditedMigration, Finding } from './report.js';
+import type { Cause, CauseKind, EditedMigration, Finding } from '../report/report.js';
 
 export interface RevisionRun {
   revision: string;

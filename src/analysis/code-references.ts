@@ -3,7 +3,7 @@
  * mixins), and the queries that will fail on upgraded databases because of it — e.g.
  * `select(SessionStreamDBE)` names every mapped column, so one missing column breaks it.
  */
-import type { BreakingCode, Finding, SourceReference } from './report.js';
+import type { BreakingCode, Finding, SourceReference } from '../report/report.js';
 
 export interface ModelDeclaration {
   /** As findings name tables: unqualified in public, `schema.table` elsewhere. */

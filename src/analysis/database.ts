@@ -17,9 +17,9 @@ import { attachCauses } from './causes.js';
 import { attachModelReferences, findBreakingCode, type ModelDeclaration, type SourceFile } from './code-references.js';
 import { findEditedMigrations, type RevisionFile } from './edited-migrations.js';
 import { compareBuilds } from './findings.js';
-import { matchGlobs } from './model-files.js';
+import { matchGlobs } from '../workspace/globs.js';
 import { proposeFix } from './propose-fix.js';
-import type { BreakingCode, DatabaseSummary, EditedMigration, Finding, Fix, MigrationFailure, ReportError, SchemaDiff, StandIn } from './report.js';
+import type { BreakingCode, DatabaseSummary, EditedMigration, Finding, Fix, MigrationFailure, ReportError, SchemaDiff, StandIn } from '../report/report.js';
 import { graphFindings, UNBUILDABLE } from './revision-graph.js';
 
 export interface DatabaseOutcome {

@@ -3,7 +3,7 @@
  * themselves (read statically, never run). Alembic tracks applied revisions by id, so
  * any of these changes is invisible to a database that already ran the revision.
  */
-import type { EditedMigration, MigrationChange } from './report.js';
+import type { EditedMigration, MigrationChange } from '../report/report.js';
 
 export interface RevisionFile {
   revision: string;

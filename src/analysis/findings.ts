@@ -7,7 +7,8 @@
 import type { Schema, SchemaEntry } from '../schema/schema.js';
 import { schemaEntries } from '../schema/entries.js';
 import { emptySchema } from '../schema/kinds/index.js';
-import type { Difference, Finding } from './report.js';
+import { definitionsMatch } from '../schema/definitions.js';
+import type { Difference, Finding } from '../report/report.js';
 import { isIgnored } from '../config/ignore.js';
 
 export interface DatabaseBuilds {
@@ -83,16 +84,6 @@ export function modelEntries(schema: Schema): Map<string, SchemaEntry> {
   const entries = schemaEntries(tablesOnly);
   for (const [key, entry] of entries) if (entry.kind !== 'table' && entry.kind !== 'column') entries.delete(key);
   return entries;
-}
-
-/**
- * A model that leaves out a type's parameters (`String()`) accepts any (`varchar(255)`):
- * the code works either way, and Alembic's own comparison does not flag it either.
- */
-export function definitionsMatch(declared: string, actual: string): boolean {
-  if (declared === actual) return true;
-  const withoutParameters = actual.replace(/^([a-z ]+?)\([0-9, ]+\)/, '$1');
-  return !/^[a-z ]+\(/.test(declared) && declared === withoutParameters;
 }
 
 /**

@@ -17,10 +17,10 @@ import { detectSandbox } from '../sandbox/sandbox.js';
 import { onShutdown } from '../shutdown.js';
 import { materialize } from '../workspace/git.js';
 import type { RepoFiles } from '../workspace/repo-files.js';
-import type { AnalysisRequest } from './analyse.js';
+import type { AnalysisRequest } from './request.js';
 import type { Tree } from './builds.js';
 import type { Timed } from './clock.js';
-import { matchGlobs } from './model-files.js';
+import { matchGlobs } from '../workspace/globs.js';
 import type { Inputs } from './resolve.js';
 
 /** The runner's address space: generous for Alembic and SQLAlchemy, fatal for a runaway allocation. */

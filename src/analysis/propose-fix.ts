@@ -13,7 +13,7 @@ import { planFix } from '../fix/plan.js';
 import { migrationFile } from '../fix/migration-file.js';
 import { migrationFileName, migrationFilePath, nextRevisionId } from '../fix/revision-id.js';
 import type { Schema } from '../schema/schema.js';
-import type { Finding, Fix } from './report.js';
+import type { Finding, Fix } from '../report/report.js';
 import type { Build, BuildTools, Tree, UpgradedBuild } from './builds.js';
 import { readSchema } from './builds.js';
 import { compareBuilds } from './findings.js';

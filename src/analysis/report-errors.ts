@@ -1,7 +1,7 @@
 /** The one place a thrown error becomes a report error: typed errors name what is at fault. */
 import { ConfigError } from '../config/error.js';
 import { MigrationError } from '../errors.js';
-import type { ReportError } from './report.js';
+import type { ReportError } from '../report/report.js';
 
 export function toReportError(error: unknown): ReportError {
   if (error instanceof ConfigError) return { message: error.message, path: error.path, revision: null };

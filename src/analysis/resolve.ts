@@ -7,9 +7,9 @@ import type { DriftbotConfig } from '../config/config.js';
 import { CONFIG_PATHS, ConfigError, loadConfig, parseConfig } from '../config/load.js';
 import { repoFilesAt, type RepoFiles } from '../workspace/repo-files.js';
 import { startingPoints } from '../workspace/starting-points.js';
-import type { AnalysisRequest } from './analyse.js';
+import type { AnalysisRequest } from './request.js';
 import type { Timed } from './clock.js';
-import type { CommitRef } from './report.js';
+import type { CommitRef } from '../report/report.js';
 
 export interface Inputs {
   headFiles: RepoFiles;

@@ -5,7 +5,7 @@
  * problem as head's graph shows it.
  */
 import type { ScanResult } from '../alembic/bridge.js';
-import type { Finding } from './report.js';
+import type { Finding } from '../report/report.js';
 
 /** Problems that leave Alembic unable to run the chain at all (or run it by chance). */
 export const UNBUILDABLE = new Set(['dangling', 'cycle', 'duplicate']);

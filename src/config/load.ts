@@ -10,7 +10,7 @@ import type { DriftbotConfig } from './config.js';
 import { configFileSchema, type ConfigFile } from './schema.js';
 import { discoverConfig } from './discover.js';
 import { ConfigError, located } from './error.js';
-import { matchGlobs } from '../analysis/model-files.js';
+import { matchGlobs } from '../workspace/globs.js';
 import type { RepoFiles } from '../workspace/repo-files.js';
 
 export { ConfigError } from './error.js';

@@ -3,7 +3,7 @@
  * its comments; disabled steps written as comments with their reason; a downgrade
  * that says why it does nothing.
  */
-import type { FixStep } from '../analysis/report.js';
+import type { FixStep } from '../report/report.js';
 import { escapeForSqlalchemyText } from './alembic-text.js';
 import { commentLines, docstringText, pythonString, tripleQuotedBody } from './python-source.js';
 import { canReindent } from './sql-layout.js';

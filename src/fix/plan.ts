@@ -4,13 +4,14 @@
  * repair where it does not. Each kind (schema/kinds/) plans its own steps; this orders them
  * so that what others depend on comes first and removals come last.
  */
-import type { FixStep } from '../analysis/report.js';
+import type { FixStep } from '../report/report.js';
 import type { Schema } from '../schema/schema.js';
 import { ALL_KINDS } from '../schema/kinds/index.js';
+import { PLANNERS } from './planners.js';
 import { phaseOrder, type PlannedStep } from './step.js';
 
 export function planFix(target: Schema, current: Schema[]): FixStep[] {
-  const planned = ALL_KINDS.flatMap((kind) => kind.plan(target, current).map((step) => ({ step, created: phaseOrder(kind.phase) })));
+  const planned = ALL_KINDS.flatMap((kind) => PLANNERS[kind.family].plan(target, current).map((step) => ({ step, created: phaseOrder(PLANNERS[kind.family].phase) })));
   const steps = followTableCreation(planned.map((p) => p.step));
   // A stable sort keeps each kind's own order within a phase. Removals, were they
   // enabled, would undo creations in reverse: a view before the function it calls, a

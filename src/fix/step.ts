@@ -1,4 +1,4 @@
-import type { FixStep } from '../analysis/report.js';
+import type { FixStep } from '../report/report.js';
 
 /**
  * The order steps run in: what others depend on first, what depends on them later,

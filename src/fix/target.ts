@@ -5,7 +5,7 @@
  * removed: models rarely declare every index or trigger.
  */
 import type { Column, EnumType, Schema, Sequence, Table } from '../schema/schema.js';
-import { definitionsMatch } from '../analysis/findings.js';
+import { definitionsMatch } from '../schema/definitions.js';
 import { literal, qualifiedIdent, typeName } from './sql.js';
 
 export function targetSchema(fresh: Schema, models: Schema | null): Schema {

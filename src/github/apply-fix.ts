@@ -7,7 +7,7 @@
  * free stale-write check. A fork's branch can be written only when its author lets
  * maintainers modify it.
  */
-import type { Fix } from '../analysis/report.js';
+import type { Fix } from '../report/report.js';
 import { codeBlock, inlineCode } from '../report/escape.js';
 import type { FixSummary, Summary } from '../report/summary.js';
 import type { GitHubClient } from './client.js';

@@ -10,9 +10,9 @@
  * answered — or a fix committed — for a commit they never looked at.
  */
 import type { AnalysisRequest } from '../analysis/analyse.js';
-import type { Report } from '../analysis/report.js';
+import type { Report } from '../report/report.js';
 import { ConfigError, CONFIG_PATHS, loadConfig } from '../config/load.js';
-import { matchGlobs } from '../analysis/model-files.js';
+import { matchGlobs } from '../workspace/globs.js';
 import { renderCheckRun } from '../report/check-run.js';
 import { renderMarkdown, type SourceLinks } from '../report/markdown.js';
 import { summarize } from '../report/summary.js';

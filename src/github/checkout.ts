@@ -13,7 +13,7 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CommitRef } from '../analysis/report.js';
+import type { CommitRef } from '../report/report.js';
 import { git } from '../workspace/git.js';
 
 export interface CheckoutRequest {

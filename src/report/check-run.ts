@@ -2,7 +2,7 @@
  * The check run's output: a title, a summary (the same Markdown as the comment, with
  * room for all of it) and annotations on the migration lines that caused each finding.
  */
-import type { Report } from '../analysis/report.js';
+import type { Report } from './report.js';
 import { renderMarkdownBody, type MarkdownOptions } from './markdown.js';
 import { asSummary, type Summary, type Verdict } from './summary.js';
 

@@ -1,5 +1,5 @@
 /** One report, four formats: the terminal, the PR comment, the JSON contract, code scanning. */
-import type { Report } from '../analysis/report.js';
+import type { Report } from './report.js';
 import { renderJson } from './json.js';
 import { renderMarkdown, type MarkdownOptions } from './markdown.js';
 import { renderSarif } from './sarif.js';

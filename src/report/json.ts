@@ -2,7 +2,7 @@
  * The JSON report (CONTRACT.md §2): the contract's fields first, in the contract's
  * order, at every level the contract describes; then the extensions, as they come.
  */
-import type { Report } from '../analysis/report.js';
+import type { Report } from './report.js';
 
 /** Field order per object of the contract; a key path of `[]` is an array of such objects. */
 const CONTRACT_ORDER = {

@@ -5,7 +5,7 @@
  * do) is decided in ./summary.ts; this only chooses words and layout.
  * Everything the repository wrote goes through ./escape.ts.
  */
-import type { BreakingCode, EditedMigration, Finding, Report } from '../analysis/report.js';
+import type { BreakingCode, EditedMigration, Finding, Report } from './report.js';
 import { cell, codeBlock, htmlText, inlineCode, link, plainText } from './escape.js';
 import { writeMarker } from './marker.js';
 import { asSummary, words, type DatabaseGroup, type FixSummary, type Summary } from './summary.js';

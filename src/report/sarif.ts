@@ -3,7 +3,7 @@
  * revision line that caused it, else at the model that declares it), one for a failed
  * upgrade and one per error. Every fact comes from the Report.
  */
-import type { Finding, Report } from '../analysis/report.js';
+import type { Finding, Report } from './report.js';
 import { packageVersion } from '../version.js';
 
 const SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';

@@ -4,7 +4,7 @@
  * changed since the previous comment. Renderers read this and only choose words and
  * layout, so the comment, the check run and the terminal cannot disagree.
  */
-import type { BreakingCode, CommitRef, Difference, EditedMigration, Finding, Fix, FixStep, Report } from '../analysis/report.js';
+import type { BreakingCode, CommitRef, Difference, EditedMigration, Finding, Fix, FixStep, Report } from './report.js';
 import type { PreviousState, RunState, Verdict } from './marker.js';
 
 export type { Verdict } from './marker.js';

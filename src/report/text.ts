@@ -3,7 +3,7 @@
  * the code that breaks, then the proposed fix and the file itself. Every fact comes
  * from the Report; everything the repository wrote goes through `terminalText`.
  */
-import type { Cause, Finding, Report } from '../analysis/report.js';
+import type { Cause, Finding, Report } from './report.js';
 import { asSummary, words, type FixSummary, type Summary } from './summary.js';
 import { styled, terminalText, type Style } from './terminal.js';
 

@@ -5,7 +5,7 @@
  * fixes the machine — or, running only their own repositories, opts out loudly with
  * DRIFTBOT_ALLOW_UNSANDBOXED=1. The CLI runs the user's own code and only warns.
  */
-import type { AnalysisScope } from '../analysis/report.js';
+import type { AnalysisScope } from '../report/report.js';
 import type { SandboxStatus } from './sandbox.js';
 
 export interface AppSandboxPolicy {

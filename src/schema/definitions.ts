@@ -96,3 +96,13 @@ export function dumpName(identifier: string): string {
 export function dumpQualified(schema: string, identifier: string): string {
   return schema === 'public' ? dumpName(identifier) : `${dumpName(schema)}.${dumpName(identifier)}`;
 }
+
+/**
+ * A model that leaves out a type's parameters (`String()`) accepts any (`varchar(255)`):
+ * the code works either way, and Alembic's own comparison does not flag it either.
+ */
+export function definitionsMatch(declared: string, actual: string): boolean {
+  if (declared === actual) return true;
+  const withoutParameters = actual.replace(/^([a-z ]+?)\([0-9, ]+\)/, '$1');
+  return !/^[a-z ]+\(/.test(declared) && declared === withoutParameters;
+}

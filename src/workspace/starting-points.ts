@@ -7,7 +7,7 @@
  * Each starting point is a checkout and a database built from it, and `upgrade_from`
  * comes from the pull request: at most MAX_EXTRA of them besides the base.
  */
-import type { CommitRef } from '../analysis/report.js';
+import type { CommitRef } from '../report/report.js';
 import { git, resolveCommit } from './git.js';
 
 export const MAX_EXTRA = 3;

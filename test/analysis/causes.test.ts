@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { attachCauses, lineOf, type RevisionRun } from '../../src/analysis/causes.js';
-import type { Finding } from '../../src/analysis/report.js';
+import type { Finding } from '../../src/report/report.js';
 
 const finding = (over: Partial<Finding>): Finding => ({
   database: 'core', object: 'column', table: 'streams', name: 'tags', fresh: 'jsonb', upgraded: null, models: null,

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { createNodeMiddleware, Probot, ProbotOctokit } from 'probot';
 import { driftbotApp } from '../../src/app.js';
 import { analyse } from '../../src/analysis/analyse.js';
-import type { Report } from '../../src/analysis/report.js';
+import type { Report } from '../../src/report/report.js';
 import { checkoutPullRequest } from '../../src/github/checkout.js';
 import { JobQueue } from '../../src/github/job-queue.js';
 import { CheckRunLedger } from '../../src/github/check-run-ledger.js';

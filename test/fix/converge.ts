@@ -3,7 +3,7 @@
  * that differ only in objects of that kind; the plan's enabled steps run on both, twice;
  * both read back, and planned again.
  */
-import type { FixStep } from '../../src/analysis/report.js';
+import type { FixStep } from '../../src/report/report.js';
 import { planFix } from '../../src/fix/plan.js';
 import { schemaEntries } from '../../src/schema/entries.js';
 import type { SchemaEntry } from '../../src/schema/schema.js';

@@ -1,7 +1,7 @@
 /** The planner's statement forms, one object family at a time, on hand-built schemas. */
 import { describe, expect, it } from 'vitest';
 import { planFix } from '../../src/fix/plan.js';
-import type { FixStep } from '../../src/analysis/report.js';
+import type { FixStep } from '../../src/report/report.js';
 import type { Schema } from '../../src/schema/schema.js';
 import { column, constraint, index, schema, table } from './build-schema.js';
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FixStep } from '../../src/analysis/report.js';
+import type { FixStep } from '../../src/report/report.js';
 import { AlembicRunner } from '../../src/alembic/bridge.js';
 import { migrationFile } from '../../src/fix/migration-file.js';
 import { planFix } from '../../src/fix/plan.js';

@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { GitFixture } from '../../demo/git-fixture.js';
-import type { Report } from '../../src/analysis/report.js';
+import type { Report } from '../../src/report/report.js';
 import { check, newRepo } from '../support/analysis.js';
 import { generateMonorepo, modelFiles, monorepoConfig, revisionFile, type Monorepo } from '../../demo/monorepo.js';
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mkdtemp } from 'node:fs/promises';
 import { createSeedRepository, VERSIONS } from '../../demo/seed-repo.js';
-import type { Report } from '../../src/analysis/report.js';
+import type { Report } from '../../src/report/report.js';
 import { check, differences } from '../support/analysis.js';
 
 describe('the seed case: a migration edited in place', () => {

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FixStep } from '../../src/analysis/report.js';
+import type { FixStep } from '../../src/report/report.js';
 import { AlembicRunner } from '../../src/alembic/bridge.js';
 import { escapeForSqlalchemyText } from '../../src/fix/alembic-text.js';
 import { migrationFile } from '../../src/fix/migration-file.js';

@@ -4,7 +4,7 @@
  * two databases, and a model changed without its migration. Each builder takes
  * overrides, so a test states only what it is about.
  */
-import type { BreakingCode, DatabaseSummary, EditedMigration, Finding, Fix, MigrationFailure, Report } from '../../src/analysis/report.js';
+import type { BreakingCode, DatabaseSummary, EditedMigration, Finding, Fix, MigrationFailure, Report } from '../../src/report/report.js';
 
 export const VERSIONS = 'api/oss/databases/postgres/migrations/core/versions';
 export const EDITED_PATH = `${VERSIONS}/oss000000008_add_session_streams.py`;

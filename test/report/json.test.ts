@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Report } from '../../src/analysis/report.js';
+import type { Report } from '../../src/report/report.js';
 import { renderJson } from '../../src/report/json.js';
 import { errorReport, seedReport, upgradeFailureReport } from './fixtures.js';
 

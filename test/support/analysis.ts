@@ -7,7 +7,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyse } from '../../src/analysis/analyse.js';
-import type { Report } from '../../src/analysis/report.js';
+import type { Report } from '../../src/report/report.js';
 import { withClient } from '../../src/postgres/client.js';
 import type { PostgresServer } from '../../src/postgres/server.js';
 import { resolveCommit } from '../../src/workspace/git.js';

@@ -1,5 +1,4 @@
 /** `COMMENT ON TABLE` and `COMMENT ON COLUMN`, from pg_description. */
-import { commentSteps } from '../../fix/comments.js';
 import type { Comment } from '../schema.js';
 import { dumpName, qualified } from '../definitions.js';
 import { catalog, userTable } from './catalog-sql.js';
@@ -29,6 +28,4 @@ export const comments: ObjectKind<'comments'> = {
     const on = c.column === null ? '' : `ON ${dumpName(c.column)} `;
     return [{ key: commentKey(c), kind: 'comment', table, name: c.column ?? table, definition: commentDefinition(c), dump: `  COMMENT ${on}${commentDefinition(c)}` }];
   },
-  plan: commentSteps,
-  phase: 'comment',
 };

@@ -1,5 +1,4 @@
 /** Primary key, unique, check, foreign key and exclusion constraints (never NOT NULL). */
-import { constraintSteps } from '../../fix/constraints.js';
 import type { Constraint } from '../schema.js';
 import { dumpName, qualified } from '../definitions.js';
 import { notFromExtension, notPartition, userNamespace } from './catalog-sql.js';
@@ -29,6 +28,4 @@ export const constraints: ObjectKind<'constraints'> = {
   entries: (c) => [
     { key: constraintKey(c), kind: 'constraint', table: qualified(c.schema, c.table), name: c.name, definition: c.definition, dump: `  CONSTRAINT ${dumpName(c.name)} ${c.definition}` },
   ],
-  plan: constraintSteps,
-  phase: 'constraint',
 };

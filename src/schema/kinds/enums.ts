@@ -1,5 +1,4 @@
 /** Enum types, their values in sort order. */
-import { enumSteps } from '../../fix/enums.js';
 import type { EnumType } from '../schema.js';
 import { dumpQualified, enumValueList, qualified } from '../definitions.js';
 import { notFromExtension, userNamespace } from './catalog-sql.js';
@@ -22,6 +21,4 @@ export const enums: ObjectKind<'enums'> = {
   entries: (e) => [
     { key: enumKey(e), kind: 'enum', table: null, name: qualified(e.schema, e.name), definition: `enum ${enumValueList(e)}`, dump: `ENUM ${dumpQualified(e.schema, e.name)} ${enumValueList(e)}` },
   ],
-  plan: enumSteps,
-  phase: 'enum',
 };

@@ -1,5 +1,4 @@
 /** Extensions; plpgsql is installed in every database by initdb: listing it would only add noise. */
-import { extensionSteps } from '../../fix/namespaces.js';
 import type { Extension } from '../schema.js';
 import { dumpName } from '../definitions.js';
 import { asRow, type ObjectKind } from './kind.js';
@@ -20,6 +19,4 @@ export const extensions: ObjectKind<'extensions'> = {
   entries: (e) => [
     { key: extensionKey(e), kind: 'extension', table: null, name: e.name, definition: `extension in ${e.schema}`, dump: `EXTENSION ${dumpName(e.name)} in ${dumpName(e.schema)}` },
   ],
-  plan: extensionSteps,
-  phase: 'extension',
 };

@@ -1,5 +1,4 @@
 /** Functions and procedures written in SQL or a procedural language; aggregates and C code are not DDL we can diff. */
-import { functionSteps } from '../../fix/functions.js';
 import type { FunctionDef } from '../schema.js';
 import { fold, qualified } from '../definitions.js';
 import { notFromExtension, userNamespace } from './catalog-sql.js';
@@ -32,6 +31,4 @@ export const functions: ObjectKind<'functions'> = {
       dump: fold(f.statement).replace(/^CREATE OR REPLACE /, ''),
     },
   ],
-  plan: functionSteps,
-  phase: 'function',
 };

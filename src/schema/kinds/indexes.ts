@@ -1,5 +1,4 @@
 /** Indexes that do not back a constraint (those are the constraint). */
-import { indexSteps } from '../../fix/indexes.js';
 import type { Index } from '../schema.js';
 import { dumpName, indexDefinition, qualified } from '../definitions.js';
 import { notFromExtension, notPartition, userNamespace } from './catalog-sql.js';
@@ -25,6 +24,4 @@ export const indexes: ObjectKind<'indexes'> = {
   entries: (i) => [
     { key: indexKey(i), kind: 'index', table: qualified(i.schema, i.table), name: i.name, definition: indexDefinition(i), dump: `  INDEX ${dumpName(i.name)} ${indexDefinition(i)}` },
   ],
-  plan: indexSteps,
-  phase: 'index',
 };

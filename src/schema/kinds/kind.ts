@@ -1,10 +1,11 @@
 /**
  * What driftbot knows about one kind of schema object, in one place: how it is read
- * from the catalogs, keyed, defined, dumped and fixed. Every member is required, so a
- * new kind that leaves one out does not compile. The registry (index.ts) lists them;
- * introspection, entries, the dump and the fix planner loop over it.
+ * from the catalogs, keyed, defined and dumped. Every member is required, so a new kind
+ * that leaves one out does not compile. The registry (index.ts) lists them;
+ * introspection, entries and the dump loop over it; its fix planner is the one
+ * `src/fix/planners.ts` names for its family (a floor up: the fix reads schemas, never
+ * the other way round).
  */
-import type { Phase, PlannedStep } from '../../fix/step.js';
 import type { Schema, SchemaEntry } from '../schema.js';
 
 /** Where a kind's objects live in a Schema. */
@@ -37,14 +38,6 @@ export interface ObjectKind<F extends Family> {
   key(object: ObjectOf<F>): string;
   /** Its entries: the object's own (keyed by `key`), and for a table its columns'. */
   entries(object: ObjectOf<F>): KindEntry[];
-  /** Steps that bring every current database to the target's objects of this kind. */
-  plan(target: Schema, current: Schema[]): PlannedStep[];
-  /**
-   * Where in the fix its objects are created (step.ts has the one ordered list). Its
-   * steps may use later phases too (a column's type, a foreign key); its removals run
-   * in the reverse of this order, dependents first.
-   */
-  phase: Phase;
 }
 
 /** The row is the object: the query's columns are its fields. */

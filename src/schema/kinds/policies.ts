@@ -1,5 +1,4 @@
 /** Row-level security policies (`CREATE POLICY`); whether a table enforces them is row-security.ts. */
-import { policySteps } from '../../fix/policies.js';
 import type { Policy } from '../schema.js';
 import { dumpName, qualified } from '../definitions.js';
 import { userTable } from './catalog-sql.js';
@@ -41,6 +40,4 @@ export const policies: ObjectKind<'policies'> = {
   entries: (p) => [
     { key: policyKey(p), kind: 'policy', table: qualified(p.schema, p.table), name: p.name, definition: policyDefinition(p), dump: `  POLICY ${dumpName(p.name)} ${policyDefinition(p)}` },
   ],
-  plan: policySteps,
-  phase: 'policy',
 };

@@ -3,7 +3,6 @@
  * tables with either flag are objects of this kind, so a table without row security
  * has no entry, as before the kind existed.
  */
-import { rowSecuritySteps } from '../../fix/row-security.js';
 import type { RowSecurity } from '../schema.js';
 import { qualified } from '../definitions.js';
 import { userTable } from './catalog-sql.js';
@@ -31,6 +30,4 @@ export const rowSecurity: ObjectKind<'rowSecurity'> = {
     const table = qualified(r.schema, r.table);
     return [{ key: rowSecurityKey(r), kind: 'row security', table, name: table, definition: rowSecurityDefinition(r), dump: `  ROW LEVEL SECURITY ${rowSecurityDefinition(r)}` }];
   },
-  plan: rowSecuritySteps,
-  phase: 'rowSecurity',
 };

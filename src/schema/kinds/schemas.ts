@@ -1,5 +1,4 @@
 /** Namespaces (`CREATE SCHEMA`), `public` included; the dump leaves `public` out. */
-import { namespaceSteps } from '../../fix/namespaces.js';
 import { dumpName } from '../definitions.js';
 import { notFromExtension, userNamespace } from './catalog-sql.js';
 import type { ObjectKind } from './kind.js';
@@ -17,6 +16,4 @@ export const schemas: ObjectKind<'schemas'> = {
   sortKey: (name) => [name],
   key: schemaKey,
   entries: (name) => [{ key: schemaKey(name), kind: 'schema', table: null, name, definition: 'schema', dump: name === 'public' ? null : `SCHEMA ${dumpName(name)}` }],
-  plan: namespaceSteps,
-  phase: 'schema',
 };

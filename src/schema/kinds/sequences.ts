@@ -1,5 +1,4 @@
 /** Free-standing and serial sequences; identity sequences belong to their column. */
-import { sequenceSteps } from '../../fix/sequences.js';
 import type { Sequence } from '../schema.js';
 import { dumpQualified, qualified, sequenceDefinition } from '../definitions.js';
 import { catalog, notFromExtension, userNamespace } from './catalog-sql.js';
@@ -38,6 +37,4 @@ export const sequences: ObjectKind<'sequences'> = {
     const name = owner === null ? qualified(s.schema, s.name) : s.name;
     return [{ key: sequenceKey(s), kind: 'sequence', table: owner, name, definition: sequenceDefinition(s), dump: `SEQUENCE ${dumpQualified(s.schema, s.name)} ${sequenceDefinition(s)}` }];
   },
-  plan: sequenceSteps,
-  phase: 'sequence',
 };

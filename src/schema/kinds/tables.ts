@@ -1,5 +1,4 @@
 /** Tables and their columns (columns have no kind of their own: they live in their table). */
-import { tableSteps } from '../../fix/tables.js';
 import type { Column, Table } from '../schema.js';
 import { columnDefinition, dumpName, dumpQualified, qualified } from '../definitions.js';
 import { userTable } from './catalog-sql.js';
@@ -47,6 +46,4 @@ export const tables: ObjectKind<'tables'> = {
       ...t.columns.map((c) => ({ key: columnKey(t, c), kind: 'column' as const, table, name: c.name, definition: columnDefinition(c), dump: `  ${dumpName(c.name)} ${columnDefinition(c)}` })),
     ];
   },
-  plan: tableSteps,
-  phase: 'table',
 };

@@ -1,5 +1,4 @@
 /** Triggers; internal ones implement foreign keys, which are constraints. */
-import { triggerSteps } from '../../fix/triggers.js';
 import type { Trigger } from '../schema.js';
 import { dumpName, qualified, triggerDefinition } from '../definitions.js';
 import { notFromExtension, notPartition, userNamespace } from './catalog-sql.js';
@@ -21,6 +20,4 @@ export const triggers: ObjectKind<'triggers'> = {
   entries: (t) => [
     { key: triggerKey(t), kind: 'trigger', table: qualified(t.schema, t.table), name: t.name, definition: triggerDefinition(t), dump: `TRIGGER ${dumpName(t.name)} ${triggerDefinition(t)}` },
   ],
-  plan: triggerSteps,
-  phase: 'trigger',
 };

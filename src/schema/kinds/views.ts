@@ -1,5 +1,4 @@
 /** Views and materialized views. */
-import { viewSteps } from '../../fix/views.js';
 import type { View } from '../schema.js';
 import { dumpQualified, qualified, viewDefinition, viewQuery } from '../definitions.js';
 import { notFromExtension, userNamespace } from './catalog-sql.js';
@@ -28,6 +27,4 @@ export const views: ObjectKind<'views'> = {
       dump: `${v.materialized ? 'MATERIALIZED VIEW' : 'VIEW'} ${dumpQualified(v.schema, v.name)} AS ${viewQuery(v)}`,
     },
   ],
-  plan: viewSteps,
-  phase: 'view',
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchGlobs } from '../../src/analysis/model-files.js';
+import { matchGlobs } from '../../src/workspace/globs.js';
 
 describe('matchGlobs', () => {
   const paths = ['api/oss/src/dbs/postgres/a/dbes.py', 'api/oss/src/dbs/postgres/dbes.py', 'api/oss/src/dbs/dbes.py', 'api/other.py', 'app/models.py'];

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensurePythonEnvironment } from '../src/alembic/python-env.js';
-import { openServer, type PostgresServer } from '../src/postgres/server.js';
+import type { PostgresServer } from '../src/postgres/server.js';
 import { createSeedRepository, VERSIONS } from '../demo/seed-repo.js';
 import { GitFixture } from '../demo/git-fixture.js';
 import { generateMonorepo } from '../demo/monorepo.js';
@@ -17,7 +17,7 @@ import { runDriftbot, type DriftbotRun } from './cold.js';
 import { runFloor, type FloorResult } from './floor.js';
 import { median } from './measure.js';
 import { copyTree, runNaive, type NaiveChain, type NaiveResult } from './naive.js';
-import { findPgTools, type PgTools } from './pg-tools.js';
+import { findPgTools, openBenchServer, type PgTools } from './pg-tools.js';
 
 interface Subject {
   title: string;
@@ -69,12 +69,13 @@ const SUBJECTS: Subject[] = [
   },
 ];
 
-const server = await openServer({ databaseUrl: process.env.DRIFTBOT_DATABASE_URL ?? null });
+// The client first: it decides which server the whole bench runs on (pg-tools.ts).
+const tools = await findPgTools();
+const server = await openBenchServer(tools, process.env.DRIFTBOT_DATABASE_URL || null);
 const dir = await mkdtemp(join(tmpdir(), 'driftbot-bench-'));
 try {
   const python = await ensurePythonEnvironment();
-  const tools = await findPgTools(server.version, python);
-  console.log(`driftbot bench · PostgreSQL ${server.version} (${server.label}) · pg_dump/psql ${tools.version} · ${new Date().toISOString()}`);
+  console.log(`driftbot bench · PostgreSQL ${server.version} (${server.label}), for driftbot, naive and floor alike · pg_dump/psql ${tools.version} (${tools.pgDump}) · ${new Date().toISOString()}`);
   // Other work on the machine slows every row alike, but makes the milliseconds noisy: say how busy it was.
   console.log(`${cpus().length} cores · load average at start ${load()}`);
   for (const [index, subject] of SUBJECTS.entries()) await benchOne(server, python, tools, subject, join(dir, `repo${index}`));

@@ -1,12 +1,15 @@
 /**
  * driftbot as users run it: `bin/driftbot check --format json` in a process of its own
  * (so that its whole tree — node, the Python runners, git — can be measured), on the
- * bench's server. Nothing is cached between runs today: every run is cold.
+ * bench's server, told that server's major (`--postgres-version`: the bench runs on
+ * the client's major, not driftbot's default 17, and driftbot applies the rules of the
+ * major it is told). Nothing is cached between runs today: every run is cold.
  */
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { packageRoot } from '../src/package-root.js';
 import type { PostgresServer } from '../src/postgres/server.js';
+import { majorOf } from '../src/postgres/versions.js';
 import { runMeasured } from './measure.js';
 
 export interface DriftbotRun {
@@ -22,7 +25,7 @@ export interface DriftbotRun {
 
 export async function runDriftbot(server: PostgresServer, repo: string, base: string, head: string, scratch: string): Promise<DriftbotRun> {
   const output = join(scratch, `driftbot-report-${process.hrtime.bigint()}.json`);
-  const run = await runMeasured(process.execPath, [join(packageRoot(), 'bin', 'driftbot'), 'check', '--repo', repo, '--base', base, '--head', head, '--format', 'json', '--output', output], {
+  const run = await runMeasured(process.execPath, [join(packageRoot(), 'bin', 'driftbot'), 'check', '--repo', repo, '--base', base, '--head', head, '--format', 'json', '--output', output, '--postgres-version', String(majorOf(server.version))], {
     // The server goes by environment, not argv: its URL holds a password.
     env: { ...process.env, DRIFTBOT_DATABASE_URL: server.adminUrl },
   });

@@ -1,16 +1,19 @@
 /**
  * The naive baseline of `npm run bench` (bench/naive.ts) run once on the demo, so that it
- * cannot silently rot: real Alembic CLI, real pg_dump, on the suite's server. It must
- * find the drift driftbot finds, and nothing when there is none. No timing is asserted.
+ * cannot silently rot: real Alembic CLI, real pg_dump (the machine's postgresql-client),
+ * on the server the bench would choose: the embedded one of the client's major, since
+ * the suite's shared server (17) may be newer than the client and pg_dump refuses that.
+ * It must find the drift driftbot finds, and nothing when there is none. No timing is asserted.
  */
-import { describe, expect, it, beforeAll, inject } from 'vitest';
+import { describe, expect, it, beforeAll, afterAll, inject } from 'vitest';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSeedRepository, VERSIONS, type SeedRepository } from '../../demo/seed-repo.js';
-import { openServer, type PostgresServer } from '../../src/postgres/server.js';
+import type { PostgresServer } from '../../src/postgres/server.js';
+import { majorOf } from '../../src/postgres/versions.js';
 import { copyTree, runNaive, type NaiveResult } from '../../bench/naive.js';
-import { findPgTools, type PgTools } from '../../bench/pg-tools.js';
+import { findPgTools, openBenchServer, type PgTools } from '../../bench/pg-tools.js';
 import { withClient } from '../../src/postgres/client.js';
 import { check } from '../support/analysis.js';
 
@@ -24,12 +27,27 @@ describe('the naive baseline of the bench', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'driftbot-test-bench-'));
-    seed = await createSeedRepository(join(dir, 'repo'));
+    tools = await findPgTools();
+    // The repository is built while the server starts.
+    [server, seed] = await Promise.all([openBenchServer(tools, process.env.DRIFTBOT_DATABASE_URL || null), createSeedRepository(join(dir, 'repo'))]);
     await copyTree(seed.repo.dir, seed.base, join(dir, 'base'));
     await copyTree(seed.repo.dir, seed.head, join(dir, 'head'));
-    server = await openServer({ databaseUrl: inject('postgresUrl') });
-    tools = await findPgTools(server.version, python);
-    return () => rm(dir, { recursive: true, force: true });
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs on a server the client can dump: the embedded one of its major, or the one DRIFTBOT_DATABASE_URL names', () => {
+    const given = process.env.DRIFTBOT_DATABASE_URL;
+    expect(majorOf(server.version)).toBeLessThanOrEqual(tools.major);
+    if (given) {
+      expect(server.adminUrl).toBe(given);
+    } else {
+      expect(server.label).toBe('embedded');
+      expect(majorOf(server.version)).toBe(Math.min(tools.major, 17));
+    }
   });
 
   const naive = (baseTree: string, headTree: string): Promise<NaiveResult> => runNaive({ server, python, tools, baseTree, headTree, chains, pythonPaths: ['api'] });

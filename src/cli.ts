@@ -1,5 +1,5 @@
 /**
- * `driftbot` on the command line (CONTRACT.md §1). Exit codes: 0 no drift, 1 drift
+ * `driftbot` on the command line (docs/contract.md §1). Exit codes: 0 no drift, 1 drift
  * found, 2 could not analyse. Progress goes to stderr, the report to stdout or --output.
  */
 import { readFile, writeFile } from 'node:fs/promises';

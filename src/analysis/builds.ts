@@ -1,5 +1,5 @@
 /**
- * Builds one database the three ways DESIGN.md describes, by really running Alembic:
+ * Builds one database the three ways README "What it does" describes, by really running Alembic:
  * fresh (head's chains from nothing), upgraded (base's chains, then head's on top) and
  * models (head's SQLAlchemy metadata, created with `create_all`), and reads each back
  * from Postgres's catalogs.

@@ -1,5 +1,5 @@
 /**
- * The three-way comparison at the heart of driftbot (DESIGN.md): for one database,
+ * The three-way comparison at the heart of driftbot (docs/ARCHITECTURE.md): for one database,
  * what a fresh install of head has, what an install upgraded from base has, and what
  * head's models declare. Each object whose definitions disagree becomes one finding.
  * Causes, references and the fix are attached later, by their own stages.
@@ -70,7 +70,7 @@ export function compareBuilds(database: string, builds: DatabaseBuilds, ignore: 
 
 /**
  * What models can be compared on: tables and their columns' type and nullability.
- * Models rarely declare defaults, triggers or every index (DESIGN.md), so those are
+ * Models rarely declare defaults, triggers or every index (docs/ARCHITECTURE.md), so those are
  * left to the comparison of real databases.
  */
 export function modelEntries(schema: Schema): Map<string, SchemaEntry> {

@@ -1,6 +1,6 @@
 import type { PostgresMajor } from '../postgres/versions.js';
 
-/** driftbot's configuration, as validated from `.github/driftbot.yml` or discovered (CONTRACT.md §3). */
+/** driftbot's configuration, as validated from `.github/driftbot.yml` or discovered (docs/contract.md §3). */
 export interface DriftbotConfig {
   databases: DatabaseConfig[];
   python: PythonConfig;

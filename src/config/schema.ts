@@ -1,5 +1,5 @@
 /**
- * The file format of `.github/driftbot.yml` (CONTRACT.md §3): one schema, strict, so a
+ * The file format of `.github/driftbot.yml` (docs/contract.md §3): one schema, strict, so a
  * misspelt key is an error rather than a silently ignored setting.
  */
 import { z } from 'zod';

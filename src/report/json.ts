@@ -1,5 +1,5 @@
 /**
- * The JSON report (CONTRACT.md §2): the contract's fields first, in the contract's
+ * The JSON report (docs/contract.md §2): the contract's fields first, in the contract's
  * order, at every level the contract describes; then the extensions, as they come.
  */
 import type { Report } from './report.js';

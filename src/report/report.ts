@@ -1,6 +1,6 @@
 /**
  * The result of one analysis: what every renderer (markdown, json, text) and the
- * GitHub App read. Fields marked "contract" are CONTRACT.md §2 and must not change;
+ * GitHub App read. Fields marked "contract" are docs/contract.md §2 and must not change;
  * the rest are extensions. Everything a renderer shows is computed here, so
  * renderers only format.
  */

@@ -1,7 +1,7 @@
 /**
  * A Schema flattened into comparable entries: one per object, with a stable key and a
  * short canonical definition, so that comparing two databases is comparing two maps and
- * equal objects are equal strings (CONTRACT.md §2). The definitions are also what the
+ * equal objects are equal strings (docs/contract.md §2). The definitions are also what the
  * report shows, so they read like DDL, only shorter. Each kind (kinds/) makes its own
  * entries; this only collects them, in the registry's order.
  */

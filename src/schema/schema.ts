@@ -160,7 +160,7 @@ export interface Comment {
 }
 
 /**
- * The kinds of schema object a finding can be about (CONTRACT.md §2), plus `schema`
+ * The kinds of schema object a finding can be about (docs/contract.md §2), plus `schema`
  * for a namespace that exists on one side only.
  */
 export type ObjectKind =

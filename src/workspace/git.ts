@@ -95,7 +95,7 @@ export async function resolveCommit(repo: string, ref: string): Promise<string> 
   }
 }
 
-/** CONTRACT.md: the merge-base of `origin/HEAD` (else `main`, then `master`) and head. */
+/** docs/contract.md: the merge-base of `origin/HEAD` (else `main`, then `master`) and head. */
 export async function defaultBaseRef(repo: string, headSha: string): Promise<{ ref: string; sha: string }> {
   checkRef(headSha);
   for (const ref of ['origin/HEAD', 'main', 'master']) {

@@ -3,7 +3,7 @@ import { ConfigError, parseConfig } from '../../src/config/load.js';
 
 const PATH = '.github/driftbot.yml';
 
-/** CONTRACT.md §3, verbatim. */
+/** docs/contract.md §3, verbatim. */
 const CONTRACT_EXAMPLE = `databases:
   - name: core                         # default: "default"
     chains:                            # applied in this order into the same database

@@ -1,5 +1,5 @@
 /**
- * `driftbot check` as users and scripts call it (CONTRACT.md §1): flags, formats,
+ * `driftbot check` as users and scripts call it (docs/contract.md §1): flags, formats,
  * exit codes, progress on stderr — and the embedded Postgres default.
  */
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';

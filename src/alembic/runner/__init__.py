@@ -12,7 +12,7 @@ Commands:
     shutdown
 
 It never runs the project's own env.py: real ones import app settings and async
-engines. It drives Alembic itself (DESIGN.md) and redirects every engine a migration
+engines. It drives Alembic itself (docs/ARCHITECTURE.md) and redirects every engine a migration
 creates to the throwaway database it was given.
 
 Importing any module of this package only defines things: the process is set up by

@@ -88,11 +88,15 @@ export interface ModelsResult {
   errors: { path: string; message: string }[];
 }
 
-interface TreeArgs {
+export interface TreeArgs {
   pythonPaths: string[];
   stubMissingImports: boolean;
   /** The materialized repository tree; paths in results are relative to it. */
   root: string;
+  /** The project's settings for this side, set in the runner's environment for the request. */
+  env?: Record<string, string>;
+  /** Mount points' links (in the scratch folder) and the folder of this side each points at. */
+  mounts?: { link: string; target: string }[];
 }
 
 export interface RunnerOptions {

@@ -52,7 +52,7 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
     log(`run ${databases.runId}: throwaway databases are named driftbot_<time>_${databases.runId}_…`);
     const workspace = await preparation.open(inputs, databases, request.server, stop);
     sandboxed = workspace.sandboxed;
-    if (workspace.sandboxWarning) warnings.push(workspace.sandboxWarning);
+    warnings.push(...workspace.warnings);
     const tools = { runner: workspace.runner, databases, log, time: clock.time, scratch: workspace.scratch, statementTimeoutMs: request.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS };
     for (const database of inputs.headConfig.databases) {
       stop.throwIfAborted();

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AlembicRunner, StandInInfo, ModelTable } from '../alembic/bridge.js';
+import type { AlembicRunner, StandInInfo, ModelTable, TreeArgs } from '../alembic/bridge.js';
 import type { ChainConfig, DatabaseConfig, PythonConfig } from '../config/config.js';
 import type { ThrowawayDatabase, ThrowawayDatabases } from '../postgres/throwaway.js';
 import { withClient } from '../postgres/client.js';
@@ -19,6 +19,19 @@ import type { RevisionRun } from './causes.js';
 export interface Tree {
   dir: string;
   python: PythonConfig;
+  /** The project's settings and mounts, resolved for this tree. */
+  settings: { env: Record<string, string>; mounts: { link: string; target: string }[] };
+}
+
+/** What the runner needs to import a tree's code: import roots, stand-ins, settings, mounts. */
+export function treeArgs(tree: Tree): TreeArgs {
+  return {
+    pythonPaths: tree.python.paths.map((path) => join(tree.dir, path)),
+    stubMissingImports: tree.python.stubMissingImports,
+    root: tree.dir,
+    env: tree.settings.env,
+    mounts: tree.settings.mounts,
+  };
 }
 
 export interface BuildTools {
@@ -73,9 +86,7 @@ export async function buildDatabase(tools: BuildTools, database: DatabaseConfig,
         versions: join(tree.dir, chain.versions),
         versionTable: chain.versionTable,
         statementTimeoutMs: tools.statementTimeoutMs,
-        pythonPaths: tree.python.paths.map((path) => join(tree.dir, path)),
-        stubMissingImports: tree.python.stubMissingImports,
-        root: tree.dir,
+        ...treeArgs(tree),
       });
       standIns.push(...result.standIns.map((s: StandInInfo) => ({ module: s.module, database: name, importedFrom: s.importedFrom })));
       for (const applied of result.applied) {
@@ -118,9 +129,7 @@ export async function buildDatabase(tools: BuildTools, database: DatabaseConfig,
         url: modelsDb.runnerUrl,
         files: modelFiles.map((file) => join(head.dir, file)),
         statementTimeoutMs: tools.statementTimeoutMs,
-        pythonPaths: head.python.paths.map((path) => join(head.dir, path)),
-        stubMissingImports: head.python.stubMissingImports,
-        root: head.dir,
+        ...treeArgs(head),
       }),
     );
     standIns.push(...result.standIns.map((s: StandInInfo) => ({ module: s.module, database: name, importedFrom: s.importedFrom })));

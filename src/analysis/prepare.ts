@@ -4,12 +4,14 @@
  * sandbox's only way to Postgres, and the runner itself. Everything here is undone by
  * `close()`, whatever happened.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AlembicRunner } from '../alembic/bridge.js';
 import { ensurePythonEnvironment } from '../alembic/python-env.js';
 import type { DriftbotConfig } from '../config/config.js';
+import { parseDotenv } from '../config/dotenv.js';
+import { RESERVED_ENV } from '../config/schema.js';
 import type { PostgresServer } from '../postgres/server.js';
 import type { ThrowawayDatabases } from '../postgres/throwaway.js';
 import { openRelay, relayTarget, type PostgresRelay } from '../sandbox/postgres-relay.js';
@@ -40,8 +42,8 @@ export interface Workspace {
   scratch: string;
   /** The repository's code runs in the sandbox. */
   sandboxed: boolean;
-  /** Why it does not, when it should have. */
-  sandboxWarning: string | null;
+  /** What the report should say about how the code ran (no sandbox, mounts left out). */
+  warnings: string[];
 }
 
 export class Preparation {
@@ -68,23 +70,30 @@ export class Preparation {
     this.workdir = workdir;
     // The pull request's code is checked out here: it goes even when we are interrupted.
     this.forgetWorkdir = onShutdown(() => rm(workdir, { recursive: true, force: true }));
-    const head = await time('checkout', () => checkout(request.repo, request.head.sha, join(workdir, 'head'), inputs.headConfig, inputs.headFiles));
+    const scratch = join(workdir, 'scratch');
+    const socketDir = join(workdir, 'postgres');
+    const links = join(scratch, 'mounts');
+    await Promise.all([mkdir(links, { recursive: true }), mkdir(socketDir)]);
+    // Every mount point any side asks for gets one link; each request points it at its side.
+    const points = [...new Set([inputs.headConfig, ...inputs.starts.map((s) => s.config)].flatMap((config) => Object.keys(config?.python.mounts ?? {})))];
+    const linkOf = (point: string) => join(links, String(points.indexOf(point)));
+    const head = await time('checkout', () => checkout(request.repo, request.head.sha, join(workdir, 'head'), inputs.headConfig, inputs.headFiles, linkOf));
     const starts = await time('checkout', () =>
-      Promise.all(inputs.starts.map((start, i) => checkout(request.repo, start.ref.sha, join(workdir, `start${i}`), start.config ?? inputs.headConfig, start.files))),
+      Promise.all(inputs.starts.map((start, i) => checkout(request.repo, start.ref.sha, join(workdir, `start${i}`), start.config ?? inputs.headConfig, start.files, linkOf))),
     );
     const python = request.python ?? (await time('python', () => ensurePythonEnvironment({ log: request.log })));
     const sandbox = request.sandbox === false ? null : await detectSandbox();
     const sandboxed = sandbox?.available === true;
-    const scratch = join(workdir, 'scratch');
-    const socketDir = join(workdir, 'postgres');
-    await Promise.all([mkdir(scratch), mkdir(socketDir)]);
+    for (const point of points) await symlink(head.dir, linkOf(point));
     this.relay = await openRelay(socketDir, relayTarget(server.adminUrl, server.socketDir));
     databases.runnerSocketDir = this.relay.socketDir;
     deadline.throwIfAborted();
     this.runner = await time('runner start', () =>
       AlembicRunner.start({
         python,
-        confinement: sandboxed ? { readOnly: [head.dir, ...starts.map((tree) => tree.dir)], writable: [scratch, socketDir], cwd: scratch } : null,
+        confinement: sandboxed
+          ? { readOnly: [head.dir, ...starts.map((tree) => tree.dir)], writable: [scratch, socketDir], symlinks: points.map((point) => ({ path: point, target: linkOf(point) })), cwd: scratch }
+          : null,
         env: scrubbedEnvironment(scratch),
         cwd: scratch,
         timeoutMs: request.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
@@ -98,8 +107,12 @@ export class Preparation {
         log: (line) => request.log?.(`runner: ${line}`),
       }),
     );
-    const sandboxWarning = sandbox && !sandbox.available && request.scope !== 'static' ? `the repository's code ran without a sandbox: ${sandbox.reason}` : null;
-    return { head, starts, runner: this.runner, scratch, sandboxed, sandboxWarning };
+    const warnings = [
+      ...(sandbox && !sandbox.available && request.scope !== 'static' ? [`the repository's code ran without a sandbox: ${sandbox.reason}`] : []),
+      // A mount point is a path in the sandbox's own filesystem: without one there is nowhere to put it.
+      ...(!sandboxed && points.length && request.scope !== 'static' ? [`python.mounts (${points.join(', ')}) need the sandbox: without it the code is not laid out there, and paths the project expects there do not resolve`] : []),
+    ];
+    return { head, starts, runner: this.runner, scratch, sandboxed, warnings };
   }
 
   async close(): Promise<void> {
@@ -110,17 +123,28 @@ export class Preparation {
   }
 }
 
-/** Writes just what the builds need of one commit: chains, model files, import roots. */
-async function checkout(repo: string, sha: string, dir: string, config: DriftbotConfig, files: RepoFiles): Promise<Tree> {
+/**
+ * Writes just what the builds need of one commit — chains, model files, import roots,
+ * settings files, mounted folders — and resolves its settings: dotenv files first, then
+ * `python.env`, `{root}` standing for this checkout.
+ */
+async function checkout(repo: string, sha: string, dir: string, config: DriftbotConfig, files: RepoFiles, linkOf: (point: string) => string): Promise<Tree> {
   const needed = new Set<string>();
   for (const database of config.databases) {
     for (const chain of database.chains) needed.add(chain.versions);
     for (const file of matchGlobs(files.paths, database.models)) needed.add(file);
   }
-  for (const path of config.python.paths) needed.add(path);
+  for (const path of [...config.python.paths, ...config.python.envFiles, ...Object.values(config.python.mounts)]) needed.add(path);
   const paths = [...needed].filter((p) => p === '.' || p === '' || files.paths.some((f) => f === p || f.startsWith(`${p.replace(/\/$/, '')}/`)));
   await materialize(repo, sha, paths.includes('.') || paths.includes('') ? ['.'] : paths, dir);
-  return { dir, python: config.python };
+  const fromFiles = await Promise.all(config.python.envFiles.map(async (file) => parseDotenv(await readFile(join(dir, file), 'utf8'))));
+  const env = Object.fromEntries(
+    Object.entries(Object.assign({}, ...fromFiles, config.python.env) as Record<string, string>)
+      .filter(([name]) => !RESERVED_ENV.test(name))
+      .map(([name, value]) => [name, value.replaceAll('{root}', dir)]),
+  );
+  const mounts = Object.entries(config.python.mounts).map(([point, folder]) => ({ link: linkOf(point), target: join(dir, folder) }));
+  return { dir, python: config.python, settings: { env, mounts } };
 }
 
 /**

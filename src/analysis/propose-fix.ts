@@ -15,7 +15,7 @@ import { migrationFileName, migrationFilePath, nextRevisionId } from '../fix/rev
 import type { Schema } from '../schema/schema.js';
 import type { Finding, Fix } from '../report/report.js';
 import type { Build, BuildTools, Tree, UpgradedBuild } from './builds.js';
-import { readSchema } from './builds.js';
+import { readSchema, treeArgs } from './builds.js';
 import { compareBuilds } from './findings.js';
 
 export interface FixInput {
@@ -82,9 +82,7 @@ async function verify(tools: BuildTools, input: FixInput, fix: Fix, fileName: st
         versions,
         versionTable: input.chain.versionTable,
         statementTimeoutMs: tools.statementTimeoutMs,
-        pythonPaths: input.head.python.paths.map((path) => join(input.head.dir, path)),
-        stubMissingImports: input.head.python.stubMissingImports,
-        root: input.head.dir,
+        ...treeArgs(input.head),
       });
       if (result.failure) {
         return { ...fix, verificationError: `${result.failure.revision}: ${result.failure.error}` };

@@ -37,4 +37,10 @@ export interface PythonConfig {
   /** Import roots, relative to the repository root, added to sys.path. */
   paths: string[];
   stubMissingImports: boolean;
+  /** Settings for the project's code; `{root}` stands for the checkout of the side being built. */
+  env: Record<string, string>;
+  /** Dotenv files, relative to the repository root, read before `env`. */
+  envFiles: string[];
+  /** Mount point (absolute, e.g. `/app`) → folder relative to the repository root. */
+  mounts: Record<string, string>;
 }

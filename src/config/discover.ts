@@ -47,7 +47,7 @@ export async function discoverConfig(files: RepoFiles): Promise<DriftbotConfig> 
   );
   return {
     databases: [{ name: 'default', chains: [{ versions: chosen.versions, versionTable: 'alembic_version' }], models: modelFiles }],
-    python: { paths, stubMissingImports: true },
+    python: { paths, stubMissingImports: true, env: {}, envFiles: [], mounts: {} },
     ignore: [],
     fix: { revision: 'auto' },
     upgradeFrom: [],

@@ -56,6 +56,20 @@ export async function loadConfig(files: RepoFiles): Promise<DriftbotConfig> {
       config.warnings.push(located(path, line, column, `${keyPathText(keys)}: "${glob}" matches no file in this commit; no models are compared for it`));
     });
   });
+  // Settings files and mounted folders must exist at this commit: a typo would leave the
+  // project's code without what it reads at import, and fail far from the cause.
+  config.python.envFiles.forEach((file, i) => {
+    if (files.paths.includes(file)) return;
+    const keys = ['python', 'env_file', i];
+    const { line, column } = at(keys);
+    throw new ConfigError(path, line, column, `${keyPathText(keys)}: file "${file}" does not exist in this commit`);
+  });
+  for (const [point, folder] of Object.entries(config.python.mounts)) {
+    if (folder === '.' || files.paths.some((file) => file.startsWith(`${folder}/`))) continue;
+    const keys = ['python', 'mounts', point];
+    const { line, column } = at(keys);
+    throw new ConfigError(path, line, column, `${keyPathText(keys)}: folder "${folder}" does not exist in this commit`);
+  }
   return config;
 }
 
@@ -103,7 +117,13 @@ function toDomain(file: ConfigFile, path: string): DriftbotConfig {
       chains: database.chains.map((chain) => ({ versions: repoPath(chain.versions), versionTable: chain.version_table })),
       models: database.models,
     })),
-    python: { paths: file.python.paths.map(repoPath), stubMissingImports: file.python.stub_missing_imports },
+    python: {
+      paths: file.python.paths.map(repoPath),
+      stubMissingImports: file.python.stub_missing_imports,
+      env: file.python.env,
+      envFiles: file.python.env_file.map(repoPath),
+      mounts: Object.fromEntries(Object.entries(file.python.mounts).map(([point, folder]) => [point, repoPath(folder)])),
+    },
     ignore: file.ignore,
     fix: { revision: file.fix.revision },
     upgradeFrom: file.upgrade_from,

@@ -11,6 +11,27 @@ const chain = z.strictObject({
   version_table: z.string().min(1).default('alembic_version'),
 });
 
+/** Variables the project's code may be given; not those that choose what runs or where. */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const RESERVED_ENV = /^(PATH|HOME|TMPDIR|USER|LOGNAME|LANG|LC_[A-Z_]*|PYTHON[A-Z_]*|LD_[A-Z_]*|DRIFTBOT_[A-Z_]*)$/;
+/** Top-level folders of the system a mount may not hide. */
+const RESERVED_MOUNT = /^\/(usr|bin|sbin|lib|lib32|lib64|libx32|etc|proc|dev|sys|tmp|run|root|home|var|boot)(\/|$)/;
+
+/** What is wrong with a variable name the repository sets, or null. */
+function envNameProblem(name: string): string | null {
+  if (!ENV_NAME.test(name)) return 'a variable name is letters, digits and "_", not starting with a digit';
+  if (RESERVED_ENV.test(name)) return "PATH, HOME, TMPDIR, USER, LANG, LC_*, PYTHON*, LD_* and DRIFTBOT_* are driftbot's to set, not the repository's";
+  return null;
+}
+
+/** What is wrong with a mount point, or null. */
+function mountPointProblem(path: string): string | null {
+  if (!/^(\/[A-Za-z0-9._-]+)+$/.test(path)) return 'give an absolute folder such as /app (letters, digits, ".", "_", "-")';
+  if (path.split('/').some((part) => part === '.' || part === '..')) return 'no "." or ".." in a mount point';
+  if (RESERVED_MOUNT.test(path)) return 'a mount point may not hide a system folder (/usr, /etc, /tmp, /home…): use one such as /app or /srv/app';
+  return null;
+}
+
 const database = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "_" and "-"').default('default'),
   chains: z.array(chain).min(1, 'list at least one chain'),
@@ -26,8 +47,24 @@ export const configFileSchema = z
         stub_missing_imports: z.boolean().default(true),
         // Accepted so that old files still load, and ignored with a warning (load.ts).
         executable: z.string().min(1).nullable().default(null),
+        /** Settings the project's code reads at import; `{root}` is the checkout of the side being built. */
+        env: z.record(z.string(), z.string()).default({}),
+        /** Dotenv files in the repository, read the same way (env wins over them). */
+        env_file: z.array(z.string().min(1)).default([]),
+        /** Where the project's container lays the code out (`/app: api`): sandbox only. */
+        mounts: z.record(z.string(), z.string().min(1)).default({}),
       })
-      .default({ paths: [], stub_missing_imports: true, executable: null }),
+      .superRefine((python, context) => {
+        for (const name of Object.keys(python.env)) {
+          const message = envNameProblem(name);
+          if (message) context.addIssue({ code: 'custom', path: ['env', name], message });
+        }
+        for (const point of Object.keys(python.mounts)) {
+          const message = mountPointProblem(point);
+          if (message) context.addIssue({ code: 'custom', path: ['mounts', point], message });
+        }
+      })
+      .default({ paths: [], stub_missing_imports: true, executable: null, env: {}, env_file: [], mounts: {} }),
     ignore: z.array(z.string().min(1)).default([]),
     upgrade_from: z.array(z.string().min(1)).default([]),
     fix: z

@@ -31,6 +31,8 @@ export interface Confinement {
   readOnly: string[];
   /** Folders shown writable, at the same path (the analysis' own work folder). */
   writable: string[];
+  /** Symlinks made inside (a mount point such as /app → a link the runner repoints per side). */
+  symlinks?: { path: string; target: string }[];
   /** The working directory inside. */
   cwd: string;
 }
@@ -67,6 +69,7 @@ export async function confinedCommand(command: string[], confinement: Confinemen
     '--tmpfs', '/tmp',
     ...unique(confinement.readOnly).flatMap((path) => ['--ro-bind', path, path]),
     ...unique(confinement.writable).flatMap((path) => ['--bind', path, path]),
+    ...(confinement.symlinks ?? []).flatMap((link) => ['--symlink', link.target, link.path]),
     '--chdir', confinement.cwd,
     '--',
     ...command,

@@ -3,11 +3,12 @@
  * and underneath the real engine on a real local repository (DRIFTBOT_CLONE_URL-style
  * `file://` template), real Alembic and real Postgres.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import nock from 'nock';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +24,8 @@ import { createSeedRepository, SEED_CONFIG, VERSIONS } from '../../demo/seed-rep
 import type { GitFixture } from '../../demo/git-fixture.js';
 import { revision } from '../support/app-repo.js';
 import { testServer } from '../support/analysis.js';
+import { hostileMigration, PROBES } from '../support/hostile.js';
+import { interpreterFolders } from '../../src/alembic/python-env.js';
 import { FakeGitHub, type PullState } from './fake-github.js';
 
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
@@ -566,5 +569,46 @@ describe('webhook delivery', () => {
       server.close();
       nock.disableNetConnect();
     }
+  });
+});
+
+describe('a hostile pull request, delivered to the App', () => {
+  it('its migration reaches no key, no environment, no clone cache, no venv, no socket but its own database, and leaves no process', async () => {
+    const keyFile = join(root, 'private-key.pem');
+    await writeFile(keyFile, privateKey);
+    const sleepMarker = `8${Date.now() % 100000}.5`;
+    const python: string = inject('pythonExecutable');
+    await repo.checkout('main');
+    await repo.git('checkout', '-b', 'hostile');
+    const path = `${VERSIONS}/oss000000009_hostile.py`;
+    const targets = { keyFile, driftbotPid: process.pid, cacheDir: join(root, 'cache'), serverPort: Number(new URL(testServer().adminUrl).port || 5432), hostTmpFile: join(root, 'written-by-migration'), sleepMarker, interpreter: await interpreterFolders(python) };
+    await repo.commit('hostile migration', {
+      [path]: revision('oss000000009', 'oss000000008', 'hostile', hostileMigration(targets).trim(), 'import json\nimport os\nimport socket\nimport subprocess\nimport sys\nfrom alembic import op\n'),
+    });
+    const github = new FakeGitHub('o', 'r', pull({ number: 9, headRef: 'hostile', headSha: await pullRef(9, 'hostile'), files: [path] }));
+    github.install();
+    const saved = { ...process.env };
+    Object.assign(process.env, { PRIVATE_KEY: privateKey, PRIVATE_KEY_PATH: keyFile, WEBHOOK_SECRET: 'test-secret' });
+    try {
+      await deliver('pull_request', { action: 'opened', number: 9, pull_request: { number: 9 }, repository, installation });
+    } finally {
+      process.env = saved;
+    }
+    const report = reports.at(-1)!;
+    expect(report.environment.sandboxed).toBe(true);
+    const message = report.errors.find((e) => e.revision === 'oss000000009')?.message ?? '';
+    const probes = JSON.parse(/PROBES (\{.*\})/.exec(message)?.[1] ?? 'null') as Record<string, string | number> | null;
+    expect(probes, JSON.stringify(report.errors)).not.toBeNull();
+    const { uid, ...outcomes } = probes!;
+    expect(uid).toBe(65534);
+    expect(Object.keys(outcomes).sort()).toEqual([...PROBES].sort());
+    expect(Object.entries(outcomes).filter(([, outcome]) => !String(outcome).startsWith('blocked'))).toEqual([]);
+    // The clone cache the next fetch runs git in is as driftbot left it: no planted file.
+    expect(existsSync(join(root, 'cache', 'hooks-planted'))).toBe(false);
+    expect(existsSync(targets.hostTmpFile)).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(execFileSync('ps', ['-eo', 'args']).toString().split('\n').filter((line) => line.trim() === `sleep ${sleepMarker}`)).toEqual([]);
+    // And the comment says the build failed on that revision, naming it: the App stays in charge.
+    expect(github.stickyComments()[0]!.body).toContain('oss000000009');
   });
 });

@@ -7,9 +7,12 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .limits import set_limits
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 Handler = Callable[[Mapping[str, Any]], Mapping[str, Any]]
 
@@ -58,6 +61,16 @@ def serve(lines: Iterable[str], send: Callable[[Mapping[str, Any]], None], handl
         send(handle(request, handlers))
 
 
+def with_settings(settings: "Settings", handler: Handler) -> Handler:
+    """The project's settings and mounts of the request's side, before its code runs."""
+
+    def handle_with_settings(request: Mapping[str, Any]) -> Mapping[str, Any]:
+        settings.apply(request)
+        return handler(request)
+
+    return handle_with_settings
+
+
 def main() -> None:
     protocol = swap_stdout()
     # Before any of the pull request's code runs.
@@ -66,13 +79,15 @@ def main() -> None:
     from .imports import Imports
     from .models import models
     from .scan import scan
+    from .settings import Settings
     from .upgrade import upgrade
 
     imports = Imports()
     imports.install()
+    settings = Settings(os.environ)
     handlers: dict[str, Handler] = {
         "scan": scan,
-        "upgrade": functools.partial(upgrade, imports=imports),
-        "models": functools.partial(models, imports=imports),
+        "upgrade": with_settings(settings, functools.partial(upgrade, imports=imports)),
+        "models": with_settings(settings, functools.partial(models, imports=imports)),
     }
     serve(sys.stdin, functools.partial(respond, protocol), handlers)

@@ -11,7 +11,7 @@
  * throwaway database and temporary folder is removed on the way out.
  */
 import { DeadlineExceeded, PostgresUnavailable } from '../errors.js';
-import { isAlive } from '../postgres/server.js';
+import { isAlive, type PostgresServer } from '../postgres/server.js';
 import { ThrowawayDatabases } from '../postgres/throwaway.js';
 import { assembleReport } from './assemble.js';
 import { Clock } from './clock.js';
@@ -48,7 +48,7 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
   try {
     const inputs = await resolveInputs(request, clock.time);
     startingPoints = inputs.starts.map((start) => start.ref);
-    warnings.push(...inputs.headConfig.assumptions.map((a) => `assumed: ${a}`), ...inputs.headConfig.warnings);
+    warnings.push(...inputs.headConfig.assumptions.map((a) => `assumed: ${a}`), ...inputs.headConfig.warnings, ...versionMismatch(inputs.headConfig.postgres.version, request.server));
     log(`run ${databases.runId}: throwaway databases are named driftbot_<time>_${databases.runId}_…`);
     const workspace = await preparation.open(inputs, databases, request.server, stop);
     sandboxed = workspace.sandboxed;
@@ -80,6 +80,16 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
     totalMs: clock.elapsed(),
     overriding: await overridingError(request, stop, limit, errors, outcomes),
   });
+}
+
+/**
+ * The App serves every repository from one server: a repository that names another
+ * production major version is still analysed, and the report says on which.
+ */
+function versionMismatch(asked: number | null, server: PostgresServer): string[] {
+  const major = Number.parseInt(server.version, 10);
+  if (asked === null || !Number.isFinite(major) || major === asked) return [];
+  return [`postgres.version asks for Postgres ${asked}, but this analysis ran on Postgres ${server.version} (${server.label}): behaviour that differs between the two is not checked`];
 }
 
 /** A deadline, or a server that died: then nothing found on the way describes the branch. */

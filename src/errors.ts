@@ -8,7 +8,11 @@
 /** git could not read a commit or a tree (a bad ref, a missing object, a damaged clone). */
 export class GitError extends Error {
   override readonly name = 'GitError';
-  constructor(message: string, readonly ref: string | null = null) {
+  constructor(
+    message: string,
+    /** git's exit code; null when git could not be started or was not run. */
+    readonly exitCode: number | null = null,
+  ) {
     super(message);
   }
 }

@@ -10,6 +10,7 @@ import { dirname } from 'node:path';
 import { interpreterFolders, runnerScriptPath } from './python-env.js';
 import { confinedCommand, type Confinement } from '../sandbox/sandbox.js';
 import { onShutdown } from '../shutdown.js';
+import { RunnerError } from '../errors.js';
 
 export interface ScannedRevision {
   revision: string;
@@ -165,7 +166,7 @@ export class AlembicRunner {
       child.once('spawn', resolve);
       child.once('error', (error) => {
         unregister();
-        reject(new Error(`cannot start the Alembic runner with ${options.python}: ${error.message}`));
+        reject(new RunnerError(`cannot start the Alembic runner with ${options.python}: ${error.message}`));
       });
     });
     return started;
@@ -215,13 +216,13 @@ export class AlembicRunner {
   }
 
   private send<T>(command: string, args: object): Promise<T> {
-    if (this.exited) return Promise.reject(new Error(`the Alembic runner is not running (${this.exited})`));
+    if (this.exited) return Promise.reject(new RunnerError(`the Alembic runner is not running (${this.exited})`));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         this.kill();
-        reject(new Error(`the Alembic runner's "${command}" took longer than the limit of ${seconds(this.options.timeoutMs)} and was stopped`));
+        reject(new RunnerError(`the Alembic runner's "${command}" took longer than the limit of ${seconds(this.options.timeoutMs)} and was stopped`));
       }, this.options.timeoutMs);
       this.pending.set(id, {
         resolve: (value) => {
@@ -252,7 +253,7 @@ export class AlembicRunner {
       if (message.ok) pending.resolve(message.result);
       else {
         this.options.log?.(message.error?.traceback ?? '');
-        pending.reject(new Error(message.error?.message ?? 'the Alembic runner failed'));
+        pending.reject(new RunnerError(message.error?.message ?? 'the Alembic runner failed'));
       }
     });
     createInterface({ input: this.child.stderr! }).on('line', (line) => {
@@ -263,7 +264,7 @@ export class AlembicRunner {
     this.child.stdin!.on('error', () => {});
     this.child.on('exit', (code, signal) => {
       this.exited = signal ? `killed by ${signal}` : `exited with code ${code}`;
-      const error = new Error(`the Alembic runner ${this.exited}${this.stderrTail.length ? `:\n${this.stderrTail.join('\n')}` : ''}`);
+      const error = new RunnerError(`the Alembic runner ${this.exited}${this.stderrTail.length ? `:\n${this.stderrTail.join('\n')}` : ''}`);
       for (const pending of this.pending.values()) pending.reject(error);
       this.pending.clear();
     });

@@ -7,16 +7,9 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { GitError } from '../errors.js';
 
-export class GitError extends Error {
-  constructor(
-    message: string,
-    /** git's exit code; null when git could not be started or was not run. */
-    readonly exitCode: number | null = null,
-  ) {
-    super(message);
-  }
-}
+export { GitError };
 
 interface GitOptions {
   env?: Record<string, string>;

@@ -176,7 +176,8 @@ export class AlembicRunner {
     return this.request('scan', args);
   }
 
-  upgrade(args: TreeArgs & { url: string; versions: string; versionTable: string; statementTimeoutMs?: number }): Promise<UpgradeResult> {
+  /** Applies a chain up to its heads, or up to `target` (one revision and its ancestors). */
+  upgrade(args: TreeArgs & { url: string; versions: string; versionTable: string; statementTimeoutMs?: number; target?: string }): Promise<UpgradeResult> {
     return this.request('upgrade', args);
   }
 

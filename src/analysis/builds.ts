@@ -14,6 +14,7 @@ import { introspect } from '../schema/introspect.js';
 import type { Schema } from '../schema/schema.js';
 import type { MigrationFailure, StandIn } from '../report/report.js';
 import type { RevisionRun } from './causes.js';
+import type { SharedHistory } from './shared-history.js';
 
 /** One git tree as materialized on disk, with the configuration it is built with. */
 export interface Tree {
@@ -74,18 +75,20 @@ export interface DatabaseBuilds {
   standIns: StandIn[];
 }
 
-export async function buildDatabase(tools: BuildTools, database: DatabaseConfig, head: Tree, starts: StartingPoint[], modelFiles: string[]): Promise<DatabaseBuilds> {
+export async function buildDatabase(tools: BuildTools, database: DatabaseConfig, head: Tree, starts: StartingPoint[], modelFiles: string[], shared: SharedHistory | null = null): Promise<DatabaseBuilds> {
   const name = database.name;
   const standIns: StandIn[] = [];
-  const apply = async (target: ThrowawayDatabase, tree: Tree, chains: ChainConfig[], build: MigrationFailure['build']) => {
+  /** Applies each chain to its heads, or the last one only up to `upTo`. */
+  const apply = async (target: ThrowawayDatabase, tree: Tree, chains: ChainConfig[], build: MigrationFailure['build'], upTo: string | null = null) => {
     const runs: RevisionRun[] = [];
-    for (const chain of chains) {
+    for (const [i, chain] of chains.entries()) {
       tools.log(`${name}: ${build}: applying ${chain.versions}`);
       const result = await tools.runner.upgrade({
         url: target.runnerUrl,
         versions: join(tree.dir, chain.versions),
         versionTable: chain.versionTable,
         statementTimeoutMs: tools.statementTimeoutMs,
+        ...(upTo !== null && i === chains.length - 1 ? { target: upTo } : {}),
         ...treeArgs(tree),
       });
       standIns.push(...result.standIns.map((s: StandInInfo) => ({ module: s.module, database: name, importedFrom: s.importedFrom })));
@@ -97,15 +100,23 @@ export async function buildDatabase(tools: BuildTools, database: DatabaseConfig,
     return { runs, failure: null };
   };
 
-  const freshDb = await tools.time('create databases', () => tools.databases.create(`${name}_fresh`));
-  const fresh = await tools.time('build fresh', () => apply(freshDb, head, database.chains, 'fresh'));
+  // The history base and head share is built once, from base's tree, and copied.
+  const history = shared && starts[0]?.database ? await buildSharedHistory(tools, name, starts[0].tree, starts[0].database.chains, shared, apply) : null;
+  const resume = history ? shared!.wholeChains : 0;
+  const newDatabase = (purpose: string) => tools.time('create databases', () => (history ? tools.databases.copy(history.database, purpose) : tools.databases.create(purpose)));
+
+  const freshDb = await newDatabase(`${name}_fresh`);
+  const freshRest = await tools.time('build fresh', () => apply(freshDb, head, database.chains.slice(resume), 'fresh'));
+  const fresh = { runs: [...(history?.runs ?? []), ...freshRest.runs], failure: freshRest.failure };
 
   const upgraded: UpgradedBuild[] = [];
   for (const [i, start] of starts.entries()) {
-    const target = await tools.time('create databases', () => tools.databases.create(`${name}_upgraded${i || ''}`));
-    const before = start.database
-      ? await tools.time('build base', () => apply(target, start.tree, start.database!.chains, 'base'))
+    const fromShared = i === 0 && history !== null;
+    const target = fromShared ? await newDatabase(`${name}_upgraded`) : await tools.time('create databases', () => tools.databases.create(`${name}_upgraded${i || ''}`));
+    const built = start.database
+      ? await tools.time('build base', () => apply(target, start.tree, start.database!.chains.slice(fromShared ? resume : 0), 'base'))
       : { runs: [], failure: null };
+    const before = { runs: [...(fromShared ? history!.runs : []), ...built.runs], failure: built.failure };
     const after = before.failure ? { runs: [], failure: before.failure } : await tools.time('upgrade to head', () => apply(target, head, database.chains, 'upgraded'));
     upgraded.push({
       database: target,
@@ -148,6 +159,28 @@ export async function buildDatabase(tools: BuildTools, database: DatabaseConfig,
     models,
     standIns: dedupe(standIns),
   };
+}
+
+/**
+ * Base's side of the shared history, in a database of its own that the fresh and the
+ * upgraded builds are copied from. If it fails, nothing is shared: the builds run whole
+ * and report the failure where it belongs.
+ */
+async function buildSharedHistory(
+  tools: BuildTools,
+  name: string,
+  tree: Tree,
+  chains: ChainConfig[],
+  shared: SharedHistory,
+  apply: (target: ThrowawayDatabase, tree: Tree, chains: ChainConfig[], build: MigrationFailure['build'], upTo?: string | null) => Promise<{ runs: RevisionRun[]; failure: MigrationFailure | null }>,
+): Promise<{ database: ThrowawayDatabase; runs: RevisionRun[] } | null> {
+  const upTo = shared.upTo;
+  const part = chains.slice(0, shared.wholeChains + (upTo ? 1 : 0));
+  const database = await tools.time('create databases', () => tools.databases.create(`${name}_shared`));
+  const result = await tools.time('build shared history', () => apply(database, tree, part, 'base', upTo));
+  if (result.failure) return null;
+  // A chain shared up to a revision continues from there in both builds: it is not skipped.
+  return { database, runs: result.runs };
 }
 
 export function readSchema(database: ThrowawayDatabase): Promise<Schema> {

@@ -21,6 +21,7 @@ import { matchGlobs } from '../workspace/globs.js';
 import { proposeFix } from './propose-fix.js';
 import type { BreakingCode, DatabaseSummary, EditedMigration, Finding, Fix, MigrationFailure, ReportError, SchemaDiff, StandIn } from '../report/report.js';
 import { graphFindings, UNBUILDABLE } from './revision-graph.js';
+import { sharedHistory, type ChainHistory } from './shared-history.js';
 
 export interface DatabaseOutcome {
   editedMigrations: EditedMigration[];
@@ -47,6 +48,7 @@ export interface DatabaseInput {
 
 interface ChainScan {
   config: DatabaseConfig['chains'][number];
+  baseConfig: DatabaseConfig['chains'][number] | null;
   head: ScanResult;
   base: ScanResult | null;
 }
@@ -59,10 +61,11 @@ export async function analyseDatabase(tools: BuildTools, input: DatabaseInput): 
   const scans = await tools.time('read revisions', () => scanChains(tools, database, base, head));
 
   // The static part: what git says about revisions base has already applied.
+  const histories: ChainHistory[] = [];
   for (const chain of scans) {
-    outcome.editedMigrations.push(
-      ...findEditedMigrations({ database: name, chain: chain.config.versions, base: await revisionFiles(chain.base, base.tree.dir), head: await revisionFiles(chain.head, head.dir) }),
-    );
+    const files = { baseFiles: await revisionFiles(chain.base, base.tree.dir), headFiles: await revisionFiles(chain.head, head.dir) };
+    histories.push({ ...chain, ...files });
+    outcome.editedMigrations.push(...findEditedMigrations({ database: name, chain: chain.config.versions, base: files.baseFiles, head: files.headFiles }));
   }
   const graph = graphProblems(name, scans);
   outcome.findings.push(...graph.findings);
@@ -74,7 +77,9 @@ export async function analyseDatabase(tools: BuildTools, input: DatabaseInput): 
   if (graph.findings.some((f) => UNBUILDABLE.has(f.name))) return { ...outcome, summary: summary(database, scans, false) };
 
   const modelFiles = matchGlobs(input.headFiles.paths, database.models);
-  const builds = await buildDatabase(tools, database, head, input.starts, modelFiles);
+  // Only the same chains, in the same order, can share a history.
+  const sameChains = JSON.stringify(base.database?.chains ?? null) === JSON.stringify(database.chains);
+  const builds = await buildDatabase(tools, database, head, input.starts, modelFiles, sameChains ? sharedHistory(histories) : null);
   outcome.standIns.push(...builds.standIns);
   outcome.warnings.push(...standInWarnings(builds.standIns, database, modelFiles));
   // A models build that fails leaves the installs' comparison standing: its error is reported beside it.
@@ -198,6 +203,7 @@ async function scanChains(tools: BuildTools, database: DatabaseConfig, base: Sta
     const baseChain = base.database?.chains.find((c) => c.versions === chain.versions) ?? base.database?.chains.find((c) => c.versionTable === chain.versionTable) ?? null;
     scans.push({
       config: chain,
+      baseConfig: baseChain,
       head: await tools.runner.scan({ versions: join(head.dir, chain.versions), root: head.dir }),
       base: baseChain ? await tools.runner.scan({ versions: join(base.tree.dir, baseChain.versions), root: base.tree.dir }) : null,
     });

@@ -46,14 +46,14 @@ export class ThrowawayDatabases {
   }
 
   /** Creates an empty database (from `template0`, so nothing in `template1` leaks in), owned by the analysis's role. */
-  async create(purpose: string): Promise<ThrowawayDatabase> {
+  async create(purpose: string, template = 'template0'): Promise<ThrowawayDatabase> {
     if (isShuttingDown()) throw new Error('interrupted: no new databases are created while shutting down');
     const seconds = Math.floor(Date.now() / 1000);
     const name = `${PREFIX}${seconds}_${this.runId}_${purpose.replace(/[^a-z0-9]/g, '')}`.slice(0, 63);
     const role = await this.ensureRole(seconds);
     this.created.push(name);
     await withClient(this.server.adminUrl, async (client) => {
-      await client.query(`CREATE DATABASE "${name}" TEMPLATE template0${role ? ` OWNER "${role.name}"` : ''}`);
+      await client.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"${role ? ` OWNER "${role.name}"` : ''}`);
       // Only its owner may connect (and the server's administrators).
       await client.query(`REVOKE CONNECT, TEMPORARY ON DATABASE "${name}" FROM PUBLIC`);
     });
@@ -66,6 +66,15 @@ export class ThrowawayDatabases {
       ? `${url.protocol}//${url.username}:${url.password}@/${name}?host=${encodeURIComponent(this.runnerSocketDir)}&port=${RELAY_PORT}`
       : url.toString();
     return { name, url: url.toString(), runnerUrl };
+  }
+
+  /**
+   * A copy of a database this run built (`CREATE DATABASE … TEMPLATE`): a history shared
+   * by two builds is replayed once. Nothing may be connected to the template meanwhile;
+   * the runner closes its connections after every request.
+   */
+  async copy(template: ThrowawayDatabase, purpose: string): Promise<ThrowawayDatabase> {
+    return this.create(purpose, template.name);
   }
 
   private async ensureRole(seconds: number): Promise<{ name: string; password: string } | null> {

@@ -199,7 +199,10 @@ describe('upgrade from more than one starting point', () => {
     expect(report.errors).toEqual([]);
     expect(report.findings).toEqual([expect.objectContaining({ table: 'notes', name: 'body', difference: 'missing-on-upgraded', startingPoints: ['main', 'v2.0.0'] })]);
     expect(report.fix).toMatchObject({ verified: true, remainingDifferences: 0 });
-    expect(report.environment.databasesBuilt).toBe(4);
+    // Fresh, one upgraded database per starting point, and the history main and the branch
+    // share (0001) built once, as the template fresh and main's upgraded copy start from.
+    expect(report.environment.databasesBuilt).toBe(5);
+    expect(report.timings.phases.map((p) => p.name)).toContain('build shared history');
     expect(report.startingPoints.map((p) => p.ref)).toEqual(['main', 'v2.0.0', 'v1.0.0']);
     expect(renderMarkdown(report)).toContain('(from `main`, `v2.0.0`)');
     // Verification applied the fix to the fresh database and to one upgraded database per starting point.

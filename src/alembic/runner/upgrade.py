@@ -147,8 +147,11 @@ def upgrade(request: Mapping[str, Any], imports: Imports) -> UpgradeResult:
     script = ScriptDirectory(versions, version_locations=[versions], recursive_version_locations=True)
     recorder = Recorder(root)
 
+    # "heads", or one revision: a history shared by two builds is built once, up to there.
+    target: str = request.get("target") or "heads"
+
     def steps_to_heads(rev: Any, context: Any) -> list[RevisionStep]:
-        steps: list[RevisionStep] = script._upgrade_revs("heads", rev)
+        steps: list[RevisionStep] = script._upgrade_revs(target, rev)
         for step in steps:
             recorder.watch(step)
         return steps
@@ -159,7 +162,7 @@ def upgrade(request: Mapping[str, Any], imports: Imports) -> UpgradeResult:
         with engines_redirected_to(url) as real_create_engine:
             engine = real_create_engine(url, poolclass=NullPool)
             try:
-                with EnvironmentContext(config, script, fn=steps_to_heads, destination_rev="heads"), engine.connect() as connection:
+                with EnvironmentContext(config, script, fn=steps_to_heads, destination_rev=target), engine.connect() as connection:
                     alembic_context.configure(
                         connection=connection,
                         version_table=request["versionTable"],

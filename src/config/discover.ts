@@ -9,7 +9,7 @@ import type { DriftbotConfig } from './config.js';
 import { ConfigError } from './error.js';
 import { alembicIniSettings, resolveIniFolder, type ResolvedFolder } from './alembic-ini.js';
 import type { RepoFiles } from '../workspace/repo-files.js';
-import { importedFiles, namesMetadata, readEnvPy } from './env-py.js';
+import { importedFiles, metadataFiles, namesMetadata, readEnvPy } from './env-py.js';
 
 /** Virtualenvs, vendored packages and build output: never the project's own migrations or models. */
 const IGNORED_FOLDERS = /(^|\/)(\.venv|venv|env|virtualenv|node_modules|site-packages|\.git|\.tox|\.nox|__pycache__|build|dist)\//;
@@ -45,8 +45,11 @@ export async function discoverConfig(files: RepoFiles): Promise<DriftbotConfig> 
         'the first with an alembic.ini, then the shallowest, was chosen; list them in .github/driftbot.yml to analyse them',
     );
   }
-  const fromEnvPy = await envPyModelFiles(files, chosen);
-  const modelFiles = fromEnvPy ?? (await findModelFiles(files, setups.map((s) => s.versions)));
+  const declaring = await findModelFiles(files, setups.map((s) => s.versions));
+  // env.py's imports are looked up under the ini's folder and the repository root, then
+  // under the roots the declaring files need (a src/ layout, a service folder).
+  const fromEnvPy = await envPyModelFiles(files, { ...chosen, roots: [...new Set([...chosen.roots, ...importRoots(files.paths, declaring)])] }, new Set(declaring));
+  const modelFiles = fromEnvPy ?? declaring;
   const paths = importRoots(files.paths, modelFiles);
   const rootsText = paths.map((p) => (p === '.' ? 'the repository root' : p)).join(', ');
   assumptions.push(
@@ -138,15 +141,19 @@ async function findModelFiles(files: RepoFiles, versionsFolders: string[]): Prom
 }
 
 /**
- * The files env.py imports, when its target_metadata names models (not None) and some
- * of its imports are the repository's own modules; null otherwise (the grep decides).
+ * The files env.py imports that hold models: those target_metadata is built from, and
+ * those that declare tables (not a settings or logging module it also imports) — when
+ * its target_metadata names models (not None); null otherwise, and the grep decides.
  */
-async function envPyModelFiles(files: RepoFiles, setup: AlembicSetup): Promise<string[] | null> {
+async function envPyModelFiles(files: RepoFiles, setup: AlembicSetup, declaring: Set<string>): Promise<string[] | null> {
   const text = await files.read(setup.envPy);
   if (text === null) return null;
   const facts = readEnvPy(text);
   if (!namesMetadata(facts)) return null;
-  const found = importedFiles(facts, setup.envPy, setup.roots, files.paths).filter((file) => !file.startsWith(`${setup.versions}/`));
+  const forMetadata = new Set(metadataFiles(facts, setup.envPy, setup.roots, files.paths));
+  const found = importedFiles(facts, setup.envPy, setup.roots, files.paths).filter(
+    (file) => !file.startsWith(`${setup.versions}/`) && (forMetadata.has(file) || declaring.has(file)),
+  );
   return found.length ? found.sort() : null;
 }
 

@@ -16,6 +16,8 @@ export interface EnvImport {
   module: string;
   /** For `from m import n`: n (`*` for a star import); null for `import m`. */
   name: string | null;
+  /** The name the import binds in env.py: `a` for `import a.b`, the alias, `*`. */
+  binds: string;
 }
 
 export interface EnvPyFacts {
@@ -55,8 +57,8 @@ function readStatement(statement: string, facts: EnvPyFacts): void {
   const plain = /^import\s+(.+)$/.exec(statement);
   if (plain) {
     for (const part of splitTopLevel(plain[1]!)) {
-      const module = part.split(/\s+as\s+/)[0]!.trim();
-      if (MODULE.test(module) && module) facts.imports.push({ module, name: null });
+      const [module = '', alias] = part.split(/\s+as\s+/).map((s) => s.trim());
+      if (MODULE.test(module) && module) facts.imports.push({ module, name: null, binds: alias ?? module.split('.')[0]! });
     }
     return;
   }
@@ -65,8 +67,8 @@ function readStatement(statement: string, facts: EnvPyFacts): void {
     const module = from[1]!;
     if (!MODULE.test(module)) return;
     for (const part of splitTopLevel(from[2]!.replace(/^\(|\)$/g, ''))) {
-      const name = part.split(/\s+as\s+/)[0]!.trim();
-      if (name === '*' || IDENTIFIER.test(name)) facts.imports.push({ module, name });
+      const [name = '', alias] = part.split(/\s+as\s+/).map((s) => s.trim());
+      if (name === '*' || IDENTIFIER.test(name)) facts.imports.push({ module, name, binds: alias ?? name });
     }
     return;
   }
@@ -211,6 +213,17 @@ function moduleFile(folders: string[], dotted: string, present: Set<string>): st
     }
   }
   return null;
+}
+
+/**
+ * The files of the imports target_metadata is built from: those that bind the first
+ * name of one of its items (`Base` in `Base.metadata`, `models` in
+ * `models.Base.metadata`), and star imports, which may bind anything.
+ */
+export function metadataFiles(facts: EnvPyFacts, envPy: string, roots: string[], paths: string[]): string[] {
+  const names = new Set(facts.targetMetadata.flatMap((expression) => [...expression.matchAll(/(?<![\w.])([A-Za-z_]\w*)(?=\s*\.)/g)].map((m) => m[1]!)));
+  const used = facts.imports.filter((i) => i.binds === '*' || names.has(i.binds));
+  return importedFiles({ ...facts, imports: used }, envPy, roots, paths);
 }
 
 /** Whether env.py gives models to compare: a target_metadata that is not just None. */

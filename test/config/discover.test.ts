@@ -183,6 +183,7 @@ describe('discoverConfig', () => {
           'except ImportError:  # "import nothing.here"',
           '    raise',
           'import inventory.tables',
+          'from settings import DEBUG  # the project\'s own module, but no models',
           '',
           'target_metadata = [BillingBase.metadata, inventory.tables.Base.metadata]',
           '',
@@ -195,6 +196,7 @@ describe('discoverConfig', () => {
         'inventory/__init__.py': '',
         'inventory/tables.py': 'class Item(Base):\n    @declared_attr\n    def __tablename__(cls):\n        return "items"\n',
         'legacy/old_models.py': 'class Old(Base):\n    __tablename__ = "old"\n',
+        'settings.py': 'DEBUG = True\n',
       }),
     );
     expect(config.databases[0]!.models).toEqual(['billing/models/__init__.py', 'inventory/tables.py']);
@@ -202,6 +204,21 @@ describe('discoverConfig', () => {
     expect(config.assumptions[1]).toBe(
       'models: the modules migrations/env.py imports for target_metadata: billing/models/__init__.py, inventory/tables.py, imported from the repository root',
     );
+  });
+
+  it('looks env.py’s imports up under the roots a src/ layout needs', async () => {
+    const config = await discoverConfig(
+      await committedFiles({
+        'alembic.ini': '[alembic]\nscript_location = migrations\nprepend_sys_path = src\n',
+        'migrations/env.py': 'from app.models import Base\ntarget_metadata = Base.metadata\n',
+        'migrations/versions/0001_init.py': revisionFile('0001', null),
+        'src/app/__init__.py': '',
+        'src/app/models.py': 'class A(Base):\n    __tablename__ = "a"\n',
+        'src/app/unused.py': 'class B(Base):\n    __tablename__ = "b"\n',
+      }),
+    );
+    expect(config.databases[0]!.models).toEqual(['src/app/models.py']);
+    expect(config.python.paths).toEqual(['src', '.']);
   });
 
   it('falls back to the __tablename__ grep when env.py sets target_metadata = None, and counts declared_attr table names', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { importedFiles, logicalLines, namesMetadata, readEnvPy } from '../../src/config/env-py.js';
+import { importedFiles, logicalLines, metadataFiles, namesMetadata, readEnvPy } from '../../src/config/env-py.js';
 
 const ENV_PY = `"""Alembic env.py.
 
@@ -48,22 +48,22 @@ describe('readEnvPy', () => {
   it('finds module-level imports (plain, from, aliased, parenthesised, in try/if blocks, after ;) and nothing inside strings, comments, functions or classes', () => {
     const facts = readEnvPy(ENV_PY);
     expect(facts.imports).toEqual([
-      { module: 'os', name: null },
-      { module: 'sys', name: null },
-      { module: 'app.db.base', name: null },
-      { module: 'logging.config', name: 'fileConfig' },
-      { module: 'sqlalchemy', name: 'engine_from_config' },
-      { module: 'sqlalchemy', name: 'pool' },
-      { module: 'alembic', name: 'context' },
-      { module: 'billing.models', name: 'Invoice' },
-      { module: 'billing.models', name: 'Payment' },
-      { module: 'inventory', name: 'models' },
-      { module: '.', name: 'helpers' },
-      { module: '.local_models', name: '*' },
-      { module: 'extra.after_semicolon', name: null },
-      { module: 'optional.models', name: 'Thing' },
-      { module: 'fallback.models', name: null },
-      { module: 'conditional.models', name: null },
+      { module: 'os', name: null, binds: 'os' },
+      { module: 'sys', name: null, binds: 'sys' },
+      { module: 'app.db.base', name: null, binds: 'app' },
+      { module: 'logging.config', name: 'fileConfig', binds: 'fileConfig' },
+      { module: 'sqlalchemy', name: 'engine_from_config', binds: 'engine_from_config' },
+      { module: 'sqlalchemy', name: 'pool', binds: 'pool' },
+      { module: 'alembic', name: 'context', binds: 'context' },
+      { module: 'billing.models', name: 'Invoice', binds: '_Invoice' },
+      { module: 'billing.models', name: 'Payment', binds: 'Payment' },
+      { module: 'inventory', name: 'models', binds: 'inventory_models' },
+      { module: '.', name: 'helpers', binds: 'helpers' },
+      { module: '.local_models', name: '*', binds: '*' },
+      { module: 'extra.after_semicolon', name: null, binds: 'extra' },
+      { module: 'optional.models', name: 'Thing', binds: 'Thing' },
+      { module: 'fallback.models', name: null, binds: 'fallback' },
+      { module: 'conditional.models', name: null, binds: 'conditional' },
     ]);
     expect(facts.targetMetadata).toEqual(['[app.db.base.Base.metadata, inventory_models.Base.metadata]']);
     expect(namesMetadata(facts)).toBe(true);
@@ -113,5 +113,9 @@ describe('importedFiles', () => {
       'migrations/local_models.py',
       'optional/models.py',
     ]);
+  });
+
+  it('keeps, for target_metadata, the imports that bind its names and star imports', () => {
+    expect(metadataFiles(readEnvPy(ENV_PY), 'migrations/env.py', ['svc', '.'], paths)).toEqual(['svc/app/db/base.py', 'inventory/__init__.py', 'inventory/models.py', 'migrations/local_models.py']);
   });
 });

@@ -18,7 +18,7 @@ import { POSTGRES_MAJORS } from './postgres/versions.js';
 import { configuredPostgresVersion } from './config/postgres-version.js';
 import { repoFilesAt } from './workspace/repo-files.js';
 import { doctor } from './doctor/doctor.js';
-import { renderDoctor } from './doctor/render.js';
+import { clean, renderDoctor } from './doctor/render.js';
 
 const USAGE = `Usage:
   driftbot check [--repo DIR] [--base REF] [--head REF] [--config FILE]
@@ -136,7 +136,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(renderDoctor(report));
       return 0;
     } catch (error) {
-      process.stderr.write(`driftbot: ${(error as Error).message}\n`);
+      // A configuration error quotes the repository's file: printed without control characters.
+      process.stderr.write(`driftbot: ${clean((error as Error).message)}\n`);
       return 2;
     }
   }

@@ -124,5 +124,9 @@ describe('driftbot doctor', () => {
     const empty = await mkdtemp(join(tmpdir(), 'driftbot-test-not-a-repo-'));
     const notRepo = await run(process.execPath, [bin, 'doctor', '--repo', empty]).catch((error: { code: number; stderr: string }) => error);
     expect(notRepo).toMatchObject({ code: 2, stderr: `driftbot: ${empty} is not a git repository (--repo)\n` });
+
+    await repo.commit('a misspelt key', { '.github/driftbot.yml': 'databases:\n  - chains:\n      - versions: migrations/versions\n        version_tabel: v\n' });
+    const badConfig = await run(process.execPath, [bin, 'doctor', '--repo', repo.dir]).catch((error: { code: number; stderr: string }) => error);
+    expect(badConfig).toMatchObject({ code: 2, stderr: 'driftbot: .github/driftbot.yml:4:9: databases[0].chains[0].version_tabel: unknown key\n' });
   });
 });

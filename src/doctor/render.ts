@@ -37,6 +37,5 @@ export function renderDoctor(report: DoctorReport): string {
 
 /** One line, no control characters. */
 export function clean(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\uFFFD');
 }

@@ -9,7 +9,7 @@ import type { DriftbotConfig } from './config.js';
 import { ConfigError } from './error.js';
 import { alembicIniSettings, resolveIniFolder, type ResolvedFolder } from './alembic-ini.js';
 import type { RepoFiles } from '../workspace/repo-files.js';
-import { importedFiles, metadataFiles, namesMetadata, readEnvPy } from './env-py.js';
+import { importedModules, metadataFiles, namesMetadata, readEnvPy } from './env-py.js';
 
 /** Virtualenvs, vendored packages and build output: never the project's own migrations or models. */
 const IGNORED_FOLDERS = /(^|\/)(\.venv|venv|env|virtualenv|node_modules|site-packages|\.git|\.tox|\.nox|__pycache__|build|dist)\//;
@@ -49,8 +49,12 @@ export async function discoverConfig(files: RepoFiles): Promise<DriftbotConfig> 
   // env.py's imports are looked up under the ini's folder and the repository root, then
   // under the roots the declaring files need (a src/ layout, a service folder).
   const fromEnvPy = await envPyModelFiles(files, { ...chosen, roots: [...new Set([...chosen.roots, ...importRoots(files.paths, declaring)])] }, new Set(declaring));
-  const modelFiles = fromEnvPy ?? declaring;
-  const paths = importRoots(files.paths, modelFiles);
+  const modelFiles = fromEnvPy?.map((m) => m.file) ?? declaring;
+  // A module env.py imports is imported under the root it was found in (`billing.models`
+  // from the root even when billing/ has no __init__.py); a relative one as a package.
+  const paths = fromEnvPy
+    ? [...new Set([...fromEnvPy.flatMap((m) => (m.root === null ? importRoots(files.paths, [m.file]) : [m.root])).filter((r) => r !== '.').sort(), '.'])]
+    : importRoots(files.paths, modelFiles);
   const rootsText = paths.map((p) => (p === '.' ? 'the repository root' : p)).join(', ');
   assumptions.push(
     fromEnvPy
@@ -145,16 +149,16 @@ async function findModelFiles(files: RepoFiles, versionsFolders: string[]): Prom
  * those that declare tables (not a settings or logging module it also imports) — when
  * its target_metadata names models (not None); null otherwise, and the grep decides.
  */
-async function envPyModelFiles(files: RepoFiles, setup: AlembicSetup, declaring: Set<string>): Promise<string[] | null> {
+async function envPyModelFiles(files: RepoFiles, setup: AlembicSetup, declaring: Set<string>): Promise<{ file: string; root: string | null }[] | null> {
   const text = await files.read(setup.envPy);
   if (text === null) return null;
   const facts = readEnvPy(text);
   if (!namesMetadata(facts)) return null;
   const forMetadata = new Set(metadataFiles(facts, setup.envPy, setup.roots, files.paths));
-  const found = importedFiles(facts, setup.envPy, setup.roots, files.paths).filter(
-    (file) => !file.startsWith(`${setup.versions}/`) && (forMetadata.has(file) || declaring.has(file)),
+  const found = importedModules(facts, setup.envPy, setup.roots, files.paths).filter(
+    ({ file }) => !file.startsWith(`${setup.versions}/`) && (forMetadata.has(file) || declaring.has(file)),
   );
-  return found.length ? found.sort() : null;
+  return found.length ? found.sort((a, b) => a.file.localeCompare(b.file)) : null;
 }
 
 /**

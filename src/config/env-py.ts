@@ -181,18 +181,25 @@ function skipString(text: string, start: number): number {
  * against env.py's own folder. Imports of installed packages resolve to nothing.
  */
 export function importedFiles(facts: EnvPyFacts, envPy: string, roots: string[], paths: string[]): string[] {
+  return importedModules(facts, envPy, roots, paths).map((found) => found.file);
+}
+
+/** The same, with the import root each file was found under (null for a relative import). */
+export function importedModules(facts: EnvPyFacts, envPy: string, roots: string[], paths: string[]): { file: string; root: string | null }[] {
   const present = new Set(paths);
-  const files: string[] = [];
-  const add = (file: string | null) => {
-    if (file && file !== envPy && !files.includes(file)) files.push(file);
+  const found: { file: string; root: string | null }[] = [];
+  const add = (module: { file: string; root: string | null } | null) => {
+    if (module && module.file !== envPy && !found.some((f) => f.file === module.file)) found.push(module);
   };
   for (const { module, name } of facts.imports) {
+    const relative = module.startsWith('.');
     const folders = folderCandidates(module, envPy, roots);
     const dotted = module.replace(/^\.+/, '');
-    add(moduleFile(folders, dotted, present));
-    if (name && name !== '*') add(moduleFile(folders, dotted ? `${dotted}.${name}` : name, present));
+    const rootless = (m: { file: string; root: string } | null) => (m && relative ? { file: m.file, root: null } : m);
+    add(rootless(moduleFile(folders, dotted, present)));
+    if (name && name !== '*') add(rootless(moduleFile(folders, dotted ? `${dotted}.${name}` : name, present)));
   }
-  return files;
+  return found;
 }
 
 function folderCandidates(module: string, envPy: string, roots: string[]): string[] {
@@ -203,13 +210,13 @@ function folderCandidates(module: string, envPy: string, roots: string[]): strin
   return [folder];
 }
 
-function moduleFile(folders: string[], dotted: string, present: Set<string>): string | null {
+function moduleFile(folders: string[], dotted: string, present: Set<string>): { file: string; root: string } | null {
   if (!dotted) return null;
   const relative = dotted.split('.').join('/');
   for (const folder of folders) {
     for (const candidate of [`${relative}.py`, `${relative}/__init__.py`]) {
       const file = posix.normalize(posix.join(folder, candidate));
-      if (present.has(file)) return file;
+      if (present.has(file)) return { file, root: folder };
     }
   }
   return null;

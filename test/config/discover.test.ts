@@ -189,7 +189,7 @@ describe('discoverConfig', () => {
           '',
         ].join('\n'),
         'migrations/versions/0001_init.py': revisionFile('0001', null),
-        'billing/__init__.py': '',
+        // billing/ is a namespace package (no __init__.py): still imported from the root as billing.models.
         // The package re-exports its models from a submodule: the package is what is imported.
         'billing/models/__init__.py': 'from billing.models.invoice import Base, Invoice\n',
         'billing/models/invoice.py': 'class Invoice(Base):\n    __tablename__ = "invoices"\n',

@@ -17,6 +17,8 @@ import { serve } from './serve.js';
 import { POSTGRES_MAJORS } from './postgres/versions.js';
 import { configuredPostgresVersion } from './config/postgres-version.js';
 import { repoFilesAt } from './workspace/repo-files.js';
+import { doctor } from './doctor/doctor.js';
+import { clean, renderDoctor } from './doctor/render.js';
 
 const USAGE = `Usage:
   driftbot check [--repo DIR] [--base REF] [--head REF] [--config FILE]
@@ -24,8 +26,15 @@ const USAGE = `Usage:
                  [--database-url URL] [--postgres-version N]
                  [--keep-databases] [--verbose]
                  [--upgrade-from REF]... [--python PATH] [--no-sandbox]
+  driftbot doctor [--repo DIR] [--ref REF] [--python PATH]
   driftbot serve
   driftbot --version | --help
+
+doctor  Prints what driftbot finds in a commit (default HEAD) and would do: the
+        configuration or what discovery assumed, each chain and its revisions,
+        env.py's model modules, dependency files, the Python, the settings, whether
+        the sandbox works, and a suggested .github/driftbot.yml. Runs no migration
+        and writes nothing.
 
 serve   Runs the GitHub App (Probot). Without APP_ID it starts Probot's setup flow.
 
@@ -82,6 +91,7 @@ export async function main(argv: string[]): Promise<number> {
         repo: { type: 'string' },
         base: { type: 'string' },
         head: { type: 'string' },
+        ref: { type: 'string' },
         config: { type: 'string' },
         format: { type: 'string' },
         output: { type: 'string' },
@@ -118,6 +128,18 @@ export async function main(argv: string[]): Promise<number> {
     }
     // Probot's server keeps the process alive; it never returns a code.
     return new Promise<number>(() => {});
+  }
+  if (command === 'doctor') {
+    if (rest.length) return usageError(`unexpected argument "${rest[0]}"`);
+    try {
+      const report = await doctor({ repo: resolve(values.repo ?? '.'), ref: values.ref ?? 'HEAD', python: values.python ?? process.env.DRIFTBOT_PYTHON ?? null });
+      process.stdout.write(renderDoctor(report));
+      return 0;
+    } catch (error) {
+      // A configuration error quotes the repository's file: printed without control characters.
+      process.stderr.write(`driftbot: ${clean((error as Error).message)}\n`);
+      return 2;
+    }
   }
   if (command !== 'check') return usageError(`unknown command "${command}"`);
   if (rest.length) return usageError(`unexpected argument "${rest[0]}"`);

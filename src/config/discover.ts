@@ -9,6 +9,7 @@ import type { DriftbotConfig } from './config.js';
 import { ConfigError } from './error.js';
 import { alembicIniSettings, resolveIniFolder, type ResolvedFolder } from './alembic-ini.js';
 import type { RepoFiles } from '../workspace/repo-files.js';
+import { importedModules, metadataFiles, namesMetadata, readEnvPy } from './env-py.js';
 
 /** Virtualenvs, vendored packages and build output: never the project's own migrations or models. */
 const IGNORED_FOLDERS = /(^|\/)(\.venv|venv|env|virtualenv|node_modules|site-packages|\.git|\.tox|\.nox|__pycache__|build|dist)\//;
@@ -18,6 +19,8 @@ const REVISION = /^revision\s*(:[^=\n]+)?=/m;
 const DOWN_REVISION = /^down_revision\s*(:[^=\n]+)?=/m;
 /** `__tablename__ = …` inside a class body (indented), the mark of a declarative model. */
 const TABLENAME = /^[ \t]+__tablename__\s*(:[^=\n]+)?=/m;
+/** `@declared_attr` (or `.directive`), maybe among other decorators, over `def __tablename__(cls)`. */
+const DECLARED_TABLENAME = /^[ \t]+@(\w+\.)*declared_attr\b[^\n]*\n([ \t]+@[^\n]*\n)*[ \t]+def\s+__tablename__\s*\(/m;
 
 const NO_MIGRATIONS = 'no Alembic migrations found (looked for alembic.ini and versions/ folders); add .github/driftbot.yml';
 
@@ -25,6 +28,10 @@ interface AlembicSetup {
   versions: string;
   /** Why this folder: which alembic.ini, or a bare versions folder. */
   reason: string;
+  /** The env.py beside the versions folder, or in script_location. */
+  envPy: string;
+  /** Folders the env.py's imports are looked up under, first match wins. */
+  roots: string[];
 }
 
 export async function discoverConfig(files: RepoFiles): Promise<DriftbotConfig> {
@@ -38,12 +45,23 @@ export async function discoverConfig(files: RepoFiles): Promise<DriftbotConfig> 
         'the first with an alembic.ini, then the shallowest, was chosen; list them in .github/driftbot.yml to analyse them',
     );
   }
-  const modelFiles = await findModelFiles(files, setups.map((s) => s.versions));
-  const paths = importRoots(files.paths, modelFiles);
+  const declaring = await findModelFiles(files, setups.map((s) => s.versions));
+  // env.py's imports are looked up under the ini's folder and the repository root, then
+  // under the roots the declaring files need (a src/ layout, a service folder).
+  const fromEnvPy = await envPyModelFiles(files, { ...chosen, roots: [...new Set([...chosen.roots, ...importRoots(files.paths, declaring)])] }, new Set(declaring));
+  const modelFiles = fromEnvPy?.map((m) => m.file) ?? declaring;
+  // A module env.py imports is imported under the root it was found in (`billing.models`
+  // from the root even when billing/ has no __init__.py); a relative one as a package.
+  const paths = fromEnvPy
+    ? [...new Set([...fromEnvPy.flatMap((m) => (m.root === null ? importRoots(files.paths, [m.file]) : [m.root])).filter((r) => r !== '.').sort(), '.'])]
+    : importRoots(files.paths, modelFiles);
+  const rootsText = paths.map((p) => (p === '.' ? 'the repository root' : p)).join(', ');
   assumptions.push(
-    modelFiles.length
-      ? `${modelFiles.length} model file${modelFiles.length === 1 ? '' : 's'} (Python files that declare __tablename__), imported from ${paths.map((p) => (p === '.' ? 'the repository root' : p)).join(', ')}`
-      : 'no model files found (no Python file declares __tablename__): models are not compared',
+    fromEnvPy
+      ? `models: the modules ${chosen.envPy} imports for target_metadata: ${modelFiles.join(', ')}, imported from ${rootsText}`
+      : modelFiles.length
+        ? `${modelFiles.length} model file${modelFiles.length === 1 ? '' : 's'} (Python files that declare __tablename__), imported from ${rootsText}`
+        : 'no model files found (no Python file declares __tablename__): models are not compared',
   );
   return {
     databases: [{ name: 'default', chains: [{ versions: chosen.versions, versionTable: 'alembic_version' }], models: modelFiles }],
@@ -65,10 +83,12 @@ async function findAlembicSetups(files: RepoFiles): Promise<AlembicSetup[]> {
   const inis = files.paths.filter((p) => posix.basename(p) === 'alembic.ini' && !IGNORED_FOLDERS.test(p) && !TEST_FILES.test(p)).sort(byDepth);
   for (const ini of inis) {
     const found = iniVersionsFolder(ini, (await files.read(ini)) ?? '', folders);
-    if (found && !setups.some((s) => s.versions === found.folder)) setups.push({ versions: found.folder, reason: found.how });
+    if (found && !setups.some((s) => s.versions === found.folder)) {
+      setups.push({ versions: found.folder, reason: found.how, envPy: `${found.scriptFolder}/env.py`, roots: [...new Set([posix.dirname(ini), posix.dirname(found.scriptFolder), '.'])] });
+    }
   }
   for (const folder of await bareVersionsFolders(files)) {
-    if (!setups.some((s) => s.versions === folder)) setups.push({ versions: folder, reason: 'a versions folder of Alembic revision files; no alembic.ini names it' });
+    if (!setups.some((s) => s.versions === folder)) setups.push({ versions: folder, reason: 'a versions folder of Alembic revision files; no alembic.ini names it', envPy: `${posix.dirname(folder)}/env.py`, roots: [...new Set([posix.dirname(posix.dirname(folder)), '.'])] });
   }
   return setups;
 }
@@ -77,7 +97,7 @@ async function findAlembicSetups(files: RepoFiles): Promise<AlembicSetup[]> {
  * The versions folder an alembic.ini names, and how, in words: `version_locations` when
  * set (it overrides the default), else `<script_location>/versions`.
  */
-function iniVersionsFolder(ini: string, text: string, folders: Set<string>): { folder: string; how: string } | null {
+function iniVersionsFolder(ini: string, text: string, folders: Set<string>): { folder: string; how: string; scriptFolder: string } | null {
   const { scriptLocation, versionLocations } = alembicIniSettings(text);
   const iniFolder = posix.dirname(ini);
   const [firstLocation] = versionLocations;
@@ -93,8 +113,9 @@ function iniVersionsFolder(ini: string, text: string, folders: Set<string>): { f
     return null;
   }
   if (!resolved) return null;
+  const script = scriptLocation ? resolveIniFolder(scriptLocation.replace(/\/+$/, ''), iniFolder, folders) : null;
   const ending = resolved.matchedByEnding ? `, matched to the repository by its ending "${resolved.matchedByEnding}"` : '';
-  return { folder: resolved.folder, how: `${how}${ending}` };
+  return { folder: resolved.folder, how: `${how}${ending}`, scriptFolder: script?.folder ?? posix.dirname(resolved.folder) };
 }
 
 /** Folders named `versions` that hold at least one Alembic revision file (outside tests and virtualenvs). */
@@ -117,9 +138,27 @@ async function findModelFiles(files: RepoFiles, versionsFolders: string[]): Prom
   const found: string[] = [];
   for (const path of await files.containing('__tablename__')) {
     if (!path.endsWith('.py') || versionsFolders.some((v) => path.startsWith(`${v}/`)) || IGNORED_FOLDERS.test(path) || TEST_FILES.test(path)) continue;
-    if (TABLENAME.test((await files.read(path)) ?? '')) found.push(path);
+    const text = (await files.read(path)) ?? '';
+    if (TABLENAME.test(text) || DECLARED_TABLENAME.test(text)) found.push(path);
   }
   return found.sort();
+}
+
+/**
+ * The files env.py imports that hold models: those target_metadata is built from, and
+ * those that declare tables (not a settings or logging module it also imports) — when
+ * its target_metadata names models (not None); null otherwise, and the grep decides.
+ */
+async function envPyModelFiles(files: RepoFiles, setup: AlembicSetup, declaring: Set<string>): Promise<{ file: string; root: string | null }[] | null> {
+  const text = await files.read(setup.envPy);
+  if (text === null) return null;
+  const facts = readEnvPy(text);
+  if (!namesMetadata(facts)) return null;
+  const forMetadata = new Set(metadataFiles(facts, setup.envPy, setup.roots, files.paths));
+  const found = importedModules(facts, setup.envPy, setup.roots, files.paths).filter(
+    ({ file }) => !file.startsWith(`${setup.versions}/`) && (forMetadata.has(file) || declaring.has(file)),
+  );
+  return found.length ? found.sort((a, b) => a.file.localeCompare(b.file)) : null;
 }
 
 /**

@@ -171,6 +171,71 @@ describe('discoverConfig', () => {
     expect(bare.assumptions[1]).toMatch(/^2 other Alembic setups not analysed \(c\/versions, a\/deep\/er\/versions\)/);
   });
 
+  it('takes the models env.py imports for target_metadata, from two packages, and not a __tablename__ file it does not import', async () => {
+    const config = await discoverConfig(
+      await committedFiles({
+        'alembic.ini': '[alembic]\nscript_location = migrations\n',
+        'migrations/env.py': [
+          'from alembic import context',
+          'from sqlalchemy import MetaData',
+          'try:',
+          '    from billing.models import Base as BillingBase',
+          'except ImportError:  # "import nothing.here"',
+          '    raise',
+          'import inventory.tables',
+          'from settings import DEBUG  # the project\'s own module, but no models',
+          '',
+          'target_metadata = [BillingBase.metadata, inventory.tables.Base.metadata]',
+          '',
+        ].join('\n'),
+        'migrations/versions/0001_init.py': revisionFile('0001', null),
+        // billing/ is a namespace package (no __init__.py): still imported from the root as billing.models.
+        // The package re-exports its models from a submodule: the package is what is imported.
+        'billing/models/__init__.py': 'from billing.models.invoice import Base, Invoice\n',
+        'billing/models/invoice.py': 'class Invoice(Base):\n    __tablename__ = "invoices"\n',
+        'inventory/__init__.py': '',
+        'inventory/tables.py': 'class Item(Base):\n    @declared_attr\n    def __tablename__(cls):\n        return "items"\n',
+        'legacy/old_models.py': 'class Old(Base):\n    __tablename__ = "old"\n',
+        'settings.py': 'DEBUG = True\n',
+      }),
+    );
+    expect(config.databases[0]!.models).toEqual(['billing/models/__init__.py', 'inventory/tables.py']);
+    expect(config.python.paths).toEqual(['.']);
+    expect(config.assumptions[1]).toBe(
+      'models: the modules migrations/env.py imports for target_metadata: billing/models/__init__.py, inventory/tables.py, imported from the repository root',
+    );
+  });
+
+  it('looks env.py’s imports up under the roots a src/ layout needs', async () => {
+    const config = await discoverConfig(
+      await committedFiles({
+        'alembic.ini': '[alembic]\nscript_location = migrations\nprepend_sys_path = src\n',
+        'migrations/env.py': 'from app.models import Base\ntarget_metadata = Base.metadata\n',
+        'migrations/versions/0001_init.py': revisionFile('0001', null),
+        'src/app/__init__.py': '',
+        'src/app/models.py': 'class A(Base):\n    __tablename__ = "a"\n',
+        'src/app/unused.py': 'class B(Base):\n    __tablename__ = "b"\n',
+      }),
+    );
+    expect(config.databases[0]!.models).toEqual(['src/app/models.py']);
+    expect(config.python.paths).toEqual(['src', '.']);
+  });
+
+  it('falls back to the __tablename__ grep when env.py sets target_metadata = None, and counts declared_attr table names', async () => {
+    const config = await discoverConfig(
+      await committedFiles({
+        'migrations/env.py': 'from app import models\ntarget_metadata = None\n',
+        'migrations/versions/0001_init.py': revisionFile('0001', null),
+        'app/__init__.py': '',
+        'app/models.py': 'class Item(Base):\n    @classmethod\n    @declared_attr.directive\n    def __tablename__(cls) -> str:\n        return "items"\n',
+        'app/other.py': 'class Other(Base):\n    __tablename__ = "other"\n',
+        'app/words.py': 'def __tablename__():\n    pass\n',
+      }),
+    );
+    expect(config.databases[0]!.models).toEqual(['app/models.py', 'app/other.py']);
+    expect(config.assumptions[1]).toMatch(/^2 model files \(Python files that declare __tablename__\)/);
+  });
+
   it('says what it looked for when there is nothing to analyse', async () => {
     const error = await discoverConfig(
       await committedFiles({ 'README.md': '# hi', 'alembic.ini': '[alembic]\nscript_location = /app/nowhere\n', 'app/models.py': 'class A:\n    __tablename__ = "a"\n' }),

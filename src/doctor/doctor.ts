@@ -1,0 +1,135 @@
+/**
+ * `driftbot doctor`: what driftbot finds in a commit and would do with it, as a value
+ * (render.ts prints it). It reads the commit's files through git and never runs the
+ * repository's code or writes to it; the only programs it starts are git, the
+ * operator's Python (asked its version) and the sandbox probe.
+ */
+import { execFile } from 'node:child_process';
+import { posix } from 'node:path';
+import { promisify } from 'node:util';
+import type { DriftbotConfig } from '../config/config.js';
+import { importedFiles, readEnvPy } from '../config/env-py.js';
+import { loadConfig } from '../config/load.js';
+import { detectSandbox, type SandboxStatus } from '../sandbox/sandbox.js';
+import { resolveCommit } from '../workspace/git.js';
+import { matchGlobs } from '../workspace/globs.js';
+import { repoFilesAt, type RepoFiles } from '../workspace/repo-files.js';
+import { summarizeRevisions } from './revisions.js';
+import { suggestConfig } from './suggest.js';
+
+const run = promisify(execFile);
+
+export interface DoctorReport {
+  commit: { ref: string; sha: string };
+  /** `.github/driftbot.yml`, or `discovered`. */
+  source: string;
+  assumptions: string[];
+  warnings: string[];
+  databases: DoctorDatabase[];
+  dependencies: { files: string[]; requiresPython: string | null };
+  interpreter: { python: string; chosenBy: string; version: string | null; problem: string | null };
+  settings: { envNames: string[]; envFiles: string[]; mounts: Record<string, string> };
+  sandbox: SandboxStatus;
+  suggestedConfig: string;
+}
+
+export interface DoctorDatabase {
+  name: string;
+  chains: DoctorChain[];
+  /** The files the models build would import (the models globs matched at this commit). */
+  modelFiles: string[];
+}
+
+export interface DoctorChain {
+  versions: string;
+  versionTable: string;
+  revisions: number;
+  heads: string[];
+  /** Null when the folder above versions/ has no env.py. */
+  envPy: { path: string; imports: string[]; importedFiles: string[]; targetMetadata: string[] } | null;
+}
+
+export interface DoctorOptions {
+  repo: string;
+  ref: string;
+  /** --python / DRIFTBOT_PYTHON; null = driftbot's managed environment. */
+  python: string | null;
+}
+
+const DEPENDENCY_FILE = /^(pyproject\.toml|uv\.lock|poetry\.lock|requirements[^/]*\.txt)$/;
+
+export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
+  const sha = await resolveCommit(options.repo, options.ref);
+  const files = await repoFilesAt(options.repo, sha);
+  const config = await loadConfig(files);
+  const [databases, dependencies, interpreter, sandbox] = await Promise.all([
+    Promise.all(config.databases.map((database) => describeDatabase(files, config, database))),
+    dependencyFiles(files, config.python.paths),
+    describeInterpreter(options.python),
+    detectSandbox(),
+  ]);
+  return {
+    commit: { ref: options.ref, sha },
+    source: config.source,
+    assumptions: config.assumptions,
+    warnings: config.warnings,
+    databases,
+    dependencies,
+    interpreter,
+    settings: { envNames: Object.keys(config.python.env), envFiles: config.python.envFiles, mounts: config.python.mounts },
+    sandbox,
+    suggestedConfig: suggestConfig(config),
+  };
+}
+
+async function describeDatabase(files: RepoFiles, config: DriftbotConfig, database: DriftbotConfig['databases'][number]): Promise<DoctorDatabase> {
+  const roots = [...new Set([...config.python.paths, '.'])];
+  const chains = await Promise.all(
+    database.chains.map(async (chain): Promise<DoctorChain> => {
+      const inFolder = files.paths.filter((path) => path.startsWith(`${chain.versions}/`) && !path.includes('/__pycache__/'));
+      const summary = summarizeRevisions(await Promise.all(inFolder.map(async (path) => ({ path, text: (await files.read(path)) ?? '' }))));
+      // Where `alembic init` puts it; a script_location elsewhere is not followed here.
+      const envPath = `${posix.dirname(chain.versions)}/env.py`;
+      const text = await files.read(envPath);
+      const facts = text === null ? null : readEnvPy(text);
+      return {
+        versions: chain.versions,
+        versionTable: chain.versionTable,
+        revisions: summary.count,
+        heads: summary.heads,
+        envPy: facts && {
+          path: envPath,
+          imports: [...new Set(facts.imports.map((i) => (i.name ? `${i.module}${i.module.endsWith('.') ? '' : '.'}${i.name}` : i.module)))],
+          importedFiles: importedFiles(facts, envPath, roots, files.paths),
+          targetMetadata: facts.targetMetadata,
+        },
+      };
+    }),
+  );
+  return { name: database.name, chains, modelFiles: matchGlobs(files.paths, database.models) };
+}
+
+/** pyproject.toml, uv.lock, poetry.lock and requirements*.txt beside the import roots, and requires-python. */
+async function dependencyFiles(files: RepoFiles, paths: string[]): Promise<DoctorReport['dependencies']> {
+  const roots = new Set([...paths, '.']);
+  const found = files.paths.filter((path) => roots.has(posix.dirname(path)) && DEPENDENCY_FILE.test(posix.basename(path))).sort();
+  let requiresPython: string | null = null;
+  for (const path of found.filter((p) => p.endsWith('pyproject.toml'))) {
+    requiresPython ??= /^\s*requires-python\s*=\s*["']([^"'\n]+)["']/m.exec((await files.read(path)) ?? '')?.[1] ?? null;
+  }
+  return { files: found, requiresPython };
+}
+
+/** The operator's interpreter, or the one driftbot's managed environment is made from; never built here. */
+async function describeInterpreter(python: string | null): Promise<DoctorReport['interpreter']> {
+  const base = process.env.DRIFTBOT_BASE_PYTHON ?? 'python3';
+  const chosen = python ?? base;
+  const chosenBy = python ? '--python or DRIFTBOT_PYTHON' : `driftbot's managed environment, made on first use from ${base} (DRIFTBOT_BASE_PYTHON) with alembic, SQLAlchemy 2 and psycopg`;
+  try {
+    const { stdout } = await run(chosen, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], { timeout: 10_000 });
+    return { python: chosen, chosenBy, version: stdout.trim(), problem: null };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { python: chosen, chosenBy, version: null, problem: code === 'ENOENT' ? `"${chosen}" is not found: install Python 3.10+ or give one with --python` : (error as Error).message.split('\n')[0]! };
+  }
+}

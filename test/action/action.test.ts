@@ -39,10 +39,10 @@ function fakeComments(number: number) {
   return state;
 }
 
-/** Runs the action on `headRef` checked out, as a pull request from `headRepo` into o/r. */
-async function act(headRef: string, baseRef: string, inputs: Record<string, string>, headRepo = 'o/r') {
+/** Runs the action on `checkedOut` (default `headRef`), as a pull request from `headRepo`'s `headRef` into o/r's `baseRef`. */
+async function act(headRef: string, baseRef: string, inputs: Record<string, string>, headRepo = 'o/r', checkedOut = headRef) {
   const dir = join(root, `run-${++runs}`);
-  await repo.checkout(await repo.git('rev-parse', headRef));
+  await repo.checkout(await repo.git('rev-parse', checkedOut));
   const event = {
     action: 'synchronize',
     number: 1,
@@ -160,6 +160,22 @@ describe('the GitHub Action on a pull_request event', () => {
     expect(unmatched).toEqual([]);
     expect(result.stdout).toContain('a pull request from a fork gets a read-only token: the report is in the job summary');
     expect(result.summary).toContain('schema drift: existing databases will not match this branch');
+  });
+});
+
+describe('which commits', () => {
+  it("GitHub's test merge commit checked out: head is that commit and base its first parent, where the base branch is now", async () => {
+    fakeComments(1);
+    await repo.checkout('main');
+    await repo.branch('main-moved');
+    const movedBase = await repo.commit('an unrelated change on the base branch', { 'NOTES.md': 'moved on\n' });
+    await repo.git('checkout', '-q', '--detach');
+    await repo.git('merge', '-q', '--no-ff', '-m', 'Merge feature into main-moved', 'feature');
+    const merge = await repo.git('rev-parse', 'HEAD');
+    await repo.git('update-ref', 'refs/pull/1/merge', merge);
+    const result = await act('feature', 'main', { 'INPUT_FAIL-ON': 'never', INPUT_COMMENT: 'false' }, 'o/r', 'refs/pull/1/merge');
+    expect(result.outputs.status).toBe('drift');
+    expect(result.summary).toContain(`base \`${movedBase.slice(0, 7)}\` → head \`${merge.slice(0, 7)}\``);
   });
 });
 

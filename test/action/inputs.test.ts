@@ -43,6 +43,10 @@ describe('subject', () => {
     expect(subjectOf('merge_group', { merge_group })).toEqual({ number: null, baseRef: 'main', baseSha: 'b', headRef: 'gh-readonly-queue/main/pr-7-b', headSha: 'h', fork: false });
   });
 
+  it('pull_request_target is refused: its job holds a write token and secrets', () => {
+    expect(() => subjectOf('pull_request_target', { pull_request: pr({ full_name: 'stranger/r' }), repository: { full_name: 'o/r' } })).toThrow(/does not run on pull_request_target.*use `on: pull_request`/);
+  });
+
   it('another event says which to use', () => {
     expect(() => subjectOf('push', {})).toThrow('driftbot\'s action runs on pull_request and merge_group events, not "push": add `on: pull_request` to the workflow');
   });

@@ -21,6 +21,7 @@ import type { Fix, Report } from '../report/report.js';
 import { summarize, type Summary } from '../report/summary.js';
 import { git, resolveCommit } from '../workspace/git.js';
 import { repoFilesAt } from '../workspace/repo-files.js';
+import { isShuttingDown } from '../shutdown.js';
 import type { GitHubClient } from '../github/client.js';
 import { findStickyComment, upsertStickyComment } from '../github/sticky-comment.js';
 import { DEFAULT_CONFIG, exitCode, InputError, readInputs, type ActionInputs } from './inputs.js';
@@ -56,9 +57,13 @@ export async function runAction(env: Env, write: Write = (text) => process.stdou
   return exitCode(report.status, inputs.failOn);
 }
 
-/** The process entry, for bin/driftbot-action (run by action.yml). */
+/**
+ * The process entry, for bin/driftbot-action (run by action.yml). A cancelled job is
+ * signalled: then the exit hook ends the process once the databases are dropped.
+ */
 export async function run(): Promise<void> {
-  process.exit(await runAction(process.env));
+  const code = await runAction(process.env);
+  if (!isShuttingDown()) process.exit(code);
 }
 
 function required(env: Env, name: string): string {

@@ -139,7 +139,7 @@ async function postComment(env: Env, inputs: ActionInputs, subject: Subject, rep
     return summarize(report);
   }
   const [owner, repo] = required(env, 'GITHUB_REPOSITORY').split('/') as [string, string];
-  const octokit = new Octokit({ auth: inputs.token, baseUrl: env.GITHUB_API_URL ?? 'https://api.github.com', request: { retries: 0 } }) as unknown as GitHubClient;
+  const octokit = new Octokit({ auth: inputs.token, baseUrl: env.GITHUB_API_URL ?? 'https://api.github.com' }) as unknown as GitHubClient;
   const target = { owner, repo, number: subject.number };
   try {
     const existing = await findStickyComment(octokit, target);

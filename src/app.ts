@@ -6,6 +6,7 @@ import type { ApplicationFunction, Context, Probot } from 'probot';
 import { CheckRun } from './github/check-run.js';
 import type { GitHubClient } from './github/client.js';
 import { onCheckRunRerequested, onComment, onLabel, onPullRequest, type AppDependencies } from './github/handlers.js';
+import { onMergeGroup } from './github/merge-group.js';
 
 export function driftbotApp(deps: AppDependencies): ApplicationFunction {
   return (app) => {
@@ -18,6 +19,7 @@ export function driftbotApp(deps: AppDependencies): ApplicationFunction {
     app.on('pull_request.labeled', once((context) => onLabel(event(context), deps)));
     app.on('check_run.rerequested', once((context) => onCheckRunRerequested(event(context), deps)));
     app.on('issue_comment.created', once((context) => onComment(event(context), deps)));
+    app.on('merge_group.checks_requested', once((context) => onMergeGroup(event(context), deps)));
   };
 }
 

@@ -22,6 +22,8 @@ export interface CheckoutRequest {
   number: number;
   baseRef: string;
   headSha: string;
+  /** A branch holding headSha instead of the pull request's refs: a merge queue's `gh-readonly-queue/…`. */
+  headRef?: string;
 }
 
 export interface CheckoutOptions {
@@ -53,6 +55,14 @@ export async function checkoutPullRequest(request: CheckoutRequest, options: Che
     const url = (options.cloneUrl ?? 'https://github.com/{owner}/{repo}.git').replace('{owner}', request.owner).replace('{repo}', request.repo);
     const env = authEnvironment(url, options.token);
     const fetch = (refspecs: string[]) => git(repoDir, ['fetch', '--quiet', '--no-tags', '--no-recurse-submodules', '--force', url, ...refspecs], { env });
+    if (request.headRef) {
+      // A merge group's branch is already what merging produces: no test merge to look for.
+      await fetch([`+refs/heads/${request.baseRef}:refs/driftbot/base/${request.baseRef}`, `+refs/heads/${request.headRef}:refs/driftbot/heads/${request.headRef}`]).catch((error) => {
+        throw new Error(`cannot fetch ${request.owner}/${request.repo} (base ${request.baseRef}, branch ${request.headRef}): ${scrub((error as Error).message, options.token)}`);
+      });
+      const base = (await git(repoDir, ['merge-base', `refs/driftbot/base/${request.baseRef}`, request.headSha])).toString().trim();
+      return { repoDir, base: { ref: request.baseRef, sha: base }, head: { ref: request.headRef, sha: request.headSha } };
+    }
     const pull = `refs/pull/${request.number}`;
     await fetch([`+refs/heads/${request.baseRef}:refs/driftbot/base/${request.baseRef}`, `+${pull}/head:refs/driftbot/pull/${request.number}/head`]).catch((error) => {
       throw new Error(`cannot fetch ${request.owner}/${request.repo} (base ${request.baseRef}, pull request ${request.number}): ${scrub((error as Error).message, options.token)}`);

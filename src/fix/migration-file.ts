@@ -58,6 +58,7 @@ interface Line {
 const code = (texts: string[]): Line[] => texts.map((text) => ({ text }));
 
 function upgradeBody(steps: FixStep[]): Line[] {
+  // Always, even when every step is disabled: a step a reviewer enables runs under it too.
   return [...code([`op.execute(${pythonString(FIX_LOCK_TIMEOUT)})`, '']), ...upgradeSteps(steps)];
 }
 

@@ -1,34 +1,64 @@
 /**
  * Which line of a revision file issued a statement. The runner records statements, not
- * lines, so this is a best guess: the line of upgrade() that names the most of the
- * statement's identifiers (as Python string literals), walked back to the start of its
- * op call; else the `def upgrade` line. A statement built in a loop or a helper points
- * at the closest match, or at upgrade().
+ * lines, so this is a best guess: upgrade() is cut into op calls (each from its `op.…(`
+ * line to the next), and the call that names the most of the statement's identifiers
+ * wins, an op whose name fits the statement (`op.create_index` for CREATE INDEX)
+ * breaking ties; its first line is the answer, else the `def upgrade` line. A statement
+ * built in a loop or a helper points at the closest call, or at upgrade().
  */
 export function locate(content: string, sql: string): number {
   const lines = content.split('\n');
   const start = lines.findIndex((l) => /^\s*def upgrade\s*\(/.test(l));
   if (start < 0) return 1;
   const end = lines.findIndex((l, i) => i > start && /^\S/.test(l) && !/^\s*#/.test(l));
-  const body = lines.slice(start + 1, end < 0 ? undefined : end);
   const names = identifiers(sql);
-  let best = -1;
+  const hint = opHint(sql);
+  let best = start;
   let bestScore = 0;
-  body.forEach((text, i) => {
-    const score = names.filter((name) => text.includes(`'${name}'`) || text.includes(`"${name}"`)).length;
-    if (score > bestScore) [best, bestScore] = [i, score];
-  });
-  if (best < 0) return start + 1;
-  // Back to the line that opens the call (an argument on its own line names the column).
-  let line = best;
-  while (line > 0 && !/\bop\.\w+\s*\(/.test(body[line]!) && !/^\s*$/.test(body[line - 1]!)) line--;
-  if (!/\bop\.\w+\s*\(/.test(body[line]!)) line = best;
-  return start + 2 + line;
+  for (const call of calls(lines, start + 1, end < 0 ? lines.length : end)) {
+    const text = lines.slice(call.from, call.to).join('\n');
+    const score = names.filter((name) => new RegExp(`(?<![\\w$])${escape(name)}(?![\\w$])`).test(text)).length + (hint && call.op === hint ? 0.5 : 0);
+    if (score > bestScore) [best, bestScore] = [call.from, score];
+  }
+  return best + 1;
 }
 
-/** Words and quoted names a Python string literal might hold, keywords included (they rarely match a literal). */
+/** Each `op.name(` line of the body to the next: the calls, by line index. */
+function calls(lines: string[], from: number, to: number): { from: number; to: number; op: string }[] {
+  const found: { from: number; to: number; op: string }[] = [];
+  for (let i = from; i < to; i++) {
+    const op = /\bop\.(\w+)\s*\(/.exec(lines[i]!)?.[1];
+    if (!op) continue;
+    if (found.length) found[found.length - 1]!.to = i;
+    found.push({ from: i, to, op });
+  }
+  return found;
+}
+
+const HINTS: [RegExp, string][] = [
+  [/^CREATE (?:UNIQUE )?INDEX/i, 'create_index'],
+  [/^DROP INDEX/i, 'drop_index'],
+  [/^CREATE TABLE/i, 'create_table'],
+  [/^DROP TABLE/i, 'drop_table'],
+  [/^ALTER TABLE \S+ ADD CONSTRAINT \S+ FOREIGN KEY/i, 'create_foreign_key'],
+  [/^ALTER TABLE \S+ ADD CONSTRAINT \S+ CHECK/i, 'create_check_constraint'],
+  [/^ALTER TABLE \S+ ADD /i, 'add_column'],
+  [/^ALTER TABLE \S+ DROP COLUMN/i, 'drop_column'],
+  [/^ALTER TABLE \S+ ALTER /i, 'alter_column'],
+];
+
+function opHint(sql: string): string | null {
+  const flat = sql.replace(/\s+/g, ' ').trim();
+  return HINTS.find(([pattern]) => pattern.test(flat))?.[1] ?? null;
+}
+
+/** Names in the statement: quoted ones, and lower-case words (SQLAlchemy writes keywords in upper case). */
 function identifiers(sql: string): string[] {
   const quoted = [...sql.matchAll(/"((?:[^"]|"")+)"/g)].map((m) => m[1]!.replace(/""/g, '"'));
   const words = sql.replace(/"(?:[^"]|"")+"|'(?:[^']|'')*'/g, ' ').match(/[A-Za-z_][\w$]*/g) ?? [];
   return [...new Set([...quoted, ...words.filter((w) => w !== w.toUpperCase())])];
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { RuleContext } from '../../src/hazards/rule.js';
 import { RULES } from '../../src/hazards/rules/index.js';
@@ -17,8 +18,13 @@ function trips(sql: string, over: { earlier?: string[]; newTables?: string[]; ma
 const LOCKED = ["SET lock_timeout = '5s'"];
 
 describe('hazard rules', () => {
-  it('every rule has a kebab-case id and a documentation page name', () => {
-    for (const rule of RULES) expect(rule.id).toMatch(/^[a-z]+(?:-[a-z]+)*$/);
+  it('every rule has a unique kebab-case id and a documentation page that says how to suppress it', () => {
+    for (const rule of RULES) {
+      expect(rule.id).toMatch(/^[a-z]+(?:-[a-z]+)*$/);
+      const page = readFileSync(new URL(`../../docs/rules/${rule.id}.md`, import.meta.url), 'utf8');
+      expect(page).toContain(`# \`${rule.id}\``);
+      expect(page).toContain(`# driftbot: allow ${rule.id} <reason>`);
+    }
     expect(new Set(RULES.map((r) => r.id)).size).toBe(RULES.length);
   });
 

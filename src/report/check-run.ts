@@ -43,7 +43,7 @@ export function renderCheckRun(input: Report | Summary, options: MarkdownOptions
       message: `fresh install: ${f.fresh ?? 'missing'}\nupgraded from ${report.base.ref}: ${f.upgraded ?? 'missing'}\nmodels: ${f.models ?? 'not modelled'}\n${f.cause!.kind.replace(/-/g, ' ')} (${f.cause!.revision})`,
     }));
   annotations.push(
-    ...facts.hazards.shown.map((h) => ({ path: h.path, start_line: h.line, end_line: h.line, annotation_level: 'warning' as const, title: `deployment hazard: ${h.rule}`, message: `${h.message}\n${h.statement}` })),
+    ...facts.hazards.inRepository.map((h) => ({ path: h.path, start_line: h.line, end_line: h.line, annotation_level: 'warning' as const, title: `deployment hazard: ${h.rule}`, message: `${h.message}\n${h.statement}` })),
   );
   if (report.upgradeFailure?.line) {
     const failure = report.upgradeFailure;

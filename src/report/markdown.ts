@@ -322,7 +322,7 @@ function hazardsBlock({ summary, links, cuts }: Context): string {
   const allowed = suppressed ? `${count(suppressed, 'hazard')} allowed by \`# driftbot: allow\` comments.` : '';
   const rows = shown.slice(0, Math.min(cuts.maxRows, LIST_LIMIT * 3)).map((h) => {
     const rule = link(inlineCode(h.rule), ruleDoc(h.rule));
-    const where = link(`${inlineCode(h.revision)} line ${h.line}`, links(h.path, h.line));
+    const where = link(`${inlineCode(h.revision)} line ${h.line}`, summary.hazards.inRepository.includes(h) ? links(h.path, h.line) : null);
     const database = summary.severalDatabases ? `${inlineCode(h.database)} ` : '';
     return `| ${h.severity === 'error' ? '❌' : '⚠️'} | ${cell(rule)} | ${cell(`${database}${where}`)} | ${cell(plainText(h.message))} |`;
   });

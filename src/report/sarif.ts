@@ -5,7 +5,7 @@
  */
 import type { Finding, Report } from './report.js';
 import { packageVersion } from '../version.js';
-import { ruleDoc } from './summary.js';
+import { ruleDoc, summarize } from './summary.js';
 import { RULES } from '../hazards/rules/index.js';
 
 const SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
@@ -34,6 +34,7 @@ const RULE_DESCRIPTIONS: Record<string, string> = {
 const HAZARD_SUMMARIES = new Map(RULES.map((rule) => [rule.id, rule.summary]));
 
 export function renderSarif(report: Report): string {
+  const { hazards } = summarize(report);
   const results: Result[] = [
     ...report.findings.map((finding) => ({
       ruleId: `driftbot/${finding.difference}`,
@@ -51,15 +52,13 @@ export function renderSarif(report: Report): string {
           },
         ]
       : []),
-    // Hazards' ruleIds are the rules' own ids (docs/rules/<id>.md); allowed ones are left out.
-    ...(report.hazards ?? [])
-      .filter((hazard) => !hazard.suppressed)
-      .map((hazard) => ({
-        ruleId: hazard.rule,
-        level: hazard.severity as Level,
-        message: { text: nonEmpty(hazard.message) },
-        locations: [location(hazard.path, hazard.line)],
-      })),
+    // Hazards' ruleIds are the rules' own ids (docs/rules/<id>.md); allowed ones are left out, and the proposed fix's file has no location yet.
+    ...hazards.shown.map((hazard) => ({
+      ruleId: hazard.rule,
+      level: hazard.severity as Level,
+      message: { text: nonEmpty(hazard.message) },
+      locations: hazards.inRepository.includes(hazard) ? [location(hazard.path, hazard.line)] : [],
+    })),
     ...report.errors.map((error) => ({
       ruleId: 'driftbot/error',
       level: 'error' as Level,

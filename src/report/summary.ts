@@ -81,7 +81,7 @@ export interface Summary {
   upgradedFrom: CommitRef[];
   counts: { findings: number; errors: number; fixes: number; verifiedFixes: number };
   /** Deployment hazards to show (errors first), and how many a `# driftbot: allow` comment covers. They never change the verdict. */
-  hazards: { shown: Hazard[]; suppressed: number };
+  hazards: HazardSummary;
   /** What to remember in the comment, for the next run. */
   state: RunState;
 }
@@ -107,7 +107,7 @@ export function summarize(report: Report, previous?: PreviousState | null): Summ
     apply: applyPlan(fixes),
     upgradedFrom: report.startingPoints.length ? report.startingPoints : [report.base],
     counts: { findings: report.findings.length, errors: report.errors.length, fixes: fixes.length, verifiedFixes: fixes.filter((f) => f.state === 'verified').length },
-    hazards: hazardSummary(report.hazards ?? []),
+    hazards: hazardSummary(report.hazards ?? [], report.fixes),
     state,
   };
 }
@@ -181,10 +181,20 @@ function group(report: Report, name: string, fixes: FixSummary[]): DatabaseGroup
   };
 }
 
-/** Suppressed hazards are counted, not shown: someone already decided they are safe. */
-function hazardSummary(hazards: Hazard[]): Summary['hazards'] {
-  const shown = hazards.filter((h) => !h.suppressed);
-  return { shown: [...shown.filter((h) => h.severity === 'error'), ...shown.filter((h) => h.severity !== 'error')], suppressed: hazards.length - shown.length };
+export interface HazardSummary {
+  /** Not suppressed, errors first. */
+  shown: Hazard[];
+  /** Those of `shown` in a file of the pull request: the proposed fix's file is not in the repository yet, so nothing can point at its lines. */
+  inRepository: Hazard[];
+  /** Allowed by a `# driftbot: allow` comment: counted, not shown (someone decided they are safe). */
+  suppressed: number;
+}
+
+function hazardSummary(hazards: Hazard[], fixes: Fix[]): HazardSummary {
+  const unsuppressed = hazards.filter((h) => !h.suppressed);
+  const shown = [...unsuppressed.filter((h) => h.severity === 'error'), ...unsuppressed.filter((h) => h.severity !== 'error')];
+  const fixPaths = new Set(fixes.map((f) => f.path));
+  return { shown, inRepository: shown.filter((h) => !fixPaths.has(h.path)), suppressed: hazards.length - shown.length };
 }
 
 /**

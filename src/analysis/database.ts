@@ -137,7 +137,6 @@ export async function analyseDatabase(tools: BuildTools, input: DatabaseInput): 
     database: name,
     revisions: [...deployedRevisions(upgraded[0]!, scans, outcome.editedMigrations), ...outcome.fixes.map(fixRun)],
     mapped: mappedColumns(builds.models?.tables ?? null),
-    postgresMajor: null,
   });
   outcome.hazards.push(...hazards.hazards);
   outcome.warnings.push(...hazards.warnings);

@@ -25,7 +25,6 @@ export interface LintInput {
   revisions: LintedRevision[];
   /** Table → columns head's models map; null without models. */
   mapped: ReadonlyMap<string, ReadonlySet<string>> | null;
-  postgresMajor: number | null;
 }
 
 export interface LintResult {
@@ -47,7 +46,7 @@ export function lintRevisions(input: LintInput): LintResult {
     const earlier: Statement[] = [];
     for (const raw of run.statements) {
       const statement = parseStatement(raw);
-      const context: RuleContext = { newTables, earlier, mapped: input.mapped, postgresMajor: input.postgresMajor };
+      const context: RuleContext = { newTables, earlier, mapped: input.mapped };
       for (const rule of RULES) {
         for (const h of rule.check(statement, context)) {
           found.push({ database: input.database, rule: h.rule, severity: h.severity, revision: run.revision, path: run.path, line: locate(run.content, raw), statement: statement.sql, message: h.message, suppressed: allowed.has(h.rule) });

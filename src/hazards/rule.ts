@@ -13,8 +13,6 @@ export interface RuleContext {
   earlier: readonly Statement[];
   /** Table → columns head's models map (unqualified); null when there are no models. */
   mapped: ReadonlyMap<string, ReadonlySet<string>> | null;
-  /** Production's Postgres major version, when known; null reads as a supported one (11 or later). */
-  postgresMajor: number | null;
 }
 
 export interface RuleHazard {

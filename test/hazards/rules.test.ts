@@ -5,12 +5,11 @@ import { RULES } from '../../src/hazards/rules/index.js';
 import { parseStatement } from '../../src/hazards/statement.js';
 
 /** The rule ids a statement trips, given what ran before it in the revision and the PR's new tables. */
-function trips(sql: string, over: { earlier?: string[]; newTables?: string[]; mapped?: Record<string, string[]> | null; postgresMajor?: number | null } = {}): string[] {
+function trips(sql: string, over: { earlier?: string[]; newTables?: string[]; mapped?: Record<string, string[]> | null } = {}): string[] {
   const context: RuleContext = {
     newTables: new Set(over.newTables ?? []),
     earlier: (over.earlier ?? []).map(parseStatement),
     mapped: over.mapped === null ? null : new Map(Object.entries(over.mapped ?? {}).map(([t, cs]) => [t, new Set(cs)])),
-    postgresMajor: over.postgresMajor ?? null,
   };
   return RULES.flatMap((rule) => rule.check(parseStatement(sql), context).map((h) => h.rule));
 }
@@ -35,9 +34,11 @@ describe('hazard rules', () => {
     expect(trips('ALTER TABLE users ALTER COLUMN age SET DEFAULT 0', { earlier: LOCKED })).toEqual([]);
   });
 
-  it('table-rewrite: before Postgres 11, ADD COLUMN with a default too', () => {
-    expect(trips("ALTER TABLE users ADD COLUMN flag boolean DEFAULT false", { earlier: LOCKED, postgresMajor: 10 })).toEqual(['table-rewrite']);
-    expect(trips("ALTER TABLE users ADD COLUMN flag boolean DEFAULT false", { earlier: LOCKED, postgresMajor: 16 })).toEqual([]);
+  it('table-rewrite: a column added with a default computed per row, not with a constant one (no rewrite since Postgres 11)', () => {
+    expect(trips('ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid() NOT NULL', { earlier: LOCKED })).toEqual(['table-rewrite']);
+    expect(trips('ALTER TABLE users ADD COLUMN n BIGSERIAL', { earlier: LOCKED })).toEqual(['table-rewrite']);
+    expect(trips('ALTER TABLE users ADD COLUMN flag boolean DEFAULT false', { earlier: LOCKED })).toEqual([]);
+    expect(trips("ALTER TABLE users ADD COLUMN at timestamptz DEFAULT now()", { earlier: LOCKED })).toEqual([]);
   });
 
   it('add-column-not-null-without-default: fails on a table with rows; a default or identity makes it safe', () => {
@@ -96,7 +97,7 @@ describe('hazard rules', () => {
   });
 
   it('names the table and column in its message', () => {
-    const [hazard] = RULES.flatMap((rule) => rule.check(parseStatement('ALTER TABLE users ALTER COLUMN email SET NOT NULL'), { newTables: new Set(), earlier: LOCKED.map(parseStatement), mapped: null, postgresMajor: null }));
+    const [hazard] = RULES.flatMap((rule) => rule.check(parseStatement('ALTER TABLE users ALTER COLUMN email SET NOT NULL'), { newTables: new Set(), earlier: LOCKED.map(parseStatement), mapped: null }));
     expect(hazard?.message).toContain('users.email');
     expect(hazard?.severity).toBe('warning');
   });

@@ -9,7 +9,7 @@ function revision(body: string, statements: string[]): LintedRevision {
   return { revision: '0002', path: PATH, statements, content };
 }
 
-const lint = (revisions: LintedRevision[]) => lintRevisions({ database: 'core', revisions, mapped: null, postgresMajor: null });
+const lint = (revisions: LintedRevision[]) => lintRevisions({ database: 'core', revisions, mapped: null });
 
 describe('# driftbot: allow', () => {
   it('reads the rule and the reason, anywhere in the file', () => {

@@ -45,6 +45,7 @@ export function assembleReport(request: AnalysisRequest, facts: RunFacts): Repor
     timings: { totalMs: facts.totalMs, phases: facts.phases },
     databases: outcomes.flatMap((o) => (o.summary ? [o.summary] : [])),
     fixes,
+    hazards: all('hazards'),
     breakingCode: all('breakingCode'),
     standIns: all('standIns'),
     warnings: [...facts.warnings, ...all('warnings')],

@@ -19,9 +19,12 @@ import { findEditedMigrations, type RevisionFile } from './edited-migrations.js'
 import { compareBuilds } from './findings.js';
 import { matchGlobs } from '../workspace/globs.js';
 import { proposeFix } from './propose-fix.js';
-import type { BreakingCode, DatabaseSummary, EditedMigration, Finding, Fix, MigrationFailure, ReportError, SchemaDiff, StandIn } from '../report/report.js';
+import type { BreakingCode, DatabaseSummary, EditedMigration, Finding, Fix, Hazard, MigrationFailure, ReportError, SchemaDiff, StandIn } from '../report/report.js';
 import { graphFindings, UNBUILDABLE } from './revision-graph.js';
 import { sharedHistory, type ChainHistory } from './shared-history.js';
+import { lintRevisions } from '../hazards/lint.js';
+import { FIX_LOCK_TIMEOUT } from '../fix/migration-file.js';
+import type { RevisionRun } from './causes.js';
 
 export interface DatabaseOutcome {
   editedMigrations: EditedMigration[];
@@ -33,6 +36,7 @@ export interface DatabaseOutcome {
   breakingCode: BreakingCode[];
   schemaDiffs: SchemaDiff[];
   fixes: Fix[];
+  hazards: Hazard[];
   summary: DatabaseSummary | null;
 }
 
@@ -134,11 +138,34 @@ export async function analyseDatabase(tools: BuildTools, input: DatabaseInput): 
       }),
     );
   }
+  const hazards = lintRevisions({
+    database: name,
+    revisions: [...deployedRevisions(upgraded[0]!, scans, outcome.editedMigrations), ...outcome.fixes.map(fixRun)],
+    mapped: mappedColumns(builds.models?.tables ?? null),
+  });
+  outcome.hazards.push(...hazards.hazards);
+  outcome.warnings.push(...hazards.warnings);
   return { ...outcome, summary: summary(database, scans, findings.length === 0) };
 }
 
+/** What existing databases run on deploy: the head part of the upgrade from base, less revisions base already had unless edited. */
+function deployedRevisions(upgraded: { runs: RevisionRun[]; startRuns: RevisionRun[] }, scans: ChainScan[], edited: EditedMigration[]): RevisionRun[] {
+  const onBase = new Set(scans.flatMap((chain) => (chain.base?.revisions ?? []).map((r) => r.revision)));
+  const editedIds = new Set(edited.map((e) => e.revision));
+  return upgraded.runs.slice(upgraded.startRuns.length).filter((run) => !onBase.has(run.revision) || editedIds.has(run.revision));
+}
+
+/** The fix as it runs: the lock timeout its file sets first, then its steps. */
+function fixRun(fix: Fix): RevisionRun {
+  return { revision: fix.revision, path: fix.path, statements: [FIX_LOCK_TIMEOUT, ...fix.statements], content: fix.content };
+}
+
+function mappedColumns(tables: { name: string; columns: { name: string }[] }[] | null): Map<string, Set<string>> | null {
+  return tables ? new Map(tables.map((t) => [t.name, new Set(t.columns.map((c) => c.name))])) : null;
+}
+
 function emptyOutcome(): DatabaseOutcome {
-  return { editedMigrations: [], findings: [], upgradeFailure: null, errors: [], warnings: [], standIns: [], breakingCode: [], schemaDiffs: [], fixes: [], summary: null };
+  return { editedMigrations: [], findings: [], upgradeFailure: null, errors: [], warnings: [], standIns: [], breakingCode: [], schemaDiffs: [], fixes: [], hazards: [], summary: null };
 }
 
 /**

@@ -17,6 +17,13 @@ export interface MigrationFileInput {
   downgradeNote: string;
 }
 
+/**
+ * The fix's first statement: an ALTER that waits for its lock behind a long transaction
+ * queues every query on the table behind it; a lock timeout fails the deploy instead
+ * (driftbot's own rule, docs/rules/missing-lock-timeout.md).
+ */
+export const FIX_LOCK_TIMEOUT = "SET lock_timeout = '5s'";
+
 export function migrationFile(input: MigrationFileInput): string {
   const downs = input.downRevisions;
   const down = downs.length === 0 ? 'None' : downs.length === 1 ? pythonString(downs[0]!) : `(${downs.map(pythonString).join(', ')})`;
@@ -51,6 +58,11 @@ interface Line {
 const code = (texts: string[]): Line[] => texts.map((text) => ({ text }));
 
 function upgradeBody(steps: FixStep[]): Line[] {
+  // Always, even when every step is disabled: a step a reviewer enables runs under it too.
+  return [...code([`op.execute(${pythonString(FIX_LOCK_TIMEOUT)})`, '']), ...upgradeSteps(steps)];
+}
+
+function upgradeSteps(steps: FixStep[]): Line[] {
   const lines: Line[] = [];
   for (let i = 0; i < steps.length; i++) {
     if (lines.length) lines.push({ text: '' });

@@ -8,7 +8,7 @@
 import type { BreakingCode, EditedMigration, Finding, Report } from './report.js';
 import { cell, codeBlock, htmlText, inlineCode, link, plainText } from './escape.js';
 import { writeMarker } from './marker.js';
-import { asSummary, words, type DatabaseGroup, type FixSummary, type Summary } from './summary.js';
+import { asSummary, ruleDoc, words, type DatabaseGroup, type FixSummary, type Summary } from './summary.js';
 /** GitHub refuses comment bodies over 65,536 characters. */
 const DEFAULT_MAX_LENGTH = 65_000;
 /** Long lists are shortened whatever the room, to stay readable: the JSON report has them all. */
@@ -93,6 +93,7 @@ function render(summary: Summary, options: MarkdownOptions, cuts: Cuts): string 
     ...errorBlocks(context),
     ...upgradeFailureBlocks(context),
     ...summary.databases.flatMap((group) => databaseBlocks(context, group)),
+    hazardsBlock(context),
     agreement(summary),
     replyHint(summary),
     standIns(report),
@@ -312,6 +313,23 @@ function appliedTo(summary: Summary): string {
   const points = summary.upgradedFrom.map((p) => inlineCode(p.ref));
   const upgraded = points.length === 1 ? `the database upgraded from ${points[0]}` : `the ${points.length} upgraded databases (from ${points.join(', ')})`;
   return `applied to the fresh database and to ${upgraded}`;
+}
+
+/** Deployment hazards: a table of what is shown, suppressed ones only counted. */
+function hazardsBlock({ summary, links, cuts }: Context): string {
+  const { shown, suppressed } = summary.hazards;
+  if (!shown.length && !suppressed) return '';
+  const allowed = suppressed ? `${count(suppressed, 'hazard')} allowed by \`# driftbot: allow\` comments.` : '';
+  const rows = shown.slice(0, Math.min(cuts.maxRows, LIST_LIMIT * 3)).map((h) => {
+    const rule = link(inlineCode(h.rule), ruleDoc(h.rule));
+    const where = link(`${inlineCode(h.revision)} line ${h.line}`, summary.hazards.inRepository.includes(h) ? links(h.path, h.line) : null);
+    const database = summary.severalDatabases ? `${inlineCode(h.database)} ` : '';
+    return `| ${h.severity === 'error' ? '❌' : '⚠️'} | ${cell(rule)} | ${cell(`${database}${where}`)} | ${cell(plainText(h.message))} |`;
+  });
+  const more = shown.length > rows.length ? `… and ${count(shown.length - rows.length, 'more hazard')}: the JSON report has them all.` : '';
+  const table = rows.length ? ['| | rule | where | what happens in production |', '|---|---|---|---|', ...rows].join('\n') : '';
+  const intro = 'What existing databases run on deploy, checked for statements that lock or fail on a production table (this does not change the verdict):';
+  return ['### Deployment hazards', intro, table, more, allowed].filter(Boolean).join('\n\n');
 }
 
 function agreement(summary: Summary): string {

@@ -26,6 +26,8 @@ export interface Report {
   /** One entry per analysed database, in config order. */
   databases: DatabaseSummary[];
   fixes: Fix[];
+  /** Deployment hazards in what new or edited head revisions, and the fixes, execute (docs/contract.md §2). They do not change `status`. */
+  hazards: Hazard[];
   /** Application code that will fail on upgraded databases, e.g. a `select()` of a model whose column is missing. */
   breakingCode: BreakingCode[];
   /** Modules replaced by stand-ins because they could not be imported. */
@@ -167,6 +169,23 @@ export interface Fix {
   steps: FixStep[];
   /** Why verification failed, when the fix itself did not apply. */
   verificationError: string | null;
+}
+
+/** A statement that is risky to run on a production database (docs/rules/<rule>.md). */
+export interface Hazard {
+  database: string;
+  /** A stable id: a file of src/hazards/rules/ and a page of docs/rules/. */
+  rule: string;
+  severity: 'error' | 'warning';
+  revision: string;
+  path: string;
+  /** Best guess at the op call that issued it (src/hazards/locate.ts). */
+  line: number;
+  /** Normalized: comments stripped, whitespace collapsed. */
+  statement: string;
+  message: string;
+  /** A `# driftbot: allow <rule> <reason>` comment in the revision covers it. */
+  suppressed: boolean;
 }
 
 export interface ReportError {

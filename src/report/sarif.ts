@@ -5,6 +5,8 @@
  */
 import type { Finding, Report } from './report.js';
 import { packageVersion } from '../version.js';
+import { ruleDoc, summarize } from './summary.js';
+import { RULES } from '../hazards/rules/index.js';
 
 const SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 
@@ -29,7 +31,10 @@ const RULE_DESCRIPTIONS: Record<string, string> = {
   error: 'driftbot could not analyse this branch',
 };
 
+const HAZARD_SUMMARIES = new Map(RULES.map((rule) => [rule.id, rule.summary]));
+
 export function renderSarif(report: Report): string {
+  const { hazards } = summarize(report);
   const results: Result[] = [
     ...report.findings.map((finding) => ({
       ruleId: `driftbot/${finding.difference}`,
@@ -47,6 +52,13 @@ export function renderSarif(report: Report): string {
           },
         ]
       : []),
+    // Hazards' ruleIds are the rules' own ids (docs/rules/<id>.md); allowed ones are left out, and the proposed fix's file has no location yet.
+    ...hazards.shown.map((hazard) => ({
+      ruleId: hazard.rule,
+      level: hazard.severity as Level,
+      message: { text: nonEmpty(hazard.message) },
+      locations: hazards.inRepository.includes(hazard) ? [location(hazard.path, hazard.line)] : [],
+    })),
     ...report.errors.map((error) => ({
       ruleId: 'driftbot/error',
       level: 'error' as Level,
@@ -56,6 +68,7 @@ export function renderSarif(report: Report): string {
   ];
   const ruleIds = [...new Set(results.map((r) => r.ruleId))];
   const rules = ruleIds.map((id) => {
+    if (!id.startsWith('driftbot/')) return { id, name: id, shortDescription: { text: HAZARD_SUMMARIES.get(id) ?? id }, helpUri: ruleDoc(id) };
     const name = id.slice('driftbot/'.length);
     return { id, name, shortDescription: { text: RULE_DESCRIPTIONS[name] ?? name } };
   });

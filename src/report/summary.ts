@@ -4,7 +4,7 @@
  * changed since the previous comment. Renderers read this and only choose words and
  * layout, so the comment, the check run and the terminal cannot disagree.
  */
-import type { BreakingCode, CommitRef, Difference, EditedMigration, Finding, Fix, FixStep, Report } from './report.js';
+import type { BreakingCode, CommitRef, Difference, EditedMigration, Finding, Fix, FixStep, Hazard, Report } from './report.js';
 import type { PreviousState, RunState, Verdict } from './marker.js';
 
 export type { Verdict } from './marker.js';
@@ -80,6 +80,8 @@ export interface Summary {
   /** What upgraded databases were built from: base, then any `upgrade_from`. */
   upgradedFrom: CommitRef[];
   counts: { findings: number; errors: number; fixes: number; verifiedFixes: number };
+  /** Deployment hazards to show (errors first), and how many a `# driftbot: allow` comment covers. They never change the verdict. */
+  hazards: HazardSummary;
   /** What to remember in the comment, for the next run. */
   state: RunState;
 }
@@ -105,6 +107,7 @@ export function summarize(report: Report, previous?: PreviousState | null): Summ
     apply: applyPlan(fixes),
     upgradedFrom: report.startingPoints.length ? report.startingPoints : [report.base],
     counts: { findings: report.findings.length, errors: report.errors.length, fixes: fixes.length, verifiedFixes: fixes.filter((f) => f.state === 'verified').length },
+    hazards: hazardSummary(report.hazards ?? [], report.fixes),
     state,
   };
 }
@@ -176,6 +179,32 @@ function group(report: Report, name: string, fixes: FixSummary[]): DatabaseGroup
     explainsDrift: findings.length > 0 || report.upgradeFailure?.database === name,
     clean: report.databases.find((d) => d.name === name)?.clean ?? false,
   };
+}
+
+export interface HazardSummary {
+  /** Not suppressed, errors first. */
+  shown: Hazard[];
+  /** Those of `shown` in a file of the pull request: the proposed fix's file is not in the repository yet, so nothing can point at its lines. */
+  inRepository: Hazard[];
+  /** Allowed by a `# driftbot: allow` comment: counted, not shown (someone decided they are safe). */
+  suppressed: number;
+}
+
+function hazardSummary(hazards: Hazard[], fixes: Fix[]): HazardSummary {
+  const unsuppressed = hazards.filter((h) => !h.suppressed);
+  const shown = [...unsuppressed.filter((h) => h.severity === 'error'), ...unsuppressed.filter((h) => h.severity !== 'error')];
+  const fixPaths = new Set(fixes.map((f) => f.path));
+  return { shown, inRepository: shown.filter((h) => !fixPaths.has(h.path)), suppressed: hazards.length - shown.length };
+}
+
+/**
+ * Where a rule's page lives: docs/rules/<id>.md of driftbot's repository, as an absolute
+ * URL because the comment and SARIF are read on the analysed repository, not driftbot's.
+ */
+export const RULE_DOCS_URL = 'https://github.com/driftbot/driftbot/blob/main/docs/rules/';
+
+export function ruleDoc(rule: string): string {
+  return `${RULE_DOCS_URL}${encodeURIComponent(rule)}.md`;
 }
 
 function fixSummary(report: Report, fix: Fix): FixSummary {

@@ -47,6 +47,11 @@ export function renderText(input: Report | Summary, options: { color?: boolean }
   for (const broken of report.breakingCode) {
     out.push(`${paint('red', 'breaks')} ${safe(broken.path)}:${broken.line}  ${safe(broken.code)}  → ${safe(broken.error)}`);
   }
+  if (summary.hazards.shown.length || summary.hazards.suppressed) out.push('', paint('bold', 'deployment hazards'));
+  for (const h of summary.hazards.shown) {
+    out.push(`${paint(h.severity === 'error' ? 'red' : 'yellow', h.rule)} ${safe(h.path)}:${h.line} (${safe(h.revision)}): ${safe(h.message)}`);
+  }
+  if (summary.hazards.suppressed) out.push(paint('dim', `${summary.hazards.suppressed} allowed by "# driftbot: allow" comments`));
   for (const standIn of report.standIns) {
     out.push(`${paint('yellow', 'stand-in')} ${safe(standIn.module)}${standIn.importedFrom ? ` (imported by ${safe(standIn.importedFrom)})` : ''}`);
   }

@@ -54,6 +54,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.execute("SET lock_timeout = '5s'")
+
     op.execute("ALTER TABLE session_streams ADD COLUMN IF NOT EXISTS tags jsonb")
 
     # status is jsonb on upgraded databases.
@@ -92,7 +94,7 @@ def downgrade() -> None:
     expect(merged).toContain('down_revision = ("0002", "0003")');
     expect(merged).toContain('    # op.execute("DROP TABLE gone")\n\n    pass\n');
     expect(assignedNames(merged)).toContain('down_revision');
-    expect(file([])).toContain('def upgrade() -> None:\n    pass\n');
+    expect(file([])).toContain(`def upgrade() -> None:\n    op.execute("SET lock_timeout = '5s'")\n\n    pass\n`);
   });
 
   it('stays valid Python whatever the message, comments and SQL hold', () => {
@@ -111,7 +113,8 @@ def downgrade() -> None:
     const { doc, executed } = readBack(file(endings.map((sql) => enabled(sql)), { message, downRevisions: ['x"y'] }));
     expect(doc).toBe(`${message}\n\nRevision ID: oss000000009\nRevises: x"y\n`);
     // The file indents the second line with the code: between tokens, where it changes nothing.
-    expect(executed.map((sql) => sql.trim())).toEqual(endings.map((sql) => sql.replace('\n', '\n        ')));
+    // The lock timeout first (docs/rules/missing-lock-timeout.md), then the steps.
+    expect(executed.map((sql) => sql.trim())).toEqual(["SET lock_timeout = '5s'", ...endings.map((sql) => sql.replace('\n', '\n        '))]);
   });
 
   it('puts new enum values in an autocommit block of their own', () => {

@@ -161,6 +161,7 @@ export function seedReport(over: Partial<Report> = {}): Report {
     timings: { totalMs: 4100, phases: [{ name: 'builds', ms: 3500 }] },
     databases: [databaseSummary()],
     fixes: [theFix],
+    hazards: [],
     breakingCode: [breakingCode(), breakingCode({ line: 76, code: 'stmt = select(SessionStreamDBE).where(SessionStreamDBE.id == stream_id)' })],
     standIns: [],
     warnings: [],

@@ -26,7 +26,7 @@ describe('renderJson', () => {
     const parsed = JSON.parse(renderJson(scrambled(seedReport())));
     const keys = Object.keys(parsed);
     expect(keys.slice(0, CONTRACT.length)).toEqual(CONTRACT);
-    expect(keys.slice(CONTRACT.length).sort()).toEqual(['breakingCode', 'databases', 'environment', 'fixes', 'schemaDiffs', 'scope', 'standIns', 'startingPoints', 'warnings'].sort());
+    expect(keys.slice(CONTRACT.length).sort()).toEqual(['breakingCode', 'databases', 'environment', 'fixes', 'hazards', 'schemaDiffs', 'scope', 'standIns', 'startingPoints', 'warnings'].sort());
   });
 
   it('orders the contract’s nested objects the same way, whatever order they were built in', () => {

@@ -75,7 +75,9 @@ const server = await openBenchServer(tools, process.env.DRIFTBOT_DATABASE_URL ||
 const dir = await mkdtemp(join(tmpdir(), 'driftbot-bench-'));
 try {
   const python = await ensurePythonEnvironment();
-  console.log(`driftbot bench · PostgreSQL ${server.version} (${server.label}), for driftbot, naive and floor alike · pg_dump/psql ${tools.version} (${tools.pgDump}) · ${new Date().toISOString()}`);
+  console.log(
+    `driftbot bench · PostgreSQL ${server.version} (${server.label}), for driftbot, naive and floor alike · pg_dump/psql ${tools.version} (${tools.pgDump}) · ${new Date().toISOString()}`,
+  );
   // Other work on the machine slows every row alike, but makes the milliseconds noisy: say how busy it was.
   console.log(`${cpus().length} cores · load average at start ${load()}`);
   for (const [index, subject] of SUBJECTS.entries()) await benchOne(server, python, tools, subject, join(dir, `repo${index}`));
@@ -101,9 +103,19 @@ async function benchOne(server: PostgresServer, python: string, tools: PgTools, 
     const trees = join(dir, `naive${i}`);
     await copyTree(repo, base, join(trees, 'base'));
     await copyTree(repo, head, join(trees, 'head'));
-    const result = await runNaive({ server, python, tools, baseTree: join(trees, 'base'), headTree: join(trees, 'head'), chains: subject.chains, pythonPaths: ['api'], installed: subject.installed });
+    const result = await runNaive({
+      server,
+      python,
+      tools,
+      baseTree: join(trees, 'base'),
+      headTree: join(trees, 'head'),
+      chains: subject.chains,
+      pythonPaths: ['api'],
+      installed: subject.installed,
+    });
     await rm(trees, { recursive: true, force: true });
-    if ((result.diff !== '') !== (subject.expect === 'drift')) throw new Error(`${subject.title}: the naive diff is ${result.diff ? 'not ' : ''}empty, but driftbot reported ${subject.expect}`);
+    if ((result.diff !== '') !== (subject.expect === 'drift'))
+      throw new Error(`${subject.title}: the naive diff is ${result.diff ? 'not ' : ''}empty, but driftbot reported ${subject.expect}`);
     naive.push(result);
     floor.push(await runFloor(server, tools, result.dumps));
   };
@@ -134,7 +146,11 @@ function printTable(subject: Subject, cold: DriftbotRun[], naive: NaiveResult[],
   const NA = 'n/a (no cache yet: issue #11 items 1-2)';
 
   console.log(`\n${subject.title} · median of ${subject.runs} run${subject.runs === 1 ? '' : 's'}`);
-  row('naive: alembic CLI per build + pg_dump + diff', ms(naiveMs), `${step('fresh')} · ${step('base')} · ${step('upgraded')} · ${step('dump')} · ${step('diff')} ms; ${diffLines} changed lines`);
+  row(
+    'naive: alembic CLI per build + pg_dump + diff',
+    ms(naiveMs),
+    `${step('fresh')} · ${step('base')} · ${step('upgraded')} · ${step('dump')} · ${step('diff')} ms; ${diffLines} changed lines`,
+  );
   row(`floor: psql restore of ${schemas} schema dumps`, ms(restoreMs));
   row(`floor: CREATE DATABASE … TEMPLATE ×${schemas}`, ms(templateMs), 'default strategy (WAL_LOG)');
   row(`floor: … TEMPLATE STRATEGY = FILE_COPY ×${schemas}`, ms(fileCopyMs));
@@ -154,7 +170,9 @@ function printTable(subject: Subject, cold: DriftbotRun[], naive: NaiveResult[],
 }
 
 function load(): string {
-  return loadavg().map((value) => value.toFixed(1)).join(' ');
+  return loadavg()
+    .map((value) => value.toFixed(1))
+    .join(' ');
 }
 
 function ms(value: number): string {

@@ -25,10 +25,29 @@ export interface DriftbotRun {
 
 export async function runDriftbot(server: PostgresServer, repo: string, base: string, head: string, scratch: string): Promise<DriftbotRun> {
   const output = join(scratch, `driftbot-report-${process.hrtime.bigint()}.json`);
-  const run = await runMeasured(process.execPath, [join(packageRoot(), 'bin', 'driftbot'), 'check', '--repo', repo, '--base', base, '--head', head, '--format', 'json', '--output', output, '--postgres-version', String(majorOf(server.version))], {
-    // The server goes by environment, not argv: its URL holds a password.
-    env: { ...process.env, DRIFTBOT_DATABASE_URL: server.adminUrl },
-  });
+  const run = await runMeasured(
+    process.execPath,
+    [
+      join(packageRoot(), 'bin', 'driftbot'),
+      'check',
+      '--repo',
+      repo,
+      '--base',
+      base,
+      '--head',
+      head,
+      '--format',
+      'json',
+      '--output',
+      output,
+      '--postgres-version',
+      String(majorOf(server.version)),
+    ],
+    {
+      // The server goes by environment, not argv: its URL holds a password.
+      env: { ...process.env, DRIFTBOT_DATABASE_URL: server.adminUrl },
+    },
+  );
   try {
     if (run.code !== 0 && run.code !== 1) throw new Error(`driftbot check exited with ${run.code} on ${repo}: ${run.stderr.trim().split('\n').slice(-5).join('\n')}`);
     const report = JSON.parse(await readFile(output, 'utf8')) as { status: string; findings: unknown[]; timings: { totalMs: number; phases: { name: string; ms: number }[] } };

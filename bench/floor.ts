@@ -60,7 +60,9 @@ function psql(tools: PgTools, url: string, sql: string): Promise<void> {
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
     child.stdin.on('error', () => {});
     child.on('error', (error) => reject(new Error(`cannot run ${tools.psql}: ${error.message}`)));
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`floor: psql could not restore a schema dump: ${Buffer.concat(err).toString().trim().split('\n').slice(-3).join('\n')}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`floor: psql could not restore a schema dump: ${Buffer.concat(err).toString().trim().split('\n').slice(-3).join('\n')}`)),
+    );
     child.stdin.end(sql);
   });
 }

@@ -69,7 +69,8 @@ export async function runNaive(input: NaiveInput): Promise<NaiveResult> {
     // Every ini is written before the clock starts: a team's CI has its files already.
     const inis = async (tree: string, build: string) => {
       const files: string[] = [];
-      for (const [index, chain] of input.chains.entries()) files.push(await writeAlembicIni(input, tree, index, chain, databaseUrl(input.server.adminUrl, name(build, chain.database)), build));
+      for (const [index, chain] of input.chains.entries())
+        files.push(await writeAlembicIni(input, tree, index, chain, databaseUrl(input.server.adminUrl, name(build, chain.database)), build));
       return files;
     };
     const freshInis = await inis(input.headTree, 'fresh');
@@ -129,7 +130,11 @@ async function writeAlembicIni(input: NaiveInput, tree: string, index: number, c
 async function alembicUpgrade(input: NaiveInput, tree: string, ini: string, versions: string): Promise<void> {
   const pythonPath = [join(tree, '.driftbot-bench-naive', 'site-packages'), ...input.pythonPaths.map((p) => join(tree, p))].join(':');
   try {
-    await run(input.python, ['-m', 'alembic', '-c', ini, 'upgrade', 'heads'], { cwd: tree, env: { PATH: process.env.PATH ?? '', PYTHONPATH: pythonPath }, maxBuffer: 64 * 1024 * 1024 });
+    await run(input.python, ['-m', 'alembic', '-c', ini, 'upgrade', 'heads'], {
+      cwd: tree,
+      env: { PATH: process.env.PATH ?? '', PYTHONPATH: pythonPath },
+      maxBuffer: 64 * 1024 * 1024,
+    });
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr?.trim().split('\n').slice(-5).join('\n') ?? '';
     throw new Error(`naive baseline: alembic upgrade heads of ${versions} failed: ${stderr || (error as Error).message}`);
@@ -153,7 +158,11 @@ export function unifiedDiff(oldName: string, newName: string, oldText: string, n
   const oldLines = oldText.split('\n');
   const out = [`--- ${oldName}`, `+++ ${newName}`];
   for (const hunk of patch.hunks) {
-    const statement = oldLines.slice(0, hunk.oldStart - 1).reverse().find((line) => line.startsWith('CREATE ')) ?? '';
+    const statement =
+      oldLines
+        .slice(0, hunk.oldStart - 1)
+        .reverse()
+        .find((line) => line.startsWith('CREATE ')) ?? '';
     out.push(`@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@ ${statement}`.trimEnd(), ...hunk.lines);
   }
   return `${out.join('\n')}\n`;

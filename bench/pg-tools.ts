@@ -33,7 +33,10 @@ const INSTALL = 'install the Debian package postgresql-client (or set DRIFTBOT_P
 export async function findPgTools(env: NodeJS.ProcessEnv = process.env): Promise<PgTools> {
   if (env.DRIFTBOT_PG_BIN) {
     const tools = await toolsIn(env.DRIFTBOT_PG_BIN);
-    if (!tools) throw new Error(`DRIFTBOT_PG_BIN=${env.DRIFTBOT_PG_BIN} holds no working pg_dump and psql: point it at the folder that does, or unset it to use the Debian package postgresql-client`);
+    if (!tools)
+      throw new Error(
+        `DRIFTBOT_PG_BIN=${env.DRIFTBOT_PG_BIN} holds no working pg_dump and psql: point it at the folder that does, or unset it to use the Debian package postgresql-client`,
+      );
     return tools;
   }
   for (const folder of [...debianFolders(), ...(env.PATH ?? '').split(delimiter).filter(Boolean)]) {
@@ -47,7 +50,10 @@ export async function findPgTools(env: NodeJS.ProcessEnv = process.env): Promise
 function debianFolders(): string[] {
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return [];
-  const majors = readdirSync(root).filter((name) => /^\d+$/.test(name)).map(Number).sort((a, b) => b - a);
+  const majors = readdirSync(root)
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .sort((a, b) => b - a);
   return majors.map((major) => join(root, String(major), 'bin'));
 }
 
@@ -77,7 +83,9 @@ export function embeddedMajorFor(tools: PgTools): PostgresMajor {
 export function checkGivenServer(tools: PgTools, server: Pick<PostgresServer, 'version' | 'label'>): void {
   const major = majorOf(server.version);
   if (!POSTGRES_MAJORS.includes(major as PostgresMajor)) {
-    throw new Error(`the Postgres server at ${server.label} (DRIFTBOT_DATABASE_URL) runs PostgreSQL ${server.version}, which driftbot does not build on (${POSTGRES_MAJORS.join(', ')}): point DRIFTBOT_DATABASE_URL at one of those, or unset it to use the embedded server`);
+    throw new Error(
+      `the Postgres server at ${server.label} (DRIFTBOT_DATABASE_URL) runs PostgreSQL ${server.version}, which driftbot does not build on (${POSTGRES_MAJORS.join(', ')}): point DRIFTBOT_DATABASE_URL at one of those, or unset it to use the embedded server`,
+    );
   }
   if (tools.major < major) {
     throw new Error(

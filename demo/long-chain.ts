@@ -61,7 +61,10 @@ export function generateLongChain(revisions = 500): LongChain {
   };
 
   for (let t = 0; t < TABLES; t++) {
-    add(`create ${table(t)}`, `op.create_table(\n    "${table(t)}",\n    sa.Column("id", sa.BigInteger(), sa.Identity(), primary_key=True),\n    sa.Column("name", sa.String(length=120), nullable=False),\n    sa.Column("qty", sa.Integer(), nullable=True),\n)`);
+    add(
+      `create ${table(t)}`,
+      `op.create_table(\n    "${table(t)}",\n    sa.Column("id", sa.BigInteger(), sa.Identity(), primary_key=True),\n    sa.Column("name", sa.String(length=120), nullable=False),\n    sa.Column("qty", sa.Integer(), nullable=True),\n)`,
+    );
   }
   let editedBase = '';
   let editedHead = '';
@@ -87,7 +90,10 @@ export function generateLongChain(revisions = 500): LongChain {
         add(`seed ${name}`, `op.execute("INSERT INTO ${name} (name, qty) VALUES ('r${i}a', ${i}), ('r${i}b', NULL)")`);
         break;
       case 2:
-        add(`recount ${name}`, `conn = op.get_bind()\nconn.execute(sa.text("UPDATE ${name} SET qty = coalesce(qty, 0) + :step"), {"step": ${i}})\nconn.execute(sa.text("SELECT count(*) FROM ${name}")).scalar()`);
+        add(
+          `recount ${name}`,
+          `conn = op.get_bind()\nconn.execute(sa.text("UPDATE ${name} SET qty = coalesce(qty, 0) + :step"), {"step": ${i}})\nconn.execute(sa.text("SELECT count(*) FROM ${name}")).scalar()`,
+        );
         break;
       default: {
         const index = `ix_${name}_r${i}`;
@@ -99,7 +105,9 @@ export function generateLongChain(revisions = 500): LongChain {
   const editedPath = Object.keys(files).find((p) => p.includes(`/${longChainId(EDITED)}_`))!;
   const editedTable = EDITED % TABLES;
   const baseModels = models.map((m, t) => (t === editedTable ? { ...m, columns: [...m.columns, { name: 'score', type: 'sa.Integer()' }] } : m));
-  const headModels = models.map((m, t) => (t === editedTable ? { ...m, columns: [...m.columns, { name: 'score', type: 'sa.BigInteger()' }, { name: 'rank', type: 'sa.Integer()' }] } : m));
+  const headModels = models.map((m, t) =>
+    t === editedTable ? { ...m, columns: [...m.columns, { name: 'score', type: 'sa.BigInteger()' }, { name: 'rank', type: 'sa.Integer()' }] } : m,
+  );
   files[MODELS] = modelsFile(baseModels);
   Object.assign(files, { '.github/driftbot.yml': LONG_CHAIN_CONFIG, 'api/app/__init__.py': '', 'api/app/models/__init__.py': '' });
   const edited = files[editedPath]!.replace(editedBase.replace(/^/gm, '    '), editedHead.replace(/^/gm, '    '));

@@ -68,7 +68,12 @@ function tables(prefix: string, count: number, referencePrefix: string | null): 
     columns: [
       { name: 'name', type: 'sa.String(length=120)', nullable: false },
       { name: 'note', type: 'sa.Text()', nullable: true },
-      ...(i % 4 === 1 ? [{ name: 'qty', type: 'sa.Integer()', nullable: true }, { name: 'qty_doubled', type: 'sa.Integer()', nullable: true, extra: 'sa.Computed("qty * 2")' }] : []),
+      ...(i % 4 === 1
+        ? [
+            { name: 'qty', type: 'sa.Integer()', nullable: true },
+            { name: 'qty_doubled', type: 'sa.Integer()', nullable: true, extra: 'sa.Computed("qty * 2")' },
+          ]
+        : []),
     ],
     added: [{ name: 'deleted_at', type: 'sa.DateTime()', nullable: true }],
     references: referencePrefix && i % 3 === 0 ? `${referencePrefix}_${String(i % 5).padStart(2, '0')}` : undefined,
@@ -79,7 +84,16 @@ function tables(prefix: string, count: number, referencePrefix: string | null): 
 }
 
 /** A chain of revisions for the given tables: create, later add a column, index, data migrations. */
-function chain(database: Chain['database'], folder: string, versionTable: string, id: (i: number) => string, specs: TableSpec[], target: number, enumName: string, withMerge: boolean): Chain {
+function chain(
+  database: Chain['database'],
+  folder: string,
+  versionTable: string,
+  id: (i: number) => string,
+  specs: TableSpec[],
+  target: number,
+  enumName: string,
+  withMerge: boolean,
+): Chain {
   const files: Record<string, string> = {};
   const ids: string[] = [];
   const versions = `${ROOT}/${folder}/versions`;
@@ -101,14 +115,19 @@ function chain(database: Chain['database'], folder: string, versionTable: string
   add(`add value to ${enumName}`, `op.execute("ALTER TYPE ${enumName} ADD VALUE IF NOT EXISTS 'archived'")`);
   for (const spec of specs) {
     add(`add ${spec.name} deleted_at`, spec.added.map((c) => `op.add_column("${spec.name}", ${column(c)})`).join('\n'));
-    if (spec.partialIndexOn) add(`index live ${spec.name}`, `op.create_index("ix_${spec.name}_live", "${spec.name}", ["${spec.partialIndexOn}"], postgresql_where=sa.text("deleted_at IS NULL"))`);
+    if (spec.partialIndexOn)
+      add(`index live ${spec.name}`, `op.create_index("ix_${spec.name}_live", "${spec.name}", ["${spec.partialIndexOn}"], postgresql_where=sa.text("deleted_at IS NULL"))`);
   }
   // A data migration that imports app code (which needs a package that is not installed).
-  add('backfill names', `op.execute(f"UPDATE ${specs[0]!.name} SET note = '{default_note()}' WHERE note IS NULL")\nconn = op.get_bind()\nconn.execute(sa.text("SELECT count(*) FROM ${specs[0]!.name}"))`, `${PG_IMPORTS}from oss.src.core.helpers import default_note\n`);
+  add(
+    'backfill names',
+    `op.execute(f"UPDATE ${specs[0]!.name} SET note = '{default_note()}' WHERE note IS NULL")\nconn = op.get_bind()\nconn.execute(sa.text("SELECT count(*) FROM ${specs[0]!.name}"))`,
+    `${PG_IMPORTS}from oss.src.core.helpers import default_note\n`,
+  );
   if (withMerge) {
     const fork = previous!;
-    const left = add('left branch', 'op.execute("COMMENT ON TABLE ' + specs[1]!.name + ' IS \'left\'")', undefined, fork);
-    const right = add('right branch', 'op.execute("COMMENT ON TABLE ' + specs[2]!.name + ' IS \'right\'")', undefined, fork);
+    const left = add('left branch', `op.execute("COMMENT ON TABLE ${specs[1]!.name} IS 'left'")`, undefined, fork);
+    const right = add('right branch', `op.execute("COMMENT ON TABLE ${specs[2]!.name} IS 'right'")`, undefined, fork);
     add('merge branches', 'pass', undefined, [left, right]);
   }
   // More idioms seen in real chains: batch_alter_table, a GIN index, depends_on, branch_labels, empty revisions.
@@ -183,7 +202,8 @@ function appModules(): Record<string, string> {
     'api/oss/src/dbs/__init__.py': '',
     'api/oss/src/dbs/postgres/__init__.py': '',
     'api/oss/src/dbs/postgres/shared/__init__.py': '',
-    'api/oss/src/dbs/postgres/shared/base.py': 'from sqlalchemy.orm import DeclarativeBase\n\n\nclass CoreBase(DeclarativeBase):\n    pass\n\n\nclass TracingBase(DeclarativeBase):\n    pass\n',
+    'api/oss/src/dbs/postgres/shared/base.py':
+      'from sqlalchemy.orm import DeclarativeBase\n\n\nclass CoreBase(DeclarativeBase):\n    pass\n\n\nclass TracingBase(DeclarativeBase):\n    pass\n',
     'api/oss/src/dbs/postgres/shared/dbas.py': `import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import declared_attr

@@ -53,39 +53,85 @@ const PG = 'import sqlalchemy as sa\nfrom alembic import op\nfrom sqlalchemy.dia
 
 /** Revisions 1–7: the history both branches share. */
 export const HISTORY: Record<string, string> = {
-  [`${VERSIONS}/oss000000001_create_projects.py`]: revision('oss000000001', null, 'create projects', `op.create_table(
+  [`${VERSIONS}/oss000000001_create_projects.py`]: revision(
+    'oss000000001',
+    null,
+    'create projects',
+    `op.create_table(
     "projects",
     sa.Column("id", sa.UUID(), primary_key=True),
     sa.Column("name", sa.String(), nullable=False),
     sa.Column("created_at", sa.TIMESTAMP(timezone=True), server_default=sa.text("now()"), nullable=False),
-)`),
-  [`${VERSIONS}/oss000000002_create_users.py`]: revision('oss000000002', 'oss000000001', 'create users', `op.create_table(
+)`,
+  ),
+  [`${VERSIONS}/oss000000002_create_users.py`]: revision(
+    'oss000000002',
+    'oss000000001',
+    'create users',
+    `op.create_table(
     "users",
     sa.Column("id", sa.UUID(), primary_key=True),
     sa.Column("email", sa.String(), nullable=False),
     sa.UniqueConstraint("email", name="uq_users_email"),
-)`),
-  [`${VERSIONS}/oss000000003_add_project_owner.py`]: revision('oss000000003', 'oss000000002', 'add project owner', `op.add_column("projects", sa.Column("owner_id", sa.UUID(), sa.ForeignKey("users.id"), nullable=True))`),
-  [`${VERSIONS}/oss000000004_create_sessions.py`]: revision('oss000000004', 'oss000000003', 'create sessions', `op.create_table(
+)`,
+  ),
+  [`${VERSIONS}/oss000000003_add_project_owner.py`]: revision(
+    'oss000000003',
+    'oss000000002',
+    'add project owner',
+    `op.add_column("projects", sa.Column("owner_id", sa.UUID(), sa.ForeignKey("users.id"), nullable=True))`,
+  ),
+  [`${VERSIONS}/oss000000004_create_sessions.py`]: revision(
+    'oss000000004',
+    'oss000000003',
+    'create sessions',
+    `op.create_table(
     "sessions",
     sa.Column("id", sa.String(), primary_key=True),
     sa.Column("project_id", sa.UUID(), sa.ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
-)`),
-  [`${VERSIONS}/oss000000005_index_sessions.py`]: revision('oss000000005', 'oss000000004', 'index sessions by project', `op.create_index("ix_sessions_project_id", "sessions", ["project_id"])`),
-  [`${VERSIONS}/oss000000006_backfill_project_names.py`]: revision('oss000000006', 'oss000000005', 'backfill empty project names', `op.execute("UPDATE projects SET name = 'untitled' WHERE name = ''")`),
-  [`${VERSIONS}/oss000000007_session_flags.py`]: revision('oss000000007', 'oss000000006', 'session flags', `op.add_column("sessions", sa.Column("flags", postgresql.JSONB(), nullable=True))`, PG),
+)`,
+  ),
+  [`${VERSIONS}/oss000000005_index_sessions.py`]: revision(
+    'oss000000005',
+    'oss000000004',
+    'index sessions by project',
+    `op.create_index("ix_sessions_project_id", "sessions", ["project_id"])`,
+  ),
+  [`${VERSIONS}/oss000000006_backfill_project_names.py`]: revision(
+    'oss000000006',
+    'oss000000005',
+    'backfill empty project names',
+    `op.execute("UPDATE projects SET name = 'untitled' WHERE name = ''")`,
+  ),
+  [`${VERSIONS}/oss000000007_session_flags.py`]: revision(
+    'oss000000007',
+    'oss000000006',
+    'session flags',
+    `op.add_column("sessions", sa.Column("flags", postgresql.JSONB(), nullable=True))`,
+    PG,
+  ),
 };
 
-const OSS8_BASE = revision('oss000000008', 'oss000000007', 'add session streams', `op.create_table(
+const OSS8_BASE = revision(
+  'oss000000008',
+  'oss000000007',
+  'add session streams',
+  `op.create_table(
     "session_streams",
     sa.Column("id", sa.UUID(), primary_key=True),
     sa.Column("project_id", sa.UUID(), nullable=False),
     sa.Column("session_id", sa.String(), nullable=False),
     sa.Column("flags", postgresql.JSONB(), nullable=True),
     sa.Column("status", postgresql.JSONB(), nullable=True),
-)`, PG);
+)`,
+  PG,
+);
 
-const OSS8_HEAD = revision('oss000000008', 'oss000000007', 'add session streams', `op.create_table(
+const OSS8_HEAD = revision(
+  'oss000000008',
+  'oss000000007',
+  'add session streams',
+  `op.create_table(
     "session_streams",
     sa.Column("id", sa.UUID(), primary_key=True),
     sa.Column("project_id", sa.UUID(), nullable=False),
@@ -94,7 +140,9 @@ const OSS8_HEAD = revision('oss000000008', 'oss000000007', 'add session streams'
     sa.Column("tags", postgresql.JSONB(), nullable=True),
     sa.Column("meta", sa.JSON(), nullable=True),
     sa.Column("status", sa.String(), nullable=True),
-)`, PG);
+)`,
+  PG,
+);
 
 const PACKAGES: Record<string, string> = {
   'api/oss/__init__.py': '',

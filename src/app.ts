@@ -14,12 +14,30 @@ export function driftbotApp(deps: AppDependencies): ApplicationFunction {
     const seen = new DeliveryLog();
     const event = <P>(context: Context) => ({ octokit: context.octokit, payload: context.payload as P, log: context.log });
     // GitHub redelivers (and users replay) webhooks: the same delivery runs once.
-    const once = <C extends Context>(handler: (context: C) => Promise<void>) => (context: C) => (seen.first(context.id) ? handler(context) : Promise.resolve());
-    app.on(['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'], once((context) => onPullRequest(event(context), deps)));
-    app.on('pull_request.labeled', once((context) => onLabel(event(context), deps)));
-    app.on('check_run.rerequested', once((context) => onCheckRunRerequested(event(context), deps)));
-    app.on('issue_comment.created', once((context) => onComment(event(context), deps)));
-    app.on('merge_group.checks_requested', once((context) => onMergeGroup(event(context), deps)));
+    const once =
+      <C extends Context>(handler: (context: C) => Promise<void>) =>
+      (context: C) =>
+        seen.first(context.id) ? handler(context) : Promise.resolve();
+    app.on(
+      ['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'],
+      once((context) => onPullRequest(event(context), deps)),
+    );
+    app.on(
+      'pull_request.labeled',
+      once((context) => onLabel(event(context), deps)),
+    );
+    app.on(
+      'check_run.rerequested',
+      once((context) => onCheckRunRerequested(event(context), deps)),
+    );
+    app.on(
+      'issue_comment.created',
+      once((context) => onComment(event(context), deps)),
+    );
+    app.on(
+      'merge_group.checks_requested',
+      once((context) => onMergeGroup(event(context), deps)),
+    );
   };
 }
 

@@ -81,31 +81,35 @@ export async function run(argv: string[]): Promise<void> {
   if (!isShuttingDown()) process.exit(code);
 }
 
+function parseCommandLine(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      repo: { type: 'string' },
+      base: { type: 'string' },
+      head: { type: 'string' },
+      ref: { type: 'string' },
+      config: { type: 'string' },
+      format: { type: 'string' },
+      output: { type: 'string' },
+      'database-url': { type: 'string' },
+      'postgres-version': { type: 'string' },
+      'keep-databases': { type: 'boolean' },
+      'upgrade-from': { type: 'string', multiple: true },
+      python: { type: 'string' },
+      'no-sandbox': { type: 'boolean' },
+      verbose: { type: 'boolean' },
+      version: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<typeof parseCommandLine>;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        repo: { type: 'string' },
-        base: { type: 'string' },
-        head: { type: 'string' },
-        ref: { type: 'string' },
-        config: { type: 'string' },
-        format: { type: 'string' },
-        output: { type: 'string' },
-        'database-url': { type: 'string' },
-        'postgres-version': { type: 'string' },
-        'keep-databases': { type: 'boolean' },
-        'upgrade-from': { type: 'string', multiple: true },
-        python: { type: 'string' },
-        'no-sandbox': { type: 'boolean' },
-        verbose: { type: 'boolean' },
-        version: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    parsed = parseCommandLine(argv);
   } catch (error) {
     return usageError((error as Error).message);
   }
@@ -146,7 +150,8 @@ export async function main(argv: string[]): Promise<number> {
   const format = (values.format ?? (process.stdout.isTTY && !values.output ? 'text' : 'markdown')) as ReportFormat;
   if (!FORMATS.includes(format)) return usageError(`--format must be one of ${FORMATS.join(', ')}, not "${values.format}"`);
   const postgresVersion = values['postgres-version'] === undefined ? null : POSTGRES_MAJORS.find((major) => String(major) === values['postgres-version']);
-  if (postgresVersion === undefined) return usageError(`--postgres-version must be one of ${POSTGRES_MAJORS.join(', ')} (production's Postgres major version), not "${values['postgres-version']}"`);
+  if (postgresVersion === undefined)
+    return usageError(`--postgres-version must be one of ${POSTGRES_MAJORS.join(', ')} (production's Postgres major version), not "${values['postgres-version']}"`);
 
   const verbose = values.verbose ?? false;
   const progress = (message: string) => {
@@ -174,7 +179,15 @@ export async function main(argv: string[]): Promise<number> {
       if (!(await canIsolateAnalyses(server))) progress(NO_ISOLATION_WARNING);
       const swept = await sweepStaleDatabases(server);
       if (swept.length) progress(`dropped ${swept.length} stale throwaway database(s) left by an earlier run`);
-      report = await analyse({ repo, base, head, configFile, server, log: progress, keepDatabases: values['keep-databases'] ?? false, upgradeFrom: values['upgrade-from'] ?? [],
+      report = await analyse({
+        repo,
+        base,
+        head,
+        configFile,
+        server,
+        log: progress,
+        keepDatabases: values['keep-databases'] ?? false,
+        upgradeFrom: values['upgrade-from'] ?? [],
         python: values.python ?? process.env.DRIFTBOT_PYTHON ?? null,
         sandbox: !values['no-sandbox'],
       });

@@ -20,7 +20,12 @@ export class GitError extends Error {
 /** A migration failed: names the revision, its file and line. */
 export class MigrationError extends Error {
   override readonly name = 'MigrationError';
-  constructor(message: string, readonly revision: string | null, readonly path: string | null, readonly line: number | null = null) {
+  constructor(
+    message: string,
+    readonly revision: string | null,
+    readonly path: string | null,
+    readonly line: number | null = null,
+  ) {
     super(message);
   }
 }

@@ -37,7 +37,9 @@ export function readInputs(env: Record<string, string | undefined>): ActionInput
 
   const databaseUrl = input('database-url');
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    throw new InputError('input "database-url": expected a postgres:// or postgresql:// URL (for a `services: postgres` container, postgresql://postgres:postgres@localhost:5432/postgres), or leave it empty for the embedded Postgres');
+    throw new InputError(
+      'input "database-url": expected a postgres:// or postgresql:// URL (for a `services: postgres` container, postgresql://postgres:postgres@localhost:5432/postgres), or leave it empty for the embedded Postgres',
+    );
   }
 
   const comment = input('comment') ?? 'true';

@@ -116,7 +116,9 @@ async function baseInput(workspace: string, ref: string): Promise<{ ref: string;
   try {
     return { ref, sha: await resolveCommit(workspace, ref) };
   } catch {
-    throw new InputError(`input "base": no commit "${ref}" in the checkout; give a branch, tag or sha that actions/checkout fetched (with \`fetch-depth: 0\`), such as origin/main`);
+    throw new InputError(
+      `input "base": no commit "${ref}" in the checkout; give a branch, tag or sha that actions/checkout fetched (with \`fetch-depth: 0\`), such as origin/main`,
+    );
   }
 }
 
@@ -124,7 +126,9 @@ async function readConfigInput(workspace: string, path: string): Promise<string>
   try {
     return await readFile(join(workspace, path), 'utf8');
   } catch {
-    throw new InputError(`input "config": no file ${path} in the checkout; give the path of the driftbot configuration relative to the repository root, or leave it empty for ${DEFAULT_CONFIG}`);
+    throw new InputError(
+      `input "config": no file ${path} in the checkout; give the path of the driftbot configuration relative to the repository root, or leave it empty for ${DEFAULT_CONFIG}`,
+    );
   }
 }
 
@@ -147,7 +151,9 @@ async function postComment(env: Env, inputs: ActionInputs, subject: Subject, rep
     if (report.status !== 'clean' || existing) await upsertStickyComment(octokit, target, existing, renderMarkdown(summary, { links }));
     return summary;
   } catch (error) {
-    write(`::warning::${escapeData(`could not post the driftbot comment (${(error as Error).message}): give the job \`permissions: pull-requests: write\`, or set the input comment: false`)}\n`);
+    write(
+      `::warning::${escapeData(`could not post the driftbot comment (${(error as Error).message}): give the job \`permissions: pull-requests: write\`, or set the input comment: false`)}\n`,
+    );
     return summarize(report);
   }
 }

@@ -9,10 +9,12 @@ import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { InputError } from './inputs.js';
 
 export function findPython(given: string | null, path: string, workspace: string): string {
-  if (given && given.includes('/')) {
+  if (given?.includes('/')) {
     const file = isAbsolute(given) ? given : resolve(workspace, given);
     if (isExecutable(file)) return file;
-    throw new InputError(`input "python": ${given} is not an executable file; give the interpreter where the project's dependencies are installed, or leave it empty for python3 on PATH`);
+    throw new InputError(
+      `input "python": ${given} is not an executable file; give the interpreter where the project's dependencies are installed, or leave it empty for python3 on PATH`,
+    );
   }
   const names = given ? [given] : ['python3', 'python'];
   for (const name of names) {
@@ -20,7 +22,9 @@ export function findPython(given: string | null, path: string, workspace: string
       if (isExecutable(join(dir, name))) return join(dir, name);
     }
   }
-  throw new InputError(`input "python": no ${names.join(' or ')} on PATH; add actions/setup-python and \`pip install -r requirements.txt\` before driftbot, or give the interpreter's path`);
+  throw new InputError(
+    `input "python": no ${names.join(' or ')} on PATH; add actions/setup-python and \`pip install -r requirements.txt\` before driftbot, or give the interpreter's path`,
+  );
 }
 
 function isExecutable(file: string): boolean {

@@ -24,7 +24,9 @@ export function subjectOf(eventName: string, payload: Payload): Subject {
   // pull_request_target gives the job a write token and the repository's secrets: a fork's
   // migrations must not run there, so it is refused rather than half-supported.
   if (eventName === 'pull_request_target') {
-    throw new Error('driftbot\'s action does not run on pull_request_target, whose job holds a write token and secrets while it would run the pull request\'s migrations: use `on: pull_request` (forks then get the job summary instead of a comment)');
+    throw new Error(
+      "driftbot's action does not run on pull_request_target, whose job holds a write token and secrets while it would run the pull request's migrations: use `on: pull_request` (forks then get the job summary instead of a comment)",
+    );
   }
   const pr = payload.pull_request;
   if (eventName === 'pull_request' && pr) {

@@ -139,7 +139,10 @@ export class AlembicRunner {
   private readonly stderrTail: string[] = [];
   private exited: string | null = null;
 
-  private constructor(private readonly child: ChildProcess, private readonly options: RunnerOptions) {}
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly options: RunnerOptions,
+  ) {}
 
   static async start(options: RunnerOptions): Promise<AlembicRunner> {
     const runner = [options.python, '-u', runnerScriptPath()];
@@ -273,7 +276,10 @@ export class AlembicRunner {
 
   kill(): void {
     if (this.child.pid === undefined) return;
-    if (this.exited) return this.killGroup();
+    if (this.exited) {
+      this.killGroup();
+      return;
+    }
     try {
       process.kill(-this.child.pid, 'SIGKILL');
     } catch {
@@ -289,7 +295,11 @@ function limitVariables(limits: RunnerLimits): Record<string, string> {
     DRIFTBOT_RUNNER_CPU_LIMIT: limits.cpuSeconds,
     DRIFTBOT_RUNNER_PROCESS_LIMIT: limits.processes,
   };
-  return Object.fromEntries(Object.entries(variables).filter(([, value]) => value !== undefined).map(([name, value]) => [name, String(Math.floor(value!))]));
+  return Object.fromEntries(
+    Object.entries(variables)
+      .filter(([, value]) => value !== undefined)
+      .map(([name, value]) => [name, String(Math.floor(value!))]),
+  );
 }
 
 function seconds(ms: number): string {

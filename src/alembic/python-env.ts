@@ -79,7 +79,14 @@ export function interpreterFolders(python: string): Promise<string[]> {
     folders.set(
       python,
       run(python, ['-c', 'import os, sys; print(sys.prefix); print(sys.base_prefix); print(os.path.dirname(os.path.dirname(os.path.realpath(sys.executable))))']).then(
-        ({ stdout }) => [...new Set(stdout.split('\n').map((line) => line.trim()).filter((line) => line.startsWith('/') && line !== '/' && !line.startsWith('/usr/') && line !== '/usr'))],
+        ({ stdout }) => [
+          ...new Set(
+            stdout
+              .split('\n')
+              .map((line) => line.trim())
+              .filter((line) => line.startsWith('/') && line !== '/' && !line.startsWith('/usr/') && line !== '/usr'),
+          ),
+        ],
         (error: Error) => {
           folders.delete(python);
           throw new Error(`cannot run the Python interpreter ${python}: ${error.message}`);
@@ -98,7 +105,8 @@ async function pythonVersion(python: string): Promise<string> {
     if (major !== 3 || (minor ?? 0) < 10) throw new Error(`Python ${version} is too old: driftbot needs Python 3.10 or newer`);
     return version;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`driftbot needs Python 3.10+ as "${python}" (set DRIFTBOT_BASE_PYTHON, or give an interpreter with --python / DRIFTBOT_PYTHON)`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new Error(`driftbot needs Python 3.10+ as "${python}" (set DRIFTBOT_BASE_PYTHON, or give an interpreter with --python / DRIFTBOT_PYTHON)`);
     throw error;
   }
 }
@@ -111,7 +119,11 @@ async function acquire(lock: string): Promise<void> {
       return;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const age = Date.now() - (await stat(lock).then((s) => s.mtimeMs).catch(() => Date.now()));
+      const age =
+        Date.now() -
+        (await stat(lock)
+          .then((s) => s.mtimeMs)
+          .catch(() => Date.now()));
       if (age > LOCK_STALE_MS) await rmdir(lock).catch(() => {});
       else await new Promise((resolve) => setTimeout(resolve, 500));
     }

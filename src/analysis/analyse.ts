@@ -24,7 +24,6 @@ import { resolveInputs } from './resolve.js';
 
 export type { AnalysisRequest } from './request.js';
 
-
 const DEFAULT_TIMEOUT_MS = 30 * 60 * 1000;
 /** No single statement of a migration may run longer (a data migration on empty tables is quick). */
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 2 * 60 * 1000;
@@ -48,16 +47,33 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
   try {
     const inputs = await resolveInputs(request, clock.time);
     startingPoints = inputs.starts.map((start) => start.ref);
-    warnings.push(...inputs.headConfig.assumptions.map((a) => `assumed: ${a}`), ...inputs.headConfig.warnings, ...versionMismatch(inputs.headConfig.postgres.version, request.server));
+    warnings.push(
+      ...inputs.headConfig.assumptions.map((a) => `assumed: ${a}`),
+      ...inputs.headConfig.warnings,
+      ...versionMismatch(inputs.headConfig.postgres.version, request.server),
+    );
     log(`run ${databases.runId}: throwaway databases are named driftbot_<time>_${databases.runId}_…`);
     const workspace = await preparation.open(inputs, databases, request.server, stop);
     sandboxed = workspace.sandboxed;
     warnings.push(...workspace.warnings);
-    const tools = { runner: workspace.runner, databases, log, time: clock.time, scratch: workspace.scratch, statementTimeoutMs: request.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS };
+    const tools = {
+      runner: workspace.runner,
+      databases,
+      log,
+      time: clock.time,
+      scratch: workspace.scratch,
+      statementTimeoutMs: request.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+    };
     for (const database of inputs.headConfig.databases) {
       stop.throwIfAborted();
-      const starts = inputs.starts.map((start, i) => ({ ref: start.ref.ref, tree: workspace.starts[i]!, database: start.config?.databases.find((d) => d.name === database.name) ?? null }));
-      outcomes.push(await analyseDatabase(tools, { database, head: workspace.head, starts, config: inputs.headConfig, headFiles: inputs.headFiles, scope: request.scope ?? 'full' }));
+      const starts = inputs.starts.map((start, i) => ({
+        ref: start.ref.ref,
+        tree: workspace.starts[i]!,
+        database: start.config?.databases.find((d) => d.name === database.name) ?? null,
+      }));
+      outcomes.push(
+        await analyseDatabase(tools, { database, head: workspace.head, starts, config: inputs.headConfig, headFiles: inputs.headFiles, scope: request.scope ?? 'full' }),
+      );
     }
   } catch (error) {
     errors.push(toReportError(error));
@@ -68,7 +84,9 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
     if (!request.keepDatabases) await clock.time('clean up', () => databases.dropAll()).catch((e) => errors.push(toReportError(e)));
   }
   if (databases.isolated === false) {
-    warnings.push('the Postgres server did not let driftbot create a role for this analysis, so migrations ran with its own credentials: use a server (or DRIFTBOT_DATABASE_URL user) that may CREATE ROLE, see README "Trust"');
+    warnings.push(
+      'the Postgres server did not let driftbot create a role for this analysis, so migrations ran with its own credentials: use a server (or DRIFTBOT_DATABASE_URL user) that may CREATE ROLE, see README "Trust"',
+    );
   }
   return assembleReport(request, {
     startingPoints,
@@ -89,7 +107,9 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
 function versionMismatch(asked: number | null, server: PostgresServer): string[] {
   const major = Number.parseInt(server.version, 10);
   if (asked === null || !Number.isFinite(major) || major === asked) return [];
-  return [`postgres.version asks for Postgres ${asked}, but this analysis ran on Postgres ${server.version} (${server.label}): behaviour that differs between the two is not checked`];
+  return [
+    `postgres.version asks for Postgres ${asked}, but this analysis ran on Postgres ${server.version} (${server.label}): behaviour that differs between the two is not checked`,
+  ];
 }
 
 /** A deadline, or a server that died: then nothing found on the way describes the branch. */

@@ -75,7 +75,14 @@ export interface DatabaseBuilds {
   standIns: StandIn[];
 }
 
-export async function buildDatabase(tools: BuildTools, database: DatabaseConfig, head: Tree, starts: StartingPoint[], modelFiles: string[], shared: SharedHistory | null = null): Promise<DatabaseBuilds> {
+export async function buildDatabase(
+  tools: BuildTools,
+  database: DatabaseConfig,
+  head: Tree,
+  starts: StartingPoint[],
+  modelFiles: string[],
+  shared: SharedHistory | null = null,
+): Promise<DatabaseBuilds> {
   const name = database.name;
   const standIns: StandIn[] = [];
   /** Applies each chain to its heads, or the last one only up to `upTo`. */
@@ -150,7 +157,7 @@ export async function buildDatabase(tools: BuildTools, database: DatabaseConfig,
 
   await tools.time('introspect', async () => {
     const schemas = await Promise.all([fresh.failure ? null : readSchema(freshDb), ...upgraded.map((u) => (u.failure ? null : readSchema(u.database)))]);
-    upgraded.forEach((u, i) => (u.schema = schemas[i + 1] ?? null));
+    for (const [i, u] of upgraded.entries()) u.schema = schemas[i + 1] ?? null;
     freshSchema = schemas[0] ?? null;
   });
   return {
@@ -172,7 +179,13 @@ async function buildSharedHistory(
   tree: Tree,
   chains: ChainConfig[],
   shared: SharedHistory,
-  apply: (target: ThrowawayDatabase, tree: Tree, chains: ChainConfig[], build: MigrationFailure['build'], upTo?: string | null) => Promise<{ runs: RevisionRun[]; failure: MigrationFailure | null }>,
+  apply: (
+    target: ThrowawayDatabase,
+    tree: Tree,
+    chains: ChainConfig[],
+    build: MigrationFailure['build'],
+    upTo?: string | null,
+  ) => Promise<{ runs: RevisionRun[]; failure: MigrationFailure | null }>,
 ): Promise<{ database: ThrowawayDatabase; runs: RevisionRun[] } | null> {
   const upTo = shared.upTo;
   const part = chains.slice(0, shared.wholeChains + (upTo ? 1 : 0));

@@ -85,7 +85,10 @@ function lastRunTouching(runs: RevisionRun[], finding: Finding): RevisionRun | n
 /** The first line after `def upgrade` that names `name` as a whole word. */
 export function lineOf(content: string, name: string): number | null {
   const lines = content.split('\n');
-  const start = Math.max(0, lines.findIndex((line) => /^\s*def upgrade\b/.test(line)));
+  const start = Math.max(
+    0,
+    lines.findIndex((line) => /^\s*def upgrade\b/.test(line)),
+  );
   const target = unqualified(name);
   for (let i = start; i < lines.length; i++) if (mentions(lines[i]!, target)) return i + 1;
   return null;

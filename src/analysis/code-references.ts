@@ -42,16 +42,10 @@ export function findBreakingCode(findings: Finding[], models: ModelDeclaration[]
   const broken: BreakingCode[] = [];
   for (const model of models) {
     if (!model.className) continue;
-    const tableMissing = findings.some(
-      (f) => f.object === 'table' && f.name === model.table && f.breaksCode && f.upgraded === null,
-    );
-    const columns = findings
-      .filter((f) => f.object === 'column' && f.table === model.table && f.breaksCode && f.upgraded === null)
-      .map((f) => f.name);
+    const tableMissing = findings.some((f) => f.object === 'table' && f.name === model.table && f.breaksCode && f.upgraded === null);
+    const columns = findings.filter((f) => f.object === 'column' && f.table === model.table && f.breaksCode && f.upgraded === null).map((f) => f.name);
     if (!tableMissing && columns.length === 0) continue;
-    const error = tableMissing
-      ? `relation "${model.table}" does not exist`
-      : `column ${model.table}.${columns[0]} does not exist`;
+    const error = tableMissing ? `relation "${model.table}" does not exist` : `column ${model.table}.${columns[0]} does not exist`;
     const query = new RegExp(`\\b(select|query)\\(\\s*${escapeRegExp(model.className)}\\b`);
     for (const source of sources) {
       source.content.split('\n').forEach((text, index) => {

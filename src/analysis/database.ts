@@ -95,7 +95,11 @@ export async function analyseDatabase(tools: BuildTools, input: DatabaseInput): 
     return { ...outcome, summary: summary(database, scans, false) };
   }
   if (startFailure) {
-    outcome.errors.push({ message: `the migrations of ${startFailure.startingPoint} fail on an empty database: ${startFailure.error}`, path: startFailure.path, revision: startFailure.revision });
+    outcome.errors.push({
+      message: `the migrations of ${startFailure.startingPoint} fail on an empty database: ${startFailure.error}`,
+      path: startFailure.path,
+      revision: startFailure.revision,
+    });
     return { ...outcome, summary: summary(database, scans, false) };
   }
   const upgradeFailure = builds.upgraded.find((u) => u.failure)?.failure ?? null;
@@ -106,7 +110,9 @@ export async function analyseDatabase(tools: BuildTools, input: DatabaseInput): 
   const models = builds.models?.schema ?? null;
 
   // Compare (pure), then diagnose (pure): causes from git, references from the models.
-  let findings = await tools.time('diff', async () => mergeStartingPoints(upgraded.map((u) => compareBuilds(name, { fresh, upgraded: u.schema, models }, config.ignore, u.startingPoint))));
+  let findings = await tools.time('diff', async () =>
+    mergeStartingPoints(upgraded.map((u) => compareBuilds(name, { fresh, upgraded: u.schema, models }, config.ignore, u.startingPoint))),
+  );
   findings = attachCauses(findings, {
     headRuns: builds.fresh.runs,
     baseRuns: upgraded[0]!.startRuns,
@@ -165,7 +171,19 @@ function mappedColumns(tables: { name: string; columns: { name: string }[] }[] |
 }
 
 function emptyOutcome(): DatabaseOutcome {
-  return { editedMigrations: [], findings: [], upgradeFailure: null, errors: [], warnings: [], standIns: [], breakingCode: [], schemaDiffs: [], fixes: [], hazards: [], summary: null };
+  return {
+    editedMigrations: [],
+    findings: [],
+    upgradeFailure: null,
+    errors: [],
+    warnings: [],
+    standIns: [],
+    breakingCode: [],
+    schemaDiffs: [],
+    fixes: [],
+    hazards: [],
+    summary: null,
+  };
 }
 
 /**
@@ -254,7 +272,16 @@ function fixChain(scans: ChainScan[], findings: Finding[]): ChainScan {
   return best?.[0] ?? scans[scans.length - 1]!;
 }
 
-function modelDeclarations(tables: { schema: string; name: string; className: string | null; path: string; line: number; columns: { name: string; className: string | null; path: string; line: number }[] }[]): ModelDeclaration[] {
+function modelDeclarations(
+  tables: {
+    schema: string;
+    name: string;
+    className: string | null;
+    path: string;
+    line: number;
+    columns: { name: string; className: string | null; path: string; line: number }[];
+  }[],
+): ModelDeclaration[] {
   return tables.map((table) => ({
     table: table.schema === 'public' ? table.name : `${table.schema}.${table.name}`,
     className: table.className,
@@ -283,7 +310,10 @@ async function pythonSources(files: RepoFiles, head: Tree): Promise<SourceFile[]
 function standInWarnings(standIns: StandIn[], database: DatabaseConfig, modelFiles: string[]): string[] {
   return standIns
     .filter((s) => s.importedFrom && (database.chains.some((c) => s.importedFrom!.startsWith(`${c.versions}/`)) || modelFiles.includes(s.importedFrom)))
-    .map((s) => `${s.importedFrom} imports ${s.module}, which could not be imported and was replaced by a stand-in: if it defines tables, columns or enum values, database ${database.name} is built without them here`);
+    .map(
+      (s) =>
+        `${s.importedFrom} imports ${s.module}, which could not be imported and was replaced by a stand-in: if it defines tables, columns or enum values, database ${database.name} is built without them here`,
+    );
 }
 
 function schemaDiff(upgraded: Schema, fresh: Schema): string {

@@ -92,7 +92,12 @@ export class Preparation {
       AlembicRunner.start({
         python,
         confinement: sandboxed
-          ? { readOnly: [head.dir, ...starts.map((tree) => tree.dir)], writable: [scratch, socketDir], symlinks: points.map((point) => ({ path: point, target: linkOf(point) })), cwd: scratch }
+          ? {
+              readOnly: [head.dir, ...starts.map((tree) => tree.dir)],
+              writable: [scratch, socketDir],
+              symlinks: points.map((point) => ({ path: point, target: linkOf(point) })),
+              cwd: scratch,
+            }
           : null,
         env: scrubbedEnvironment(scratch),
         cwd: scratch,
@@ -110,7 +115,9 @@ export class Preparation {
     const warnings = [
       ...(sandbox && !sandbox.available && request.scope !== 'static' ? [`the repository's code ran without a sandbox: ${sandbox.reason}`] : []),
       // A mount point is a path in the sandbox's own filesystem: without one there is nowhere to put it.
-      ...(!sandboxed && points.length && request.scope !== 'static' ? [`python.mounts (${points.join(', ')}) need the sandbox: without it the code is not laid out there, and paths the project expects there do not resolve`] : []),
+      ...(!sandboxed && points.length && request.scope !== 'static'
+        ? [`python.mounts (${points.join(', ')}) need the sandbox: without it the code is not laid out there, and paths the project expects there do not resolve`]
+        : []),
     ];
     return { head, starts, runner: this.runner, scratch, sandboxed, warnings };
   }

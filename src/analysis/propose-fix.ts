@@ -44,9 +44,12 @@ function planned(input: FixInput): Fix {
   const steps = planFix(targetSchema(input.fresh.schema, input.models), [input.fresh.schema, ...input.upgraded.map((u) => u.schema)]);
   const ids = input.chainRevisions.map((r) => r.revision);
   const downRevision = input.chainHeads.join(', ');
-  const revision =
-    input.revisionSetting === 'auto' ? nextRevisionId(ids, input.chainHeads[input.chainHeads.length - 1] ?? '') : input.revisionSetting;
-  const fileName = migrationFileName(revision, input.chainRevisions.map((r) => basename(r.path)), 'reconcile_schema_drift');
+  const revision = input.revisionSetting === 'auto' ? nextRevisionId(ids, input.chainHeads[input.chainHeads.length - 1] ?? '') : input.revisionSetting;
+  const fileName = migrationFileName(
+    revision,
+    input.chainRevisions.map((r) => basename(r.path)),
+    'reconcile_schema_drift',
+  );
   const edited = [...new Set(input.findings.map((f) => f.cause?.revision).filter((r): r is string => !!r))];
   const content = migrationFile({
     revision,
@@ -93,7 +96,9 @@ async function verify(tools: BuildTools, input: FixInput, fix: Fix, fileName: st
     // Every starting point against the fresh install and the models, counted once per object.
     const remaining = new Set(
       upgraded.flatMap((schema, i) =>
-        compareBuilds(input.database, { fresh: fresh!, upgraded: schema, models: input.models }, input.ignore, input.upgraded[i]!.startingPoint).map((f) => `${f.object}:${f.table}:${f.name}`),
+        compareBuilds(input.database, { fresh: fresh!, upgraded: schema, models: input.models }, input.ignore, input.upgraded[i]!.startingPoint).map(
+          (f) => `${f.object}:${f.table}:${f.name}`,
+        ),
       ),
     );
     return { ...fix, remainingDifferences: remaining.size, verified: remaining.size === 0 };

@@ -34,10 +34,10 @@ export function alembicIniSettings(text: string): AlembicIniSettings {
       if (lastKey) values.set(lastKey, setting![2]!);
     }
   }
-  const unescape = (value: string | undefined) => value?.replace(/%%/g, '%') ?? null;
-  const versionLocations = unescape(values.get('version_locations'));
+  const unpercent = (value: string | undefined) => value?.replace(/%%/g, '%') ?? null;
+  const versionLocations = unpercent(values.get('version_locations'));
   return {
-    scriptLocation: unescape(values.get('script_location'))?.trim() || null,
+    scriptLocation: unpercent(values.get('script_location'))?.trim() || null,
     versionLocations: versionLocations ? splitLocations(versionLocations, values.get('path_separator') ?? values.get('version_path_separator') ?? null) : [],
   };
 }

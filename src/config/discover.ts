@@ -45,7 +45,10 @@ export async function discoverConfig(files: RepoFiles): Promise<DriftbotConfig> 
         'the first with an alembic.ini, then the shallowest, was chosen; list them in .github/driftbot.yml to analyse them',
     );
   }
-  const declaring = await findModelFiles(files, setups.map((s) => s.versions));
+  const declaring = await findModelFiles(
+    files,
+    setups.map((s) => s.versions),
+  );
   // env.py's imports are looked up under the ini's folder and the repository root, then
   // under the roots the declaring files need (a src/ layout, a service folder).
   const fromEnvPy = await envPyModelFiles(files, { ...chosen, roots: [...new Set([...chosen.roots, ...importRoots(files.paths, declaring)])] }, new Set(declaring));
@@ -53,7 +56,15 @@ export async function discoverConfig(files: RepoFiles): Promise<DriftbotConfig> 
   // A module env.py imports is imported under the root it was found in (`billing.models`
   // from the root even when billing/ has no __init__.py); a relative one as a package.
   const paths = fromEnvPy
-    ? [...new Set([...fromEnvPy.flatMap((m) => (m.root === null ? importRoots(files.paths, [m.file]) : [m.root])).filter((r) => r !== '.').sort(), '.'])]
+    ? [
+        ...new Set([
+          ...fromEnvPy
+            .flatMap((m) => (m.root === null ? importRoots(files.paths, [m.file]) : [m.root]))
+            .filter((r) => r !== '.')
+            .sort(),
+          '.',
+        ]),
+      ]
     : importRoots(files.paths, modelFiles);
   const rootsText = paths.map((p) => (p === '.' ? 'the repository root' : p)).join(', ');
   assumptions.push(
@@ -84,11 +95,22 @@ async function findAlembicSetups(files: RepoFiles): Promise<AlembicSetup[]> {
   for (const ini of inis) {
     const found = iniVersionsFolder(ini, (await files.read(ini)) ?? '', folders);
     if (found && !setups.some((s) => s.versions === found.folder)) {
-      setups.push({ versions: found.folder, reason: found.how, envPy: `${found.scriptFolder}/env.py`, roots: [...new Set([posix.dirname(ini), posix.dirname(found.scriptFolder), '.'])] });
+      setups.push({
+        versions: found.folder,
+        reason: found.how,
+        envPy: `${found.scriptFolder}/env.py`,
+        roots: [...new Set([posix.dirname(ini), posix.dirname(found.scriptFolder), '.'])],
+      });
     }
   }
   for (const folder of await bareVersionsFolders(files)) {
-    if (!setups.some((s) => s.versions === folder)) setups.push({ versions: folder, reason: 'a versions folder of Alembic revision files; no alembic.ini names it', envPy: `${posix.dirname(folder)}/env.py`, roots: [...new Set([posix.dirname(posix.dirname(folder)), '.'])] });
+    if (!setups.some((s) => s.versions === folder))
+      setups.push({
+        versions: folder,
+        reason: 'a versions folder of Alembic revision files; no alembic.ini names it',
+        envPy: `${posix.dirname(folder)}/env.py`,
+        roots: [...new Set([posix.dirname(posix.dirname(folder)), '.'])],
+      });
   }
   return setups;
 }

@@ -20,9 +20,7 @@ function unquote(raw: string): string {
   if (raw.startsWith("'")) return raw.slice(1, raw.indexOf("'", 1) === -1 ? undefined : raw.indexOf("'", 1));
   if (raw.startsWith('"')) {
     const end = closingQuote(raw);
-    return raw
-      .slice(1, end)
-      .replace(/\\(.)/g, (_, c: string) => ({ n: '\n', r: '\r', t: '\t' })[c as 'n'] ?? c);
+    return raw.slice(1, end).replace(/\\(.)/g, (_, c: string) => ({ n: '\n', r: '\r', t: '\t' })[c as 'n'] ?? c);
   }
   // An unquoted value ends at a comment.
   return raw.replace(/\s+#.*$/, '');

@@ -42,7 +42,7 @@ export function readEnvPy(text: string): EnvPyFacts {
   for (const line of logicalLines(text)) {
     while (open.length && open[open.length - 1]!.indent >= line.indent) open.pop();
     const runsAtImport = open.every((block) => block.moduleLevel);
-    const header = /^(\w+)\b[^]*:$/.exec(line.text);
+    const header = /^(\w+)\b[\s\S]*:$/.exec(line.text);
     if (header && !/^(import|from|target_metadata)\b/.test(line.text)) {
       open.push({ indent: line.indent, moduleLevel: MODULE_LEVEL_BLOCKS.test(line.text) });
       continue;
@@ -138,7 +138,7 @@ export function logicalLines(text: string): LogicalLine[] {
     if (char === '"' || char === "'") {
       i = skipString(text, i);
       // A string prefix (r, b, f, rb…) was read as a name: it belongs to the string.
-      current = current.replace(/\b[rRbBuUfF]{1,2}$/, '') + '""';
+      current = `${current.replace(/\b[rRbBuUfF]{1,2}$/, '')}""`;
       continue;
     }
     if ('([{'.includes(char)) depth++;

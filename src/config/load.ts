@@ -132,7 +132,9 @@ function toDomain(file: ConfigFile, path: string): DriftbotConfig {
     assumptions: [],
     // A repository never chooses what runs: the interpreter is the operator's.
     warnings: file.python.executable
-      ? [`${path}: python.executable is ignored: which Python runs is chosen by whoever runs driftbot, never by the repository (use --python or DRIFTBOT_PYTHON, or the Action's "python" input)`]
+      ? [
+          `${path}: python.executable is ignored: which Python runs is chosen by whoever runs driftbot, never by the repository (use --python or DRIFTBOT_PYTHON, or the Action's "python" input)`,
+        ]
       : [],
   };
 }
@@ -145,7 +147,12 @@ function problemText(issue: z.core.$ZodIssue, value: unknown): string {
 
 /** `databases[0].chains[1].versions`; the file itself for the empty path. */
 function keyPathText(keys: KeyPath): string {
-  return keys.map((key) => (typeof key === 'number' ? `[${key}]` : `.${key}`)).join('').replace(/^\./, '') || '(the whole file)';
+  return (
+    keys
+      .map((key) => (typeof key === 'number' ? `[${key}]` : `.${key}`))
+      .join('')
+      .replace(/^\./, '') || '(the whole file)'
+  );
 }
 
 function valueAt(data: unknown, keys: KeyPath): unknown {

@@ -33,7 +33,10 @@ function mountPointProblem(path: string): string | null {
 }
 
 const database = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "_" and "-"').default('default'),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "_" and "-"')
+    .default('default'),
   chains: z.array(chain).min(1, 'list at least one chain'),
   models: z.array(z.string().min(1)).default([]),
 });
@@ -77,7 +80,9 @@ export const configFileSchema = z
       .strictObject({
         version: z
           // What was written is echoed, cut short: the file is the pull request's.
-          .literal(POSTGRES_MAJORS, { error: (issue) => `must be one of ${POSTGRES_MAJORS.join(', ')} (production's Postgres major version), not ${String(JSON.stringify(issue.input)).slice(0, 40)}` })
+          .literal(POSTGRES_MAJORS, {
+            error: (issue) => `must be one of ${POSTGRES_MAJORS.join(', ')} (production's Postgres major version), not ${String(JSON.stringify(issue.input)).slice(0, 40)}`,
+          })
           .nullable()
           .default(null),
       })

@@ -124,12 +124,19 @@ async function dependencyFiles(files: RepoFiles, paths: string[]): Promise<Docto
 async function describeInterpreter(python: string | null): Promise<DoctorReport['interpreter']> {
   const base = process.env.DRIFTBOT_BASE_PYTHON ?? 'python3';
   const chosen = python ?? base;
-  const chosenBy = python ? '--python or DRIFTBOT_PYTHON' : `driftbot's managed environment, made on first use from ${base} (DRIFTBOT_BASE_PYTHON) with alembic, SQLAlchemy 2 and psycopg`;
+  const chosenBy = python
+    ? '--python or DRIFTBOT_PYTHON'
+    : `driftbot's managed environment, made on first use from ${base} (DRIFTBOT_BASE_PYTHON) with alembic, SQLAlchemy 2 and psycopg`;
   try {
     const { stdout } = await run(chosen, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], { timeout: 10_000 });
     return { python: chosen, chosenBy, version: stdout.trim(), problem: null };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return { python: chosen, chosenBy, version: null, problem: code === 'ENOENT' ? `"${chosen}" is not found: install Python 3.10+ or give one with --python` : (error as Error).message.split('\n')[0]! };
+    return {
+      python: chosen,
+      chosenBy,
+      version: null,
+      problem: code === 'ENOENT' ? `"${chosen}" is not found: install Python 3.10+ or give one with --python` : (error as Error).message.split('\n')[0]!,
+    };
   }
 }

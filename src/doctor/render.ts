@@ -15,7 +15,9 @@ export function renderDoctor(report: DoctorReport): string {
   for (const database of report.databases) {
     lines.push('', `Database ${clean(database.name)}`);
     for (const chain of database.chains) {
-      lines.push(`  chain ${clean(chain.versions)} (version table ${clean(chain.versionTable)}): ${chain.revisions} revision${chain.revisions === 1 ? '' : 's'}, head${chain.heads.length === 1 ? '' : 's'} ${list(chain.heads)} (read as text: approximate)`);
+      lines.push(
+        `  chain ${clean(chain.versions)} (version table ${clean(chain.versionTable)}): ${chain.revisions} revision${chain.revisions === 1 ? '' : 's'}, head${chain.heads.length === 1 ? '' : 's'} ${list(chain.heads)} (read as text: approximate)`,
+      );
       if (!chain.envPy) {
         lines.push('    env.py: none beside the versions folder');
         continue;
@@ -26,10 +28,17 @@ export function renderDoctor(report: DoctorReport): string {
     }
     lines.push(`  model files imported: ${list(database.modelFiles)}`);
   }
-  lines.push('', `Dependency files: ${list(report.dependencies.files)}${report.dependencies.requiresPython ? `; requires-python ${clean(report.dependencies.requiresPython)}` : ''}`);
+  lines.push(
+    '',
+    `Dependency files: ${list(report.dependencies.files)}${report.dependencies.requiresPython ? `; requires-python ${clean(report.dependencies.requiresPython)}` : ''}`,
+  );
   const { interpreter } = report;
-  lines.push(`Python: ${clean(interpreter.python)} (${interpreter.chosenBy}): ${interpreter.version ? `Python ${interpreter.version}` : `unusable: ${clean(interpreter.problem ?? '')}`}`);
-  lines.push(`Settings: python.env ${list(report.settings.envNames)} (values not shown); env_file ${list(report.settings.envFiles)}; mounts ${list(Object.entries(report.settings.mounts).map(([point, folder]) => `${point}: ${folder}`))}`);
+  lines.push(
+    `Python: ${clean(interpreter.python)} (${interpreter.chosenBy}): ${interpreter.version ? `Python ${interpreter.version}` : `unusable: ${clean(interpreter.problem ?? '')}`}`,
+  );
+  lines.push(
+    `Settings: python.env ${list(report.settings.envNames)} (values not shown); env_file ${list(report.settings.envFiles)}; mounts ${list(Object.entries(report.settings.mounts).map(([point, folder]) => `${point}: ${folder}`))}`,
+  );
   lines.push(`Sandbox: ${report.sandbox.available ? `works here (bubblewrap ${report.sandbox.version})` : `not available: ${report.sandbox.reason}`}`);
   lines.push('', 'Suggested .github/driftbot.yml (nothing was written):', '', ...report.suggestedConfig.trimEnd().split('\n').map(clean));
   return `${lines.join('\n')}\n`;

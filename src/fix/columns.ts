@@ -13,7 +13,11 @@ import { disabledStep, step, type PlannedStep } from './step.js';
 
 export function columnSteps(table: Table, name: string, existing: Table[]): PlannedStep[] {
   const steps: PlannedStep[] = [];
-  const { wanted, extra } = compareObjects(table.columns, existing.map((t) => t.columns), (c) => c.name);
+  const { wanted, extra } = compareObjects(
+    table.columns,
+    existing.map((t) => t.columns),
+    (c) => c.name,
+  );
   for (const { target: column, versions } of wanted) {
     const entryKey = columnKey(table, column);
     const found = present(versions);

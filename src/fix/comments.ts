@@ -7,7 +7,11 @@ import { onTable, step, type PlannedStep } from './step.js';
 
 export function commentSteps(target: Schema, current: Schema[]): PlannedStep[] {
   const steps: PlannedStep[] = [];
-  const { wanted, extra } = compareObjects(target.comments, current.map((s) => s.comments), commentKey);
+  const { wanted, extra } = compareObjects(
+    target.comments,
+    current.map((s) => s.comments),
+    commentKey,
+  );
   for (const { key, target: comment, versions } of wanted) {
     if (!outOfDate(versions, (v) => v.text === comment.text)) continue;
     steps.push(...onTable({ schema: comment.schema, name: comment.table }, [step('comment', key, `COMMENT ON ${subject(comment)} IS ${literal(comment.text)}`)]));

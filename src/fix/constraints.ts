@@ -11,7 +11,11 @@ import { onTable, step, type PlannedStep } from './step.js';
 
 export function constraintSteps(target: Schema, current: Schema[]): PlannedStep[] {
   const steps: PlannedStep[] = [];
-  const { wanted, extra } = compareObjects(target.constraints, current.map((s) => s.constraints), constraintKey);
+  const { wanted, extra } = compareObjects(
+    target.constraints,
+    current.map((s) => s.constraints),
+    constraintKey,
+  );
   for (const { key, target: constraint, versions } of wanted) {
     const missing = versions.includes(undefined);
     const changed = present(versions).some((v) => v.definition !== constraint.definition);

@@ -10,7 +10,11 @@ import { disabledStep, step, type PlannedStep } from './step.js';
 
 export function enumSteps(target: Schema, current: Schema[]): PlannedStep[] {
   const steps: PlannedStep[] = [];
-  const { wanted, extra } = compareObjects(target.enums, current.map((s) => s.enums), enumKey);
+  const { wanted, extra } = compareObjects(
+    target.enums,
+    current.map((s) => s.enums),
+    enumKey,
+  );
   for (const { key, target: type, versions } of wanted) {
     const entryKey = key;
     if (versions.includes(undefined)) steps.push(step('enum', entryKey, createEnum(type)));
@@ -20,7 +24,12 @@ export function enumSteps(target: Schema, current: Schema[]): PlannedStep[] {
   }
   for (const { key, object: type } of extra) {
     steps.push(
-      disabledStep('removal', key, `DROP TYPE IF EXISTS ${typeName(type.schema, type.name)}`, `Type ${type.name} exists only on upgraded databases; drop it once no column uses it.`),
+      disabledStep(
+        'removal',
+        key,
+        `DROP TYPE IF EXISTS ${typeName(type.schema, type.name)}`,
+        `Type ${type.name} exists only on upgraded databases; drop it once no column uses it.`,
+      ),
     );
   }
   return steps;

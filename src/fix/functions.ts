@@ -7,7 +7,11 @@ import { disabledStep, step, type PlannedStep } from './step.js';
 
 export function functionSteps(target: Schema, current: Schema[]): PlannedStep[] {
   const steps: PlannedStep[] = [];
-  const { wanted, extra } = compareObjects(target.functions, current.map((s) => s.functions), functionKey);
+  const { wanted, extra } = compareObjects(
+    target.functions,
+    current.map((s) => s.functions),
+    functionKey,
+  );
   for (const { key, target: fn, versions } of wanted) {
     const changed = present(versions).some((v) => v.statement !== fn.statement);
     if (!changed && !versions.includes(undefined)) continue;

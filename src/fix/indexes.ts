@@ -10,7 +10,11 @@ import { onTable, step, type PlannedStep } from './step.js';
 
 export function indexSteps(target: Schema, current: Schema[]): PlannedStep[] {
   const steps: PlannedStep[] = [];
-  const { wanted, extra } = compareObjects(target.indexes, current.map((s) => s.indexes), indexKey);
+  const { wanted, extra } = compareObjects(
+    target.indexes,
+    current.map((s) => s.indexes),
+    indexKey,
+  );
   const views = new Set(target.views.map((v) => `${v.schema}.${v.name}`));
   for (const { key, target: index, versions } of wanted) {
     const changed = present(versions).some((v) => v.statement !== index.statement);

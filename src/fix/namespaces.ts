@@ -7,13 +7,20 @@ import { doBlock, ident, literal } from './sql.js';
 import { disabledStep, step, type PlannedStep } from './step.js';
 
 export function namespaceSteps(target: Schema, current: Schema[]): PlannedStep[] {
-  const { wanted, extra } = compareObjects(target.schemas, current.map((s) => s.schemas), schemaKey);
-  const steps = wanted
-    .filter(({ versions }) => versions.includes(undefined))
-    .map(({ key, target: name }) => step('schema', key, `CREATE SCHEMA IF NOT EXISTS ${ident(name)}`));
+  const { wanted, extra } = compareObjects(
+    target.schemas,
+    current.map((s) => s.schemas),
+    schemaKey,
+  );
+  const steps = wanted.filter(({ versions }) => versions.includes(undefined)).map(({ key, target: name }) => step('schema', key, `CREATE SCHEMA IF NOT EXISTS ${ident(name)}`));
   for (const { key, object: name } of extra) {
     steps.push(
-      disabledStep('removal', key, `DROP SCHEMA IF EXISTS ${ident(name)}`, `Schema ${name} exists only on upgraded databases; drop it once nothing in it is needed (DROP SCHEMA fails while it holds objects).`),
+      disabledStep(
+        'removal',
+        key,
+        `DROP SCHEMA IF EXISTS ${ident(name)}`,
+        `Schema ${name} exists only on upgraded databases; drop it once nothing in it is needed (DROP SCHEMA fails while it holds objects).`,
+      ),
     );
   }
   return steps;
@@ -21,7 +28,11 @@ export function namespaceSteps(target: Schema, current: Schema[]): PlannedStep[]
 
 export function extensionSteps(target: Schema, current: Schema[]): PlannedStep[] {
   const steps: PlannedStep[] = [];
-  const { wanted, extra } = compareObjects(target.extensions, current.map((s) => s.extensions), extensionKey);
+  const { wanted, extra } = compareObjects(
+    target.extensions,
+    current.map((s) => s.extensions),
+    extensionKey,
+  );
   for (const { key, target: extension, versions } of wanted) {
     if (versions.includes(undefined)) {
       steps.push(step('extension', key, `CREATE EXTENSION IF NOT EXISTS ${ident(extension.name)} WITH SCHEMA ${ident(extension.schema)}`));
@@ -30,7 +41,12 @@ export function extensionSteps(target: Schema, current: Schema[]): PlannedStep[]
   }
   for (const { key, object: extension } of extra) {
     steps.push(
-      disabledStep('removal', key, `DROP EXTENSION IF EXISTS ${ident(extension.name)}`, `Extension ${extension.name} exists only on upgraded databases; dropping it drops its types and functions with any column that uses them: check nothing does first.`),
+      disabledStep(
+        'removal',
+        key,
+        `DROP EXTENSION IF EXISTS ${ident(extension.name)}`,
+        `Extension ${extension.name} exists only on upgraded databases; dropping it drops its types and functions with any column that uses them: check nothing does first.`,
+      ),
     );
   }
   return steps;

@@ -13,7 +13,11 @@ import { onTable, step, type PlannedStep } from './step.js';
 
 export function policySteps(target: Schema, current: Schema[]): PlannedStep[] {
   const steps: PlannedStep[] = [];
-  const { wanted, extra } = compareObjects(target.policies, current.map((s) => s.policies), policyKey);
+  const { wanted, extra } = compareObjects(
+    target.policies,
+    current.map((s) => s.policies),
+    policyKey,
+  );
   for (const { key, target: policy, versions } of wanted) {
     const changed = present(versions).some((v) => !samePolicy(v, policy));
     const retyped = retypedColumns(target, current, policy);
@@ -21,7 +25,9 @@ export function policySteps(target: Schema, current: Schema[]): PlannedStep[] {
     const planned = [step('policy', key, recreate(policy), changed ? [`${policy.name} differs on some installs: recreated where it differs.`] : [])];
     // Postgres will not change the type of a column a policy reads: where one will change, or the policy differs (and may read one), it goes first.
     if (changed || retyped.length) {
-      planned.unshift(step('obsolete', key, dropFirst(policy, retyped), [`${policy.name} is dropped first where it differs or reads a column whose type changes, and created again below.`]));
+      planned.unshift(
+        step('obsolete', key, dropFirst(policy, retyped), [`${policy.name} is dropped first where it differs or reads a column whose type changes, and created again below.`]),
+      );
     }
     steps.push(...onTable({ schema: policy.schema, name: policy.table }, planned));
   }
@@ -45,7 +51,8 @@ function retypedColumns(target: Schema, current: Schema[], policy: Policy): Tabl
   const sameTable = (t: Table) => t.schema === policy.schema && t.name === policy.table;
   const table = target.tables.find(sameTable);
   if (!table) return [];
-  const converted = (column: Table['columns'][number]) => (c: Table['columns'][number]) => c.name === column.name && c.type !== column.type && isSafeConversion(c.type, column.type);
+  const converted = (column: Table['columns'][number]) => (c: Table['columns'][number]) =>
+    c.name === column.name && c.type !== column.type && isSafeConversion(c.type, column.type);
   return table.columns.filter((column) => current.some((schema) => schema.tables.find(sameTable)?.columns.some(converted(column))));
 }
 
@@ -58,12 +65,7 @@ function recreate(policy: Policy): string {
   create.push(`TO ${policy.roles.map((r) => (r === 'public' ? 'PUBLIC' : ident(r))).join(', ')}`);
   if (policy.using !== null) create.push(`USING (${policy.using})`);
   if (policy.withCheck !== null) create.push(`WITH CHECK (${policy.withCheck})`);
-  return doBlock([
-    `  IF NOT ${matching(policy)} THEN`,
-    `    DROP POLICY IF EXISTS ${ident(policy.name)} ON ${table};`,
-    `    ${create.join(' ')};`,
-    `  END IF;`,
-  ]);
+  return doBlock([`  IF NOT ${matching(policy)} THEN`, `    DROP POLICY IF EXISTS ${ident(policy.name)} ON ${table};`, `    ${create.join(' ')};`, `  END IF;`]);
 }
 
 /** `DROP POLICY`, only where it is not the target's or a column of its table still has another type. */

@@ -114,7 +114,12 @@ function formatDated(shape: Dated, at: Date): string {
  */
 export function migrationFileName(revision: string, existingFileNames: string[], slug: string, now: () => Date = () => new Date()): string {
   if (!SAFE_REVISION_ID.test(revision)) throw new Error(`revision id ${JSON.stringify(revision)} may only hold letters, digits and "_"`);
-  const safeSlug = slug.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 60) || 'reconcile';
+  const safeSlug =
+    slug
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '_')
+      .replace(/^_+|_+$/g, '')
+      .slice(0, 60) || 'reconcile';
   const name = `${revision}_${safeSlug}.py`;
   if (!existingFileNames.some((file) => /^\d{4}_\d{2}_\d{2}_\d{4}-/.test(file))) return name;
   const at = now();

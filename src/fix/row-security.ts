@@ -12,11 +12,23 @@ import { disabledStep, onTable, step, type PlannedStep } from './step.js';
 
 export function rowSecuritySteps(target: Schema, current: Schema[]): PlannedStep[] {
   const steps: PlannedStep[] = [];
-  const { wanted, extra } = compareObjects(target.rowSecurity, current.map((s) => s.rowSecurity), rowSecurityKey);
+  const { wanted, extra } = compareObjects(
+    target.rowSecurity,
+    current.map((s) => s.rowSecurity),
+    rowSecurityKey,
+  );
   for (const { key, target: wantedState, versions } of wanted) {
     if (!outOfDate(versions, (v) => v.enabled === wantedState.enabled && v.forced === wantedState.forced)) continue;
     const table = { schema: wantedState.schema, name: wantedState.table };
-    steps.push(...onTable(table, [settings(key, wantedState, present(versions).some((v) => v.enabled && !wantedState.enabled))]));
+    steps.push(
+      ...onTable(table, [
+        settings(
+          key,
+          wantedState,
+          present(versions).some((v) => v.enabled && !wantedState.enabled),
+        ),
+      ]),
+    );
   }
   for (const { key, object } of onKeptTables(target, extra)) {
     steps.push(...onTable({ schema: object.schema, name: object.table }, [settings(key, { ...object, enabled: false, forced: false }, object.enabled)]));

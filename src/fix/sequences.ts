@@ -8,7 +8,11 @@ import { disabledStep, step, type PlannedStep } from './step.js';
 
 export function sequenceSteps(target: Schema, current: Schema[]): PlannedStep[] {
   const steps: PlannedStep[] = [];
-  const { wanted, extra } = compareObjects(target.sequences, current.map((s) => s.sequences), sequenceKey);
+  const { wanted, extra } = compareObjects(
+    target.sequences,
+    current.map((s) => s.sequences),
+    sequenceKey,
+  );
   for (const { key, target: sequence, versions } of wanted) {
     const entryKey = key;
     const name = qualifiedIdent(sequence.schema, sequence.name);

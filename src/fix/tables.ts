@@ -14,7 +14,11 @@ export function tableSteps(target: Schema, current: Schema[]): PlannedStep[] {
   const steps: PlannedStep[] = [];
   // Removals go after every column's: were they enabled, a column would go before its table.
   const removals: PlannedStep[] = [];
-  const { wanted, extra } = compareObjects(target.tables, current.map((s) => s.tables), tableKey);
+  const { wanted, extra } = compareObjects(
+    target.tables,
+    current.map((s) => s.tables),
+    tableKey,
+  );
   for (const { key, target: table, versions } of wanted) {
     const name = qualifiedIdent(table.schema, table.name);
     const existing = present(versions);
@@ -49,5 +53,10 @@ function createTable(table: Table, name: string, entryKey: string): PlannedStep 
   const sql = `CREATE TABLE IF NOT EXISTS ${name} (\n${columns}\n)`;
   if (!table.partitioned) return step('table', entryKey, sql);
   // The partition key is not part of the schema driftbot reads.
-  return disabledStep('table', entryKey, `${sql} PARTITION BY …`, `${table.name} is partitioned on fresh installs: write its PARTITION BY clause and partitions by hand, then enable this and the steps on ${table.name}.`);
+  return disabledStep(
+    'table',
+    entryKey,
+    `${sql} PARTITION BY …`,
+    `${table.name} is partitioned on fresh installs: write its PARTITION BY clause and partitions by hand, then enable this and the steps on ${table.name}.`,
+  );
 }

@@ -23,7 +23,10 @@ export function targetSchema(fresh: Schema, models: Schema | null): Schema {
   const onAdded = (o: { schema: string; table: string }) => addedKeys.has(`${o.schema}.${o.table}`);
   const allTables = [...tables, ...added];
   const columns = allTables.flatMap((t) => t.columns);
-  const isNew = <T extends { schema: string; name: string }>(list: T[]) => (o: T) => !list.some((f) => keyOf(f) === keyOf(o));
+  const isNew =
+    <T extends { schema: string; name: string }>(list: T[]) =>
+    (o: T) =>
+      !list.some((f) => keyOf(f) === keyOf(o));
   return {
     ...fresh,
     schemas: [...new Set([...fresh.schemas, ...added.map((t) => t.schema)])],

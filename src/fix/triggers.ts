@@ -7,14 +7,20 @@ import { onTable, step, type PlannedStep } from './step.js';
 
 export function triggerSteps(target: Schema, current: Schema[]): PlannedStep[] {
   const steps: PlannedStep[] = [];
-  const { wanted, extra } = compareObjects(target.triggers, current.map((s) => s.triggers), triggerKey);
+  const { wanted, extra } = compareObjects(
+    target.triggers,
+    current.map((s) => s.triggers),
+    triggerKey,
+  );
   for (const { key, target: trigger, versions } of wanted) {
     if (!outOfDate(versions, (v) => v.statement === trigger.statement)) continue;
     steps.push(...onTable({ schema: trigger.schema, name: trigger.table }, [step('trigger', key, recreate(trigger))]));
   }
   for (const { key, object: trigger } of onKeptTables(target, extra)) {
     const sql = `DROP TRIGGER IF EXISTS ${ident(trigger.name)} ON ${qualifiedIdent(trigger.schema, trigger.table)}`;
-    steps.push(...onTable({ schema: trigger.schema, name: trigger.table }, [step('obsolete', key, sql, [`${trigger.name} exists only on databases upgraded from older revisions.`])]));
+    steps.push(
+      ...onTable({ schema: trigger.schema, name: trigger.table }, [step('obsolete', key, sql, [`${trigger.name} exists only on databases upgraded from older revisions.`])]),
+    );
   }
   return steps;
 }

@@ -11,7 +11,11 @@ import { disabledStep, step, type PlannedStep } from './step.js';
 
 export function viewSteps(target: Schema, current: Schema[]): PlannedStep[] {
   const steps: PlannedStep[] = [];
-  const { wanted, extra } = compareObjects(target.views, current.map((s) => s.views), viewKey);
+  const { wanted, extra } = compareObjects(
+    target.views,
+    current.map((s) => s.views),
+    viewKey,
+  );
   for (const { key, target: view, versions } of dependencyOrder(wanted)) {
     const same = (v: View) => v.query === view.query && v.materialized === view.materialized;
     if (!outOfDate(versions, same)) continue;

@@ -58,7 +58,8 @@ const TOGETHER = '`/driftbot apply` commits the proposed migrations of every dat
 
 const WHY_NOT: Record<FixSummary['state'], (fix: Fix) => string> = {
   verified: () => 'verified, held back with the others',
-  'differences-remain': (fix) => `not verified, ${fix.remainingDifferences} difference${fix.remainingDifferences === 1 ? '' : 's'} remain${fix.remainingDifferences === 1 ? 's' : ''} after applying it`,
+  'differences-remain': (fix) =>
+    `not verified, ${fix.remainingDifferences} difference${fix.remainingDifferences === 1 ? '' : 's'} remain${fix.remainingDifferences === 1 ? 's' : ''} after applying it`,
   'failed-to-apply': (fix) => `not verified, applying it failed: ${inlineCode(firstLine(fix.verificationError ?? ''))}`,
 };
 

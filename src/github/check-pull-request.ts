@@ -11,6 +11,7 @@
  */
 import type { AnalysisRequest } from '../analysis/analyse.js';
 import type { Report } from '../report/report.js';
+import type { DriftbotConfig } from '../config/config.js';
 import { ConfigError, CONFIG_PATHS, loadConfig } from '../config/load.js';
 import { matchGlobs } from '../workspace/globs.js';
 import { renderCheckRun } from '../report/check-run.js';
@@ -96,8 +97,16 @@ export async function checkPullRequest(
   }
   if (signal.aborted) return null;
 
-  const trusted = trigger !== 'push' || mayRunAutomatically({ headRepoFullName: pr.head.repo?.full_name ?? null, baseRepoFullName: pr.base.repo.full_name, authorAssociation: pr.author_association });
-  const check = await CheckRun.start(octokit, target, pr.head.sha, trusted ? 'Building the databases: fresh, upgraded from the base branch, and the models.' : 'Reading the revision history (static check).', engine.ledger);
+  const trusted =
+    trigger !== 'push' ||
+    mayRunAutomatically({ headRepoFullName: pr.head.repo?.full_name ?? null, baseRepoFullName: pr.base.repo.full_name, authorAssociation: pr.author_association });
+  const check = await CheckRun.start(
+    octokit,
+    target,
+    pr.head.sha,
+    trusted ? 'Building the databases: fresh, upgraded from the base branch, and the models.' : 'Reading the revision history (static check).',
+    engine.ledger,
+  );
   const stages: string[] = [];
   const report = await engine.analyse({
     repo: checkout.repoDir,
@@ -153,7 +162,7 @@ async function concernsSchema(octokit: GitHubClient, target: PullRequestTarget, 
   );
   if (changed.some((path) => CONFIG_PATHS.includes(path) || path.endsWith('alembic.ini'))) return true;
   const files = await repoFilesAt(checkout.repoDir, checkout.head.sha);
-  let config;
+  let config: DriftbotConfig;
   try {
     config = await loadConfig(files);
   } catch (error) {

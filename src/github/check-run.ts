@@ -87,7 +87,10 @@ export class CheckRun {
       status: 'completed',
       conclusion: 'neutral',
       completed_at: new Date().toISOString(),
-      output: { title: 'Interrupted', summary: 'driftbot stopped while it was analysing this commit. Use "Re-run" on this check, the `driftbot:rerun` label or `/driftbot check` to run it again.' },
+      output: {
+        title: 'Interrupted',
+        summary: 'driftbot stopped while it was analysing this commit. Use "Re-run" on this check, the `driftbot:rerun` label or `/driftbot check` to run it again.',
+      },
     });
   }
 }

@@ -57,9 +57,11 @@ export async function checkoutPullRequest(request: CheckoutRequest, options: Che
     const fetch = (refspecs: string[]) => git(repoDir, ['fetch', '--quiet', '--no-tags', '--no-recurse-submodules', '--force', url, ...refspecs], { env });
     if (request.headRef) {
       // A merge group's branch is already what merging produces: no test merge to look for.
-      await fetch([`+refs/heads/${request.baseRef}:refs/driftbot/base/${request.baseRef}`, `+refs/heads/${request.headRef}:refs/driftbot/heads/${request.headRef}`]).catch((error) => {
-        throw new Error(`cannot fetch ${request.owner}/${request.repo} (base ${request.baseRef}, branch ${request.headRef}): ${scrub((error as Error).message, options.token)}`);
-      });
+      await fetch([`+refs/heads/${request.baseRef}:refs/driftbot/base/${request.baseRef}`, `+refs/heads/${request.headRef}:refs/driftbot/heads/${request.headRef}`]).catch(
+        (error) => {
+          throw new Error(`cannot fetch ${request.owner}/${request.repo} (base ${request.baseRef}, branch ${request.headRef}): ${scrub((error as Error).message, options.token)}`);
+        },
+      );
       const base = (await git(repoDir, ['merge-base', `refs/driftbot/base/${request.baseRef}`, request.headSha])).toString().trim();
       return { repoDir, base: { ref: request.baseRef, sha: base }, head: { ref: request.headRef, sha: request.headSha } };
     }
@@ -73,7 +75,10 @@ export async function checkoutPullRequest(request: CheckoutRequest, options: Che
     );
     const baseTip = (await git(repoDir, ['rev-parse', `refs/driftbot/base/${request.baseRef}`])).toString().trim();
     if (merged) {
-      const [mergeSha, firstParent, secondParent] = (await git(repoDir, ['rev-list', '--parents', '-n', '1', `refs/driftbot/pull/${request.number}/merge`])).toString().trim().split(' ');
+      const [mergeSha, firstParent, secondParent] = (await git(repoDir, ['rev-list', '--parents', '-n', '1', `refs/driftbot/pull/${request.number}/merge`]))
+        .toString()
+        .trim()
+        .split(' ');
       if (secondParent === request.headSha && mergeSha && firstParent) {
         return { repoDir, base: { ref: request.baseRef, sha: firstParent }, head: { ref: `pull/${request.number}/merge`, sha: mergeSha } };
       }

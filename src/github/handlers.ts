@@ -100,7 +100,14 @@ export async function onLabel(event: WebhookEvent<LabelPayload>, deps: AppDepend
   await octokit.rest.issues.removeLabel({ owner: target.owner, repo: target.repo, issue_number: target.number, name: RERUN_LABEL }).catch(() => {});
   const login = payload.sender?.login;
   if (!login || !(await canRunCommands(octokit, target.owner, target.repo, login))) {
-    if (login) await refuse(octokit, target, login, `Sorry, the ${inlineCode(RERUN_LABEL)} label is for people with write access to this repository. A maintainer can add it for you.`, deps);
+    if (login)
+      await refuse(
+        octokit,
+        target,
+        login,
+        `Sorry, the ${inlineCode(RERUN_LABEL)} label is for people with write access to this repository. A maintainer can add it for you.`,
+        deps,
+      );
     return;
   }
   const headSha = payload.pull_request.head?.sha ?? (await currentHead(octokit, target));
@@ -112,7 +119,10 @@ export async function onLabel(event: WebhookEvent<LabelPayload>, deps: AppDepend
  * pull request number is in external_id (forks carry no pull_requests), the commit in
  * head_sha.
  */
-export async function onCheckRunRerequested(event: WebhookEvent<RepositoryPayload & { check_run: { name: string; external_id: string | null; head_sha?: string } }>, deps: AppDependencies): Promise<void> {
+export async function onCheckRunRerequested(
+  event: WebhookEvent<RepositoryPayload & { check_run: { name: string; external_id: string | null; head_sha?: string } }>,
+  deps: AppDependencies,
+): Promise<void> {
   const number = Number(event.payload.check_run.external_id);
   if (event.payload.check_run.name !== 'driftbot' || !Number.isInteger(number) || number <= 0) return;
   const target = targetOf(event.payload, number);
@@ -159,11 +169,15 @@ export async function onComment(event: WebhookEvent<CommentPayload>, deps: AppDe
     }
     const { report, pullRequest } = outcome;
     if (command === 'check') {
-      await answer(`driftbot checked ${inlineCode(pullRequest.headSha.slice(0, 7))}: ${report.status === 'clean' ? 'no schema drift' : report.status === 'drift' ? 'schema drift, see the driftbot comment above' : 'could not analyse, see the driftbot comment above'}.`);
+      await answer(
+        `driftbot checked ${inlineCode(pullRequest.headSha.slice(0, 7))}: ${report.status === 'clean' ? 'no schema drift' : report.status === 'drift' ? 'schema drift, see the driftbot comment above' : 'could not analyse, see the driftbot comment above'}.`,
+      );
     } else if (command === 'explain') {
       const evidence = renderMarkdownBody(report, { maxLength: 40_000 });
       const json = renderJson(report);
-      await answer(`${evidence}\n<details><summary>The report as JSON</summary>\n\n${json.length < 20_000 ? codeBlock(json, 'json') : 'Too long for a comment: run `driftbot check --format json` locally.'}\n\n</details>\n`);
+      await answer(
+        `${evidence}\n<details><summary>The report as JSON</summary>\n\n${json.length < 20_000 ? codeBlock(json, 'json') : 'Too long for a comment: run `driftbot check --format json` locally.'}\n\n</details>\n`,
+      );
     } else {
       // The fixes were computed for askedSha; a push since means they fix a commit nobody will merge.
       const headNow = await currentHead(octokit, target);
@@ -172,7 +186,14 @@ export async function onComment(event: WebhookEvent<CommentPayload>, deps: AppDe
         return;
       }
       // The ref update is not forced either: a push in the last instant makes GitHub refuse it.
-      const branch = { owner: pullRequest.headRepoOwner, repo: pullRequest.headRepoName, ref: pullRequest.headRef, sha: askedSha, isFork: pullRequest.isFork, maintainerCanModify: pullRequest.maintainerCanModify };
+      const branch = {
+        owner: pullRequest.headRepoOwner,
+        repo: pullRequest.headRepoName,
+        ref: pullRequest.headRef,
+        sha: askedSha,
+        isFork: pullRequest.isFork,
+        maintainerCanModify: pullRequest.maintainerCanModify,
+      };
       await answer(await applyFixes(octokit, branch, summarize(report)));
     }
   });

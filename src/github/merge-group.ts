@@ -27,12 +27,16 @@ export async function onMergeGroup(event: WebhookEvent<MergeGroupPayload>, deps:
   deps.queue.enqueue(`${target.owner}/${target.repo}@${group.head_ref}`, async (signal) => {
     const { engine } = deps;
     const token = engine.needsToken ? ((await octokit.auth({ type: 'installation' })) as { token: string }).token : null;
-    const checkout = await engine.checkout({ owner: target.owner, repo: target.repo, number: 0, baseRef: branch(group.base_ref), headSha: group.head_sha, headRef: branch(group.head_ref) }, token);
+    const checkout = await engine.checkout(
+      { owner: target.owner, repo: target.repo, number: 0, baseRef: branch(group.base_ref), headSha: group.head_sha, headRef: branch(group.head_ref) },
+      token,
+    );
     const check = await CheckRun.start(octokit, target, group.head_sha, 'Building the databases: fresh, upgraded from the base branch, and the models.', engine.ledger);
     const report = await engine.analyse({ repo: checkout.repoDir, base: { ref: branch(group.base_ref), sha: group.base_sha }, head: checkout.head, scope: 'full', signal });
     if (signal.aborted) return check.supersede();
     const origin = new URL(payload.repository.html_url ?? `https://github.com/${target.owner}/${target.repo}`).origin;
-    const links = (path: string, line: number | null) => `${origin}/${target.owner}/${target.repo}/blob/${group.head_sha}/${path.split('/').map(encodeURIComponent).join('/')}${line ? `#L${line}` : ''}`;
+    const links = (path: string, line: number | null) =>
+      `${origin}/${target.owner}/${target.repo}/blob/${group.head_sha}/${path.split('/').map(encodeURIComponent).join('/')}${line ? `#L${line}` : ''}`;
     await check.complete(renderCheckRun(summarize(report), { links }));
   });
 }

@@ -49,7 +49,17 @@ export function lintRevisions(input: LintInput): LintResult {
       const context: RuleContext = { newTables, earlier, mapped: input.mapped };
       for (const rule of RULES) {
         for (const h of rule.check(statement, context)) {
-          found.push({ database: input.database, rule: h.rule, severity: h.severity, revision: run.revision, path: run.path, line: locate(run.content, raw), statement: statement.sql, message: h.message, suppressed: allowed.has(h.rule) });
+          found.push({
+            database: input.database,
+            rule: h.rule,
+            severity: h.severity,
+            revision: run.revision,
+            path: run.path,
+            line: locate(run.content, raw),
+            statement: statement.sql,
+            message: h.message,
+            suppressed: allowed.has(h.rule),
+          });
         }
       }
       if (isCreateTable(statement) && statement.table) newTables.add(statement.table);

@@ -17,7 +17,7 @@ export function locate(content: string, sql: string): number {
   let bestScore = 0;
   for (const call of calls(lines, start + 1, end < 0 ? lines.length : end)) {
     const text = lines.slice(call.from, call.to).join('\n');
-    const score = names.filter((name) => new RegExp(`(?<![\\w$])${escape(name)}(?![\\w$])`).test(text)).length + (hint && call.op === hint ? 0.5 : 0);
+    const score = names.filter((name) => new RegExp(`(?<![\\w$])${escapeText(name)}(?![\\w$])`).test(text)).length + (hint && call.op === hint ? 0.5 : 0);
     if (score > bestScore) [best, bestScore] = [call.from, score];
   }
   return best + 1;
@@ -59,6 +59,6 @@ function identifiers(sql: string): string[] {
   return [...new Set([...quoted, ...words.filter((w) => w !== w.toUpperCase())])];
 }
 
-function escape(text: string): string {
+function escapeText(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

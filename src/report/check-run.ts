@@ -43,11 +43,25 @@ export function renderCheckRun(input: Report | Summary, options: MarkdownOptions
       message: `fresh install: ${f.fresh ?? 'missing'}\nupgraded from ${report.base.ref}: ${f.upgraded ?? 'missing'}\nmodels: ${f.models ?? 'not modelled'}\n${f.cause!.kind.replace(/-/g, ' ')} (${f.cause!.revision})`,
     }));
   annotations.push(
-    ...facts.hazards.inRepository.map((h) => ({ path: h.path, start_line: h.line, end_line: h.line, annotation_level: 'warning' as const, title: `deployment hazard: ${h.rule}`, message: `${h.message}\n${h.statement}` })),
+    ...facts.hazards.inRepository.map((h) => ({
+      path: h.path,
+      start_line: h.line,
+      end_line: h.line,
+      annotation_level: 'warning' as const,
+      title: `deployment hazard: ${h.rule}`,
+      message: `${h.message}\n${h.statement}`,
+    })),
   );
   if (report.upgradeFailure?.line) {
     const failure = report.upgradeFailure;
-    annotations.unshift({ path: failure.path, start_line: failure.line!, end_line: failure.line!, annotation_level: 'failure', title: `upgrade fails at ${failure.revision}`, message: failure.error });
+    annotations.unshift({
+      path: failure.path,
+      start_line: failure.line!,
+      end_line: failure.line!,
+      annotation_level: 'failure',
+      title: `upgrade fails at ${failure.revision}`,
+      message: failure.error,
+    });
   }
   return { conclusion: CONCLUSIONS[facts.verdict], title: title(facts).slice(0, 255), summary, annotations };
 }

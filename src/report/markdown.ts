@@ -197,7 +197,9 @@ function editSentence(edit: EditedMigration, file: string, base: string): string
   }
   if (edit.changes.includes('reparented')) {
     const parents = (ids: string[] | null) => inlineCode(ids?.join(', ') || 'None');
-    parts.push(`**${file} was re-parented** (down_revision ${parents(edit.baseDownRevision)} → ${parents(edit.headDownRevision)}): databases that applied it on ${base} keep its old place in history.`);
+    parts.push(
+      `**${file} was re-parented** (down_revision ${parents(edit.baseDownRevision)} → ${parents(edit.headDownRevision)}): databases that applied it on ${base} keep its old place in history.`,
+    );
   }
   if (parts.length === 0 && edit.changes.includes('renamed')) parts.push(`${file} was renamed from ${inlineCode(edit.basePath ?? '')} (same revision ${revision}).`);
   return parts.join(' ');
@@ -287,12 +289,13 @@ function fixBlocks({ summary, cuts, evidenceUrl }: Context, proposed: FixSummary
   return [
     `### Proposed fix: ${inlineCode(fileName(fix.path))}${summary.counts.fixes > 1 ? ` (database ${inlineCode(fix.database)})` : ''}`,
     `A new forward migration after ${inlineCode(fix.downRevision)}, in ${inlineCode(directory(fix.path))}, idempotent: ${what}.`,
-    cuts.fixContent
-      ? `The file is too long for this comment: ${link('see the check run', evidenceUrl)}, or run \`driftbot check\` locally.`
-      : codeBlock(fix.content, 'python'),
+    cuts.fixContent ? `The file is too long for this comment: ${link('see the check run', evidenceUrl)}, or run \`driftbot check\` locally.` : codeBlock(fix.content, 'python'),
     ...verification(summary, proposed),
     disabled.length
-      ? `${count(disabled.length, 'step')} ${disabled.length === 1 ? 'is' : 'are'} written commented out, because ${disabled.length === 1 ? 'it drops' : 'they drop'} or narrow${disabled.length === 1 ? 's' : ''} data: ${disabled.slice(0, LIST_LIMIT).map((s) => inlineCode(s.entryKey)).join(', ')}${disabled.length > LIST_LIMIT ? ', …' : ''}. Review before enabling.`
+      ? `${count(disabled.length, 'step')} ${disabled.length === 1 ? 'is' : 'are'} written commented out, because ${disabled.length === 1 ? 'it drops' : 'they drop'} or narrow${disabled.length === 1 ? 's' : ''} data: ${disabled
+          .slice(0, LIST_LIMIT)
+          .map((s) => inlineCode(s.entryKey))
+          .join(', ')}${disabled.length > LIST_LIMIT ? ', …' : ''}. Review before enabling.`
       : '',
   ];
 }
@@ -369,9 +372,7 @@ function replyHint(summary: Summary): string {
 
 function standIns(report: Report): string {
   if (!report.standIns.length) return '';
-  const modules = report.standIns
-    .slice(0, LIST_LIMIT)
-    .map((s) => `${inlineCode(s.module)}${s.importedFrom ? ` (imported by ${inlineCode(s.importedFrom)})` : ''}`);
+  const modules = report.standIns.slice(0, LIST_LIMIT).map((s) => `${inlineCode(s.module)}${s.importedFrom ? ` (imported by ${inlineCode(s.importedFrom)})` : ''}`);
   if (report.standIns.length > LIST_LIMIT) modules.push(`… and ${report.standIns.length - LIST_LIMIT} more`);
   return `**Stand-ins:** these modules could not be imported and were replaced by stand-ins, which have no schema of their own: ${modules.join(', ')}. If a migration or model builds tables from one, check that part by hand.`;
 }
@@ -391,7 +392,9 @@ function schemaDiffs({ report, cuts, evidenceUrl }: Context): string[] {
     return [`The full schema diff is in the check run, too long for this comment: ${link('see the check run', evidenceUrl)}, or run \`driftbot check --format json\`.`];
   }
   const several = report.schemaDiffs.length > 1;
-  return diffs.map((d) => `<details><summary>Schema diff${several ? ` of ${htmlText(d.database)}` : ''}: upgraded → fresh</summary>\n\n${codeBlock(diffBody(d.diff), 'diff')}\n</details>`);
+  return diffs.map(
+    (d) => `<details><summary>Schema diff${several ? ` of ${htmlText(d.database)}` : ''}: upgraded → fresh</summary>\n\n${codeBlock(diffBody(d.diff), 'diff')}\n</details>`,
+  );
 }
 
 function howChecked(summary: Summary): string {

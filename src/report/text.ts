@@ -63,7 +63,10 @@ export function renderText(input: Report | Summary, options: { color?: boolean }
   for (const fix of summary.fixes) out.push('', ...fixLines(fix, paint, safe));
 
   const env = report.environment;
-  const ran = report.scope === 'static' ? 'static check: only git and the revision files were read' : `${env.databasesBuilt} throwaway databases on PostgreSQL ${safe(env.postgresVersion)} (${safe(env.server)})`;
+  const ran =
+    report.scope === 'static'
+      ? 'static check: only git and the revision files were read'
+      : `${env.databasesBuilt} throwaway databases on PostgreSQL ${safe(env.postgresVersion)} (${safe(env.server)})`;
   out.push('', paint('dim', `${ran} · ${(report.timings.totalMs / 1000).toFixed(1)} s`));
   return `${out.join('\n')}\n`;
 }

@@ -56,21 +56,31 @@ export async function confinedCommand(command: string[], confinement: Confinemen
     '--die-with-parent',
     // A new session: the code cannot push characters into a terminal it was started from.
     '--new-session',
-    '--uid', String(SANDBOX_UID),
-    '--gid', String(SANDBOX_UID),
-    '--cap-drop', 'ALL',
-    '--hostname', 'driftbot-sandbox',
-    '--ro-bind', '/usr', '/usr',
+    '--uid',
+    String(SANDBOX_UID),
+    '--gid',
+    String(SANDBOX_UID),
+    '--cap-drop',
+    'ALL',
+    '--hostname',
+    'driftbot-sandbox',
+    '--ro-bind',
+    '/usr',
+    '/usr',
     ...(await systemRoots()),
     ...ETC_FILES.flatMap((path) => ['--ro-bind-try', path, path]),
-    '--proc', '/proc',
-    '--dev', '/dev',
+    '--proc',
+    '/proc',
+    '--dev',
+    '/dev',
     // Later binds may sit inside /tmp (the work folder usually does): the tmpfs comes first.
-    '--tmpfs', '/tmp',
+    '--tmpfs',
+    '/tmp',
     ...unique(confinement.readOnly).flatMap((path) => ['--ro-bind', path, path]),
     ...unique(confinement.writable).flatMap((path) => ['--bind', path, path]),
     ...(confinement.symlinks ?? []).flatMap((link) => ['--symlink', link.target, link.path]),
-    '--chdir', confinement.cwd,
+    '--chdir',
+    confinement.cwd,
     '--',
     ...command,
   ];
@@ -105,20 +115,20 @@ export function detectSandbox(): Promise<SandboxStatus> {
  * where the kernel permits user namespaces): it runs `true` in the real sandbox.
  */
 export async function probeSandbox(bwrap: string): Promise<SandboxStatus> {
-    const version = await run(bwrap, ['--version']).then(
-      ({ stdout }) => stdout.trim().replace(/^bubblewrap\s*/, ''),
-      () => null,
-    );
-    if (version === null) return { available: false, reason: 'bubblewrap (bwrap) is not installed: install the Debian/Ubuntu package "bubblewrap" (Fedora: "bubblewrap")' };
-    const command = await confinedCommand(['/usr/bin/env', 'true'], { readOnly: [], writable: [], cwd: '/' }, bwrap);
-    try {
-      await run(command[0]!, command.slice(1), { timeout: 10_000 });
-      return { available: true, version };
-    } catch (error) {
-      const detail = ((error as { stderr?: string }).stderr ?? (error as Error).message).trim().split('\n').pop();
-      return {
-        available: false,
-        reason: `bubblewrap ${version} cannot create its namespaces here (${detail}): run driftbot as root, or allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1; on Ubuntu 24.04+ kernel.apparmor_restrict_unprivileged_userns=0); in Docker, add --security-opt seccomp=unconfined --security-opt apparmor=unconfined`,
-      };
-    }
+  const version = await run(bwrap, ['--version']).then(
+    ({ stdout }) => stdout.trim().replace(/^bubblewrap\s*/, ''),
+    () => null,
+  );
+  if (version === null) return { available: false, reason: 'bubblewrap (bwrap) is not installed: install the Debian/Ubuntu package "bubblewrap" (Fedora: "bubblewrap")' };
+  const command = await confinedCommand(['/usr/bin/env', 'true'], { readOnly: [], writable: [], cwd: '/' }, bwrap);
+  try {
+    await run(command[0]!, command.slice(1), { timeout: 10_000 });
+    return { available: true, version };
+  } catch (error) {
+    const detail = ((error as { stderr?: string }).stderr ?? (error as Error).message).trim().split('\n').pop();
+    return {
+      available: false,
+      reason: `bubblewrap ${version} cannot create its namespaces here (${detail}): run driftbot as root, or allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1; on Ubuntu 24.04+ kernel.apparmor_restrict_unprivileged_userns=0); in Docker, add --security-opt seccomp=unconfined --security-opt apparmor=unconfined`,
+    };
+  }
 }

@@ -43,7 +43,15 @@ export async function introspect(client: pg.ClientBase): Promise<Schema> {
  * and code-point order is the same everywhere. Columns keep their declared order.
  */
 function sorted(read: Record<string, Record<string, unknown>[]>): Schema {
-  return Object.fromEntries(ALL_KINDS.map((kind) => [kind.family, sortBy(read[kind.family]!.map((row) => kind.read(row)), (o) => kind.sortKey(o))])) as unknown as Schema;
+  return Object.fromEntries(
+    ALL_KINDS.map((kind) => [
+      kind.family,
+      sortBy(
+        read[kind.family]!.map((row) => kind.read(row)),
+        (o) => kind.sortKey(o),
+      ),
+    ]),
+  ) as unknown as Schema;
 }
 
 function sortBy<T>(items: T[], key: (item: T) => string[]): T[] {

@@ -25,13 +25,19 @@ interface GitOptions {
  * with these settings, which outrank every config file.
  */
 export const HARDENING_ARGS = [
-  '-c', 'core.hooksPath=/dev/null',
-  '-c', 'core.fsmonitor=false',
+  '-c',
+  'core.hooksPath=/dev/null',
+  '-c',
+  'core.fsmonitor=false',
   // Only the transports driftbot uses: https for GitHub, file for DRIFTBOT_CLONE_URL mirrors.
-  '-c', 'protocol.allow=never',
-  '-c', 'protocol.https.allow=always',
-  '-c', 'protocol.file.allow=always',
-  '-c', 'protocol.ext.allow=never',
+  '-c',
+  'protocol.allow=never',
+  '-c',
+  'protocol.https.allow=always',
+  '-c',
+  'protocol.file.allow=always',
+  '-c',
+  'protocol.ext.allow=never',
 ];
 
 function gitEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {

@@ -33,7 +33,12 @@ export async function startingPoints(repo: string, base: CommitRef, specs: strin
 
 function tooMany(specs: string[], count: number): Error {
   return new Error(
-    `upgrade_from: ${specs.slice(0, 4).map((spec) => JSON.stringify(spec)).join(', ')}${specs.length > 4 ? ', …' : ''} asks for ${count} starting points; at most ${MAX_EXTRA} are built besides the base branch. List fewer refs, or a smaller count in a tag glob (e.g. "v*~${MAX_EXTRA}").`,
+    `upgrade_from: ${specs
+      .slice(0, 4)
+      .map((spec) => JSON.stringify(spec))
+      .join(
+        ', ',
+      )}${specs.length > 4 ? ', …' : ''} asks for ${count} starting points; at most ${MAX_EXTRA} are built besides the base branch. List fewer refs, or a smaller count in a tag glob (e.g. "v*~${MAX_EXTRA}").`,
   );
 }
 

@@ -46,7 +46,11 @@ async function act(headRef: string, baseRef: string, inputs: Record<string, stri
   const event = {
     action: 'synchronize',
     number: 1,
-    pull_request: { number: 1, base: { ref: 'main', sha: await repo.git('rev-parse', baseRef) }, head: { ref: headRef, sha: await repo.git('rev-parse', headRef), repo: { full_name: headRepo } } },
+    pull_request: {
+      number: 1,
+      base: { ref: 'main', sha: await repo.git('rev-parse', baseRef) },
+      head: { ref: headRef, sha: await repo.git('rev-parse', headRef), repo: { full_name: headRepo } },
+    },
     repository: { full_name: 'o/r' },
   };
   const paths = { event: `${dir}-event.json`, output: `${dir}-output`, summary: `${dir}-summary.md` };
@@ -184,9 +188,18 @@ describe('what the Action refuses', () => {
     const shallow = join(root, 'shallow');
     await repo.git('clone', '-q', '--depth', '1', `file://${repo.dir}`, shallow);
     const event = join(root, 'shallow-event.json');
-    await writeFile(event, JSON.stringify({ pull_request: { number: 1, base: { ref: 'main', sha: 'a'.repeat(40) }, head: { ref: 'x', sha: 'b'.repeat(40), repo: { full_name: 'o/r' } } }, repository: { full_name: 'o/r' } }));
+    await writeFile(
+      event,
+      JSON.stringify({
+        pull_request: { number: 1, base: { ref: 'main', sha: 'a'.repeat(40) }, head: { ref: 'x', sha: 'b'.repeat(40), repo: { full_name: 'o/r' } } },
+        repository: { full_name: 'o/r' },
+      }),
+    );
     let stdout = '';
-    const code = await runAction({ PATH: process.env.PATH, GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: event, GITHUB_WORKSPACE: shallow, GITHUB_REPOSITORY: 'o/r' }, (text) => (stdout += text));
+    const code = await runAction(
+      { PATH: process.env.PATH, GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: event, GITHUB_WORKSPACE: shallow, GITHUB_REPOSITORY: 'o/r' },
+      (text) => (stdout += text),
+    );
     expect(code).toBe(2);
     expect(stdout).toBe(`::error::${shallow} is a shallow clone: give actions/checkout \`fetch-depth: 0\` so that the base commit and the migrations' history are there\n`);
     expect(existsSync(join(shallow, VERSIONS))).toBe(true);

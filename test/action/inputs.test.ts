@@ -25,7 +25,14 @@ describe('inputs', () => {
   });
 
   it('fail-on decides the exit code; hazard fails like drift', () => {
-    expect([exitCode('drift', 'drift'), exitCode('drift', 'hazard'), exitCode('drift', 'never'), exitCode('clean', 'drift'), exitCode('error', 'drift'), exitCode('error', 'never')]).toEqual([1, 1, 0, 0, 2, 0]);
+    expect([
+      exitCode('drift', 'drift'),
+      exitCode('drift', 'hazard'),
+      exitCode('drift', 'never'),
+      exitCode('clean', 'drift'),
+      exitCode('error', 'drift'),
+      exitCode('error', 'never'),
+    ]).toEqual([1, 1, 0, 0, 2, 0]);
   });
 });
 
@@ -33,7 +40,14 @@ describe('subject', () => {
   const pr = (headRepo: { full_name: string } | null) => ({ number: 7, base: { ref: 'main', sha: 'b' }, head: { ref: 'f', sha: 'h', repo: headRepo } });
 
   it('a pull request from the repository itself, from a fork, from a deleted fork', () => {
-    expect(subjectOf('pull_request', { pull_request: pr({ full_name: 'o/r' }), repository: { full_name: 'o/r' } })).toEqual({ number: 7, baseRef: 'main', baseSha: 'b', headRef: 'f', headSha: 'h', fork: false });
+    expect(subjectOf('pull_request', { pull_request: pr({ full_name: 'o/r' }), repository: { full_name: 'o/r' } })).toEqual({
+      number: 7,
+      baseRef: 'main',
+      baseSha: 'b',
+      headRef: 'f',
+      headSha: 'h',
+      fork: false,
+    });
     expect(subjectOf('pull_request', { pull_request: pr({ full_name: 'stranger/r' }), repository: { full_name: 'o/r' } }).fork).toBe(true);
     expect(subjectOf('pull_request', { pull_request: pr(null), repository: { full_name: 'o/r' } }).fork).toBe(true);
   });
@@ -44,7 +58,9 @@ describe('subject', () => {
   });
 
   it('pull_request_target is refused: its job holds a write token and secrets', () => {
-    expect(() => subjectOf('pull_request_target', { pull_request: pr({ full_name: 'stranger/r' }), repository: { full_name: 'o/r' } })).toThrow(/does not run on pull_request_target.*use `on: pull_request`/);
+    expect(() => subjectOf('pull_request_target', { pull_request: pr({ full_name: 'stranger/r' }), repository: { full_name: 'o/r' } })).toThrow(
+      /does not run on pull_request_target.*use `on: pull_request`/,
+    );
   });
 
   it('another event says which to use', () => {
@@ -64,8 +80,7 @@ describe('outputs', () => {
       { path: 'v/b.py', start_line: 5, end_line: 5, annotation_level: 'warning', title: 'w', message: 'm' },
     ]);
     expect(commands).toBe(
-      '::error file=v/a%2Cline=1%3A%3Ax.py,line=3,endLine=3,title=t%3A1%2C2%25::one%0D%0Atwo%0A::error::forged 100%25\n' +
-        '::warning file=v/b.py,line=5,endLine=5,title=w::m\n',
+      '::error file=v/a%2Cline=1%3A%3Ax.py,line=3,endLine=3,title=t%3A1%2C2%25::one%0D%0Atwo%0A::error::forged 100%25\n' + '::warning file=v/b.py,line=5,endLine=5,title=w::m\n',
     );
     expect(commands.split('\n').filter(Boolean)).toHaveLength(2);
   });

@@ -9,7 +9,12 @@ let root: string;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'driftbot-test-action-python-'));
-  for (const [dir, name, mode] of [['first', 'python', 0o755], ['second', 'python3', 0o755], ['second', 'python', 0o755], ['plain', 'python3', 0o644]] as const) {
+  for (const [dir, name, mode] of [
+    ['first', 'python', 0o755],
+    ['second', 'python3', 0o755],
+    ['second', 'python', 0o755],
+    ['plain', 'python3', 0o644],
+  ] as const) {
     await mkdir(join(root, dir), { recursive: true });
     await writeFile(join(root, dir, name), '#!/bin/sh\n');
     await chmod(join(root, dir, name), mode);

@@ -165,7 +165,8 @@ class Dog(Animal):
 
   it("imports the repository's own modules named like the runner's (models, scan, upgrade), and places a table built in a loop at its MetaData", async () => {
     const root = await tree({
-      'models.py': 'import sqlalchemy as sa\n\nimport upgrade\nfrom scan import NAMES\n\nmeta = sa.MetaData()\nfor name in NAMES:\n    sa.Table(name, meta, sa.Column("id", sa.Integer))\n',
+      'models.py':
+        'import sqlalchemy as sa\n\nimport upgrade\nfrom scan import NAMES\n\nmeta = sa.MetaData()\nfor name in NAMES:\n    sa.Table(name, meta, sa.Column("id", sa.Integer))\n',
       'scan.py': 'NAMES = ["scanned"]\n',
       'upgrade.py': 'VALUE = 1\n',
     });
@@ -180,7 +181,8 @@ class Dog(Animal):
 
   it('cancels a statement of create_all that runs past the statement timeout, as upgrade does', async () => {
     const root = await tree({
-      'slow.py': 'import sqlalchemy as sa\n\nmeta = sa.MetaData()\nslow = sa.Table("slow", meta, sa.Column("id", sa.Integer))\nsa.event.listen(slow, "after_create", sa.DDL("SELECT pg_sleep(10)"))\n',
+      'slow.py':
+        'import sqlalchemy as sa\n\nmeta = sa.MetaData()\nslow = sa.Table("slow", meta, sa.Column("id", sa.Integer))\nsa.event.listen(slow, "after_create", sa.DDL("SELECT pg_sleep(10)"))\n',
     });
     const database = await scratchDatabase('models');
     try {

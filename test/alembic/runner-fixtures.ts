@@ -32,7 +32,15 @@ export interface Upgraded {
 export async function upgradeTree(runner: AlembicRunner, root: string, extra: Partial<Parameters<AlembicRunner['upgrade']>[0]> = {}): Promise<Upgraded> {
   const database = await scratchDatabase('runner');
   try {
-    const result = await runner.upgrade({ url: database.url, versions: join(root, 'versions'), versionTable: 'my_versions', pythonPaths: [root], stubMissingImports: true, root, ...extra });
+    const result = await runner.upgrade({
+      url: database.url,
+      versions: join(root, 'versions'),
+      versionTable: 'my_versions',
+      pythonPaths: [root],
+      stubMissingImports: true,
+      root,
+      ...extra,
+    });
     const { rows } = await database.query<{ tablename: string }>("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1");
     return { result, tables: rows.map((r) => r.tablename) };
   } finally {

@@ -62,10 +62,19 @@ describe('the runner package', () => {
   });
 
   it('answers each request line in turn, an unknown command with an error naming it, until shutdown', () => {
-    const input = ['{"id": 1, "command": "nope"}', '', '{"id": 2, "command": "scan", "versions": "/nonexistent/versions", "root": "/nonexistent"}', '{"id": 3, "command": "shutdown"}', '{"id": 4, "command": "nope"}'].join('\n');
+    const input = [
+      '{"id": 1, "command": "nope"}',
+      '',
+      '{"id": 2, "command": "scan", "versions": "/nonexistent/versions", "root": "/nonexistent"}',
+      '{"id": 3, "command": "shutdown"}',
+      '{"id": 4, "command": "nope"}',
+    ].join('\n');
     const env = { PATH: process.env.PATH ?? '', PYTHONPYCACHEPREFIX: mkdtempSync(join(tmpdir(), 'driftbot-test-pycache-')) };
     const output = execFileSync(inject('pythonExecutable'), ['-u', runnerScriptPath()], { input, env }).toString();
-    const responses = output.trim().split('\n').map((line) => JSON.parse(line));
+    const responses = output
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(responses.map((r) => [r.id, r.ok, r.error?.message])).toEqual([
       [1, false, "ValueError: unknown command 'nope'"],
       [2, false, 'ValueError: versions folder not found: versions'],

@@ -16,7 +16,10 @@ function alive(pid: number): boolean {
 }
 
 function running(commandLine: string): boolean {
-  return execFileSync('ps', ['-eo', 'args']).toString().split('\n').some((line) => line.trim() === commandLine);
+  return execFileSync('ps', ['-eo', 'args'])
+    .toString()
+    .split('\n')
+    .some((line) => line.trim() === commandLine);
 }
 
 /** A versions folder whose only revision runs `body`, after writing the runner's pid next to it. */
@@ -112,7 +115,15 @@ describe('the runner process', () => {
     const database = await scratchDatabase('stmt');
     try {
       const started = Date.now();
-      const result = await runner.upgrade({ url: database.url, versions: join(root, 'versions'), versionTable: 'v', pythonPaths: [], stubMissingImports: false, root, statementTimeoutMs: 300 });
+      const result = await runner.upgrade({
+        url: database.url,
+        versions: join(root, 'versions'),
+        versionTable: 'v',
+        pythonPaths: [],
+        stubMissingImports: false,
+        root,
+        statementTimeoutMs: 300,
+      });
       expect(result.failure).toMatchObject({ revision: '0001', line: 16, error: expect.stringContaining('canceling statement due to statement timeout') });
       expect(Date.now() - started).toBeLessThan(8000);
     } finally {

@@ -37,7 +37,13 @@ describe('scan', () => {
       line: 9,
       message: 'merge',
     });
-    expect(result.revisions.find((r) => r.revision === '0002b')).toMatchObject({ downRevisions: ['0001'], dependsOn: ['0002'], branchLabels: ['side'], line: 2, message: 'annotated' });
+    expect(result.revisions.find((r) => r.revision === '0002b')).toMatchObject({
+      downRevisions: ['0001'],
+      dependsOn: ['0002'],
+      branchLabels: ['side'],
+      line: 2,
+      message: 'annotated',
+    });
   });
 
   it('reports two heads, a dangling parent, a duplicate id and unreadable files, without running any file', async () => {

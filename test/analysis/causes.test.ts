@@ -3,8 +3,19 @@ import { attachCauses, lineOf, type RevisionRun } from '../../src/analysis/cause
 import type { Finding } from '../../src/report/report.js';
 
 const finding = (over: Partial<Finding>): Finding => ({
-  database: 'core', object: 'column', table: 'streams', name: 'tags', fresh: 'jsonb', upgraded: null, models: null,
-  cause: null, references: [], difference: 'missing-on-upgraded', breaksCode: false, startingPoints: ['main'], ...over,
+  database: 'core',
+  object: 'column',
+  table: 'streams',
+  name: 'tags',
+  fresh: 'jsonb',
+  upgraded: null,
+  models: null,
+  cause: null,
+  references: [],
+  difference: 'missing-on-upgraded',
+  breaksCode: false,
+  startingPoints: ['main'],
+  ...over,
 });
 
 const run = (revision: string, statements: string[], content = 'def upgrade():\n    pass\n'): RevisionRun => ({ revision, path: `v/${revision}.py`, statements, content });
@@ -22,20 +33,42 @@ describe('attachCauses', () => {
   });
 
   it('says edited-in-place when git saw the revision change', () => {
-    const edited = [{ database: 'core', revision: 'r2', path: 'v/r2.py', change: 'modified' as const, changes: ['modified' as const], basePath: null, baseDownRevision: null, headDownRevision: null, chain: 'v' }];
+    const edited = [
+      {
+        database: 'core',
+        revision: 'r2',
+        path: 'v/r2.py',
+        change: 'modified' as const,
+        changes: ['modified' as const],
+        basePath: null,
+        baseDownRevision: null,
+        headDownRevision: null,
+        chain: 'v',
+      },
+    ];
     const [result] = attachCauses([finding({})], { headRuns, baseRuns: [], edited, baseRevisions: new Set(['r1', 'r2']), headParents: new Map() });
     expect(result!.cause?.kind).toBe('edited-in-place');
   });
 
   it('says inserted-into-history for a new revision below one base already has', () => {
-    const parents = new Map([['r1', []], ['r2', ['r1']], ['r3', ['r2']]]);
+    const parents = new Map([
+      ['r1', []],
+      ['r2', ['r1']],
+      ['r3', ['r2']],
+    ]);
     const [result] = attachCauses([finding({})], { headRuns, baseRuns: [], edited: [], baseRevisions: new Set(['r1', 'r3']), headParents: parents });
     expect(result!.cause?.kind).toBe('inserted-into-history');
   });
 
   it('looks in base runs for objects only old databases have', () => {
     const baseRuns = [run('old', ['CREATE TABLE legacy (id int)'])];
-    const [result] = attachCauses([finding({ object: 'table', table: null, name: 'legacy', difference: 'only-on-upgraded' })], { headRuns, baseRuns, edited: [], baseRevisions: new Set(['old']), headParents: new Map() });
+    const [result] = attachCauses([finding({ object: 'table', table: null, name: 'legacy', difference: 'only-on-upgraded' })], {
+      headRuns,
+      baseRuns,
+      edited: [],
+      baseRevisions: new Set(['old']),
+      headParents: new Map(),
+    });
     expect(result!.cause?.revision).toBe('old');
   });
 

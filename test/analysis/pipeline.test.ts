@@ -20,7 +20,10 @@ async function editedInPlace(name: string, extraHead: Record<string, string> = {
   await repo.commit('base', { ...SCAFFOLD, ...models(ACCOUNT_MODEL), [versionFile('0001_create_accounts')]: ACCOUNTS_0001 });
   await repo.branch('feature');
   await repo.commit('edit 0001 in place', {
-    [versionFile('0001_create_accounts')]: ACCOUNTS_0001.replace('sa.Column("email", sa.String(length=200), nullable=False),', 'sa.Column("email", sa.String(length=200), nullable=False),\n    sa.Column("nickname", sa.Text()),'),
+    [versionFile('0001_create_accounts')]: ACCOUNTS_0001.replace(
+      'sa.Column("email", sa.String(length=200), nullable=False),',
+      'sa.Column("email", sa.String(length=200), nullable=False),\n    sa.Column("nickname", sa.Text()),',
+    ),
     ...extraHead,
   });
   return repo;

@@ -5,7 +5,12 @@ import { sharedHistory, type ChainHistory } from '../../src/analysis/shared-hist
 
 function chain(versions: string, base: string[], head: string[], edited: string[] = []): ChainHistory {
   const scan = (order: string[]): ScanResult => ({ revisions: [], heads: order.slice(-1), bases: order.slice(0, 1), order, problems: [] });
-  const file = (revision: string, side: 'base' | 'head') => ({ revision, downRevisions: [], path: `${versions}/${revision}.py`, content: side === 'head' && edited.includes(revision) ? `edited ${revision}` : revision });
+  const file = (revision: string, side: 'base' | 'head') => ({
+    revision,
+    downRevisions: [],
+    path: `${versions}/${revision}.py`,
+    content: side === 'head' && edited.includes(revision) ? `edited ${revision}` : revision,
+  });
   const config = { versions, versionTable: `${versions}_version` };
   return { config, baseConfig: config, head: scan(head), base: scan(base), headFiles: head.map((r) => file(r, 'head')), baseFiles: base.map((r) => file(r, 'base')) };
 }

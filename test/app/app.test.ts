@@ -28,7 +28,11 @@ import { hostileMigration, PROBES } from '../support/hostile.js';
 import { interpreterFolders } from '../../src/alembic/python-env.js';
 import { FakeGitHub, type PullState } from './fake-github.js';
 
-const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+const { privateKey } = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+});
 
 let root: string;
 let repo: GitFixture;
@@ -47,7 +51,17 @@ async function pullRef(number: number, ref: string): Promise<string> {
 }
 
 function pull(over: Partial<PullState>): PullState {
-  return { number: 1, headSha: '', headRef: 'feature', draft: false, fork: false, authorAssociation: 'OWNER', maintainerCanModify: false, files: [`${VERSIONS}/oss000000008_add_session_streams.py`], ...over };
+  return {
+    number: 1,
+    headSha: '',
+    headRef: 'feature',
+    draft: false,
+    fork: false,
+    authorAssociation: 'OWNER',
+    maintainerCanModify: false,
+    files: [`${VERSIONS}/oss000000008_add_session_streams.py`],
+    ...over,
+  };
 }
 
 async function deliver(name: string, payload: object): Promise<void> {
@@ -60,6 +74,11 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'driftbot-test-app-'));
   repo = (await createSeedRepository(join(root, 'git', 'o', 'r'))).repo;
 });
+
+function newLedger(): CheckRunLedger {
+  ledger = new CheckRunLedger(join(root, `ledger-${Math.random()}.json`));
+  return ledger;
+}
 
 /** A fresh app for every test: its memory of what was posted must not leak between tests. */
 async function startApp(options: { retry: boolean; ledger?: CheckRunLedger }): Promise<{ probot: Probot; queue: JobQueue }> {
@@ -85,7 +104,7 @@ async function startApp(options: { retry: boolean; ledger?: CheckRunLedger }): P
         },
         checkout: (request, token) => checkoutPullRequest(request, { cacheDir: join(root, 'cache'), cloneUrl: `file://${join(root, 'git')}/{owner}/{repo}`, token }),
         needsToken: false,
-        ledger: options.ledger ?? (ledger = new CheckRunLedger(join(root, `ledger-${Math.random()}.json`))),
+        ledger: options.ledger ?? newLedger(),
       },
     }),
   );
@@ -134,7 +153,9 @@ describe('pull request events', () => {
     const [first] = github.stickyComments();
 
     await repo.checkout('feature');
-    await repo.commit('unrelated migration', { [`${VERSIONS}/oss000000009_more.py`]: revision('oss000000009', 'oss000000008', 'more', 'op.execute("CREATE TABLE extra (id int)")') });
+    await repo.commit('unrelated migration', {
+      [`${VERSIONS}/oss000000009_more.py`]: revision('oss000000009', 'oss000000008', 'more', 'op.execute("CREATE TABLE extra (id int)")'),
+    });
     github.pull.headSha = await pullRef(1, 'feature');
     await deliver('pull_request', { action: 'synchronize', number: 1, pull_request: { number: 1 }, repository, installation });
     expect(github.stickyComments()).toHaveLength(1);
@@ -190,7 +211,15 @@ describe('pull request events', () => {
     github.permissions.maint = 'write';
     github.install();
     const sender = { login: 'maint', type: 'User' };
-    await deliver('pull_request', { action: 'labeled', number: 1, label: { name: 'driftbot:rerun' }, pull_request: { number: 1, head: { sha: github.pull.headSha } }, sender, repository, installation });
+    await deliver('pull_request', {
+      action: 'labeled',
+      number: 1,
+      label: { name: 'driftbot:rerun' },
+      pull_request: { number: 1, head: { sha: github.pull.headSha } },
+      sender,
+      repository,
+      installation,
+    });
     expect(github.removedLabels).toEqual(['driftbot:rerun']);
     expect(github.checkRuns).toEqual([expect.objectContaining({ head_sha: github.pull.headSha, status: 'completed' })]);
     await deliver('pull_request', { action: 'labeled', number: 1, label: { name: 'bug' }, pull_request: { number: 1 }, sender, repository, installation });
@@ -210,7 +239,10 @@ describe('pull request events', () => {
     github.install();
     const before = reports.length;
     const payload = { action: 'synchronize', number: 1, pull_request: { number: 1 }, repository, installation };
-    await Promise.all([probot.receive({ id: 'delivery-42', name: 'pull_request', payload } as never), probot.receive({ id: 'delivery-42', name: 'pull_request', payload } as never)]);
+    await Promise.all([
+      probot.receive({ id: 'delivery-42', name: 'pull_request', payload } as never),
+      probot.receive({ id: 'delivery-42', name: 'pull_request', payload } as never),
+    ]);
     await queue.idle();
     expect(reports.length).toBe(before + 1);
     expect(github.checkRuns).toHaveLength(1);
@@ -243,7 +275,9 @@ describe('pull request events', () => {
     const github = new FakeGitHub('o', 'r', pull({ number: 4, headRef: 'config-fixed', headSha: await pullRef(4, 'config-fixed'), files: ['.github/driftbot.yml'] }));
     github.install();
     await deliver('pull_request', { action: 'opened', number: 4, pull_request: { number: 4 }, repository, installation });
-    expect(github.stickyComments()[0]!.body).toMatch(/^<!-- driftbot:sticky \{"v":1,"status":"error","head":"[0-9a-f]{40}","findings":0\} -->\n\n## driftbot · could not analyse this branch\n/);
+    expect(github.stickyComments()[0]!.body).toMatch(
+      /^<!-- driftbot:sticky \{"v":1,"status":"error","head":"[0-9a-f]{40}","findings":0\} -->\n\n## driftbot · could not analyse this branch\n/,
+    );
 
     await repo.commit('fix the typo', { '.github/driftbot.yml': SEED_CONFIG });
     github.pull.headSha = await pullRef(4, 'config-fixed');
@@ -259,7 +293,11 @@ describe('pull request events', () => {
 
   it('a comment from an older driftbot, without state, is edited in place and claims nothing about it', async () => {
     const github = new FakeGitHub('o', 'r', pull({ number: 5, headRef: 'main', headSha: await pullRef(5, 'main') }));
-    const old = { id: 9, body: '<!-- driftbot:sticky -->\n\n## driftbot · schema drift: existing databases will not match this branch\n', user: { login: 'driftbot[bot]', type: 'Bot' } };
+    const old = {
+      id: 9,
+      body: '<!-- driftbot:sticky -->\n\n## driftbot · schema drift: existing databases will not match this branch\n',
+      user: { login: 'driftbot[bot]', type: 'Bot' },
+    };
     github.comments.push(old);
     github.install();
     await deliver('pull_request', { action: 'opened', number: 5, pull_request: { number: 5 }, repository, installation });
@@ -284,7 +322,9 @@ describe('pull request events', () => {
     expect(report).toMatchObject({ scope: 'static', environment: expect.objectContaining({ databasesBuilt: 0 }) });
     expect(report.editedMigrations.map((e) => e.revision)).toEqual(['oss000000008']);
     expect(existsSync(marker)).toBe(false);
-    expect(github.checkRuns).toEqual([expect.objectContaining({ conclusion: 'neutral', output: expect.objectContaining({ title: 'Static check only: a maintainer can run the full analysis' }) })]);
+    expect(github.checkRuns).toEqual([
+      expect.objectContaining({ conclusion: 'neutral', output: expect.objectContaining({ title: 'Static check only: a maintainer can run the full analysis' }) }),
+    ]);
     expect(github.stickyComments()[0]!.body).toContain('A maintainer can run the full analysis with `/driftbot check`');
   });
 });
@@ -341,7 +381,10 @@ describe('load', () => {
       fake.install();
       github.push(fake);
       for (let push = 0; push < 4; push++) {
-        payloads.push({ id: `${name}-${push}`, payload: { action: 'synchronize', number: 1, pull_request: { number: 1 }, repository: { name, full_name: `o/${name}`, owner: { login: 'o' } }, installation } });
+        payloads.push({
+          id: `${name}-${push}`,
+          payload: { action: 'synchronize', number: 1, pull_request: { number: 1 }, repository: { name, full_name: `o/${name}`, owner: { login: 'o' } }, installation },
+        });
       }
     }
     const analyseBefore = reports.length;
@@ -372,9 +415,15 @@ describe('size limits', () => {
   it('an oversized report is cut cleanly under GitHub’s limits, the schema diff first', async () => {
     await repo.branch('huge', 'feature');
     await repo.commit('400 tables added in place', {
-      [`${VERSIONS}/oss000000007_session_flags.py`]: revision('oss000000007', 'oss000000006', 'session flags', `op.add_column("sessions", sa.Column("flags", sa.dialects.postgresql.JSONB(), nullable=True))
+      [`${VERSIONS}/oss000000007_session_flags.py`]: revision(
+        'oss000000007',
+        'oss000000006',
+        'session flags',
+        `op.add_column("sessions", sa.Column("flags", sa.dialects.postgresql.JSONB(), nullable=True))
 for i in range(400):
-    op.create_table(f"generated_table_with_a_long_name_{i:03d}", sa.Column("value", sa.Text()))`, 'import sqlalchemy as sa\nimport sqlalchemy.dialects.postgresql\nfrom alembic import op\n'),
+    op.create_table(f"generated_table_with_a_long_name_{i:03d}", sa.Column("value", sa.Text()))`,
+        'import sqlalchemy as sa\nimport sqlalchemy.dialects.postgresql\nfrom alembic import op\n',
+      ),
     });
     const github = new FakeGitHub('o', 'r', pull({ number: 4, headRef: 'huge', headSha: await pullRef(4, 'huge') }));
     github.install();
@@ -391,7 +440,13 @@ for i in range(400):
 });
 
 describe('slash commands', () => {
-  const comment = (body: string, login = 'maint') => ({ action: 'created', issue: { number: 1, pull_request: { url: 'x' } }, comment: { id: 77, body, user: { login, type: 'User' } }, repository, installation });
+  const comment = (body: string, login = 'maint') => ({
+    action: 'created',
+    issue: { number: 1, pull_request: { url: 'x' } },
+    comment: { id: 77, body, user: { login, type: 'User' } },
+    repository,
+    installation,
+  });
 
   it('/driftbot help answers with the commands', async () => {
     const github = new FakeGitHub('o', 'r', pull({ headSha: await pullRef(1, 'feature') }));
@@ -462,8 +517,22 @@ describe('slash commands', () => {
 });
 
 describe('who may ask, and for which commit', () => {
-  const comment = (body: string, login = 'maint') => ({ action: 'created', issue: { number: 1, pull_request: { url: 'x' } }, comment: { id: 77, body, user: { login, type: 'User' } }, repository, installation });
-  const label = (login: string, headSha?: string) => ({ action: 'labeled', number: 1, label: { name: 'driftbot:rerun' }, pull_request: { number: 1, ...(headSha ? { head: { sha: headSha } } : {}) }, sender: { login, type: 'User' }, repository, installation });
+  const comment = (body: string, login = 'maint') => ({
+    action: 'created',
+    issue: { number: 1, pull_request: { url: 'x' } },
+    comment: { id: 77, body, user: { login, type: 'User' } },
+    repository,
+    installation,
+  });
+  const label = (login: string, headSha?: string) => ({
+    action: 'labeled',
+    number: 1,
+    label: { name: 'driftbot:rerun' },
+    pull_request: { number: 1, ...(headSha ? { head: { sha: headSha } } : {}) },
+    sender: { login, type: 'User' },
+    repository,
+    installation,
+  });
   const moved = 'f'.repeat(40);
 
   it('a driftbot:rerun label from a read-only user is taken off, runs nothing, and is answered once', async () => {
@@ -503,7 +572,9 @@ describe('who may ask, and for which commit', () => {
     expect(reports.length).toBe(before);
     expect(github.checkRuns).toEqual([]);
     expect(github.commits).toEqual([]);
-    expect(github.replies().map((c) => c.body)).toEqual([`driftbot did not run \`/driftbot apply\`: the branch moved from \`${github.pull.headSha.slice(0, 7)}\` to \`fffffff\` since you asked; ask again.`]);
+    expect(github.replies().map((c) => c.body)).toEqual([
+      `driftbot did not run \`/driftbot apply\`: the branch moved from \`${github.pull.headSha.slice(0, 7)}\` to \`fffffff\` since you asked; ask again.`,
+    ]);
   });
 
   it('/driftbot apply when the branch moved during the analysis: the result is not posted and nothing is committed', async () => {
@@ -515,7 +586,9 @@ describe('who may ask, and for which commit', () => {
     expect(github.commits).toEqual([]);
     expect(github.stickyComments()).toEqual([]);
     expect(github.checkRuns).toEqual([expect.objectContaining({ head_sha: github.pull.headSha, conclusion: 'cancelled' })]);
-    expect(github.replies().at(-1)!.body).toBe(`driftbot did not run \`/driftbot apply\`: the branch moved from \`${github.pull.headSha.slice(0, 7)}\` to \`fffffff\` since you asked; ask again.`);
+    expect(github.replies().at(-1)!.body).toBe(
+      `driftbot did not run \`/driftbot apply\`: the branch moved from \`${github.pull.headSha.slice(0, 7)}\` to \`fffffff\` since you asked; ask again.`,
+    );
   });
 
   it('/driftbot apply when the branch moved after the analysis, just before committing: nothing is committed', async () => {
@@ -526,7 +599,9 @@ describe('who may ask, and for which commit', () => {
     await deliver('issue_comment', comment('/driftbot apply'));
     expect(reports.at(-1)!.fix).toMatchObject({ verified: true });
     expect(github.commits).toEqual([]);
-    expect(github.replies().at(-1)!.body).toBe(`driftbot did not run \`/driftbot apply\`: the branch moved from \`${github.pull.headSha.slice(0, 7)}\` to \`fffffff\` since you asked; ask again. Nothing was committed.`);
+    expect(github.replies().at(-1)!.body).toBe(
+      `driftbot did not run \`/driftbot apply\`: the branch moved from \`${github.pull.headSha.slice(0, 7)}\` to \`fffffff\` since you asked; ask again. Nothing was committed.`,
+    );
   });
 
   it('the label and “Re-run” work on the commit they were given, not on whatever the head is by then', async () => {
@@ -536,7 +611,12 @@ describe('who may ask, and for which commit', () => {
     github.install();
     const before = reports.length;
     await deliver('pull_request', label('maint', github.pull.headSha));
-    await deliver('check_run', { action: 'rerequested', check_run: { name: 'driftbot', external_id: '1', head_sha: github.pull.headSha, pull_requests: [] }, repository, installation });
+    await deliver('check_run', {
+      action: 'rerequested',
+      check_run: { name: 'driftbot', external_id: '1', head_sha: github.pull.headSha, pull_requests: [] },
+      repository,
+      installation,
+    });
     expect(reports.length).toBe(before);
     expect(github.checkRuns).toEqual([]);
     const short = github.pull.headSha.slice(0, 7);
@@ -581,9 +661,23 @@ describe('a hostile pull request, delivered to the App', () => {
     await repo.checkout('main');
     await repo.git('checkout', '-b', 'hostile');
     const path = `${VERSIONS}/oss000000009_hostile.py`;
-    const targets = { keyFile, driftbotPid: process.pid, cacheDir: join(root, 'cache'), serverPort: Number(new URL(testServer().adminUrl).port || 5432), hostTmpFile: join(root, 'written-by-migration'), sleepMarker, interpreter: await interpreterFolders(python) };
+    const targets = {
+      keyFile,
+      driftbotPid: process.pid,
+      cacheDir: join(root, 'cache'),
+      serverPort: Number(new URL(testServer().adminUrl).port || 5432),
+      hostTmpFile: join(root, 'written-by-migration'),
+      sleepMarker,
+      interpreter: await interpreterFolders(python),
+    };
     await repo.commit('hostile migration', {
-      [path]: revision('oss000000009', 'oss000000008', 'hostile', hostileMigration(targets).trim(), 'import json\nimport os\nimport socket\nimport subprocess\nimport sys\nfrom alembic import op\n'),
+      [path]: revision(
+        'oss000000009',
+        'oss000000008',
+        'hostile',
+        hostileMigration(targets).trim(),
+        'import json\nimport os\nimport socket\nimport subprocess\nimport sys\nfrom alembic import op\n',
+      ),
     });
     const github = new FakeGitHub('o', 'r', pull({ number: 9, headRef: 'hostile', headSha: await pullRef(9, 'hostile'), files: [path] }));
     github.install();
@@ -607,7 +701,12 @@ describe('a hostile pull request, delivered to the App', () => {
     expect(existsSync(join(root, 'cache', 'hooks-planted'))).toBe(false);
     expect(existsSync(targets.hostTmpFile)).toBe(false);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(execFileSync('ps', ['-eo', 'args']).toString().split('\n').filter((line) => line.trim() === `sleep ${sleepMarker}`)).toEqual([]);
+    expect(
+      execFileSync('ps', ['-eo', 'args'])
+        .toString()
+        .split('\n')
+        .filter((line) => line.trim() === `sleep ${sleepMarker}`),
+    ).toEqual([]);
     // And the comment says the build failed on that revision, naming it: the App stays in charge.
     expect(github.stickyComments()[0]!.body).toContain('oss000000009');
   });

@@ -51,7 +51,11 @@ export class FakeGitHub {
   branchMoved = false;
   private nextId = 1000;
 
-  constructor(readonly owner: string, readonly repo: string, readonly pull: PullState) {}
+  constructor(
+    readonly owner: string,
+    readonly repo: string,
+    readonly pull: PullState,
+  ) {}
 
   install(): void {
     const base = `/repos/${this.owner}/${this.repo}`;
@@ -59,7 +63,9 @@ export class FakeGitHub {
     scope.post(/\/app\/installations\/\d+\/access_tokens/).reply(201, { token: 'ghs_test', expires_at: '2099-01-01T00:00:00Z', permissions: {} });
     scope.get(`${base}/pulls/${this.pull.number}`).reply(() => {
       const sha = this.headShaSequence.length > 1 ? this.headShaSequence.shift()! : (this.headShaSequence[0] ?? this.pull.headSha);
-      const headRepo = this.pull.fork ? { full_name: `stranger/${this.repo}`, name: this.repo, owner: { login: 'stranger' } } : { full_name: `${this.owner}/${this.repo}`, name: this.repo, owner: { login: this.owner } };
+      const headRepo = this.pull.fork
+        ? { full_name: `stranger/${this.repo}`, name: this.repo, owner: { login: 'stranger' } }
+        : { full_name: `${this.owner}/${this.repo}`, name: this.repo, owner: { login: this.owner } };
       return [
         200,
         {
@@ -75,7 +81,7 @@ export class FakeGitHub {
       ];
     });
     // Paginated like GitHub: per_page (at most 100) and a Link header to the next page.
-    scope.get(new RegExp(`^${escape(base)}/pulls/${this.pull.number}/files`)).reply((uri: string) => {
+    scope.get(new RegExp(`^${escapeText(base)}/pulls/${this.pull.number}/files`)).reply((uri: string) => {
       const url = new URL(uri, API);
       const perPage = Math.min(Number(url.searchParams.get('per_page') ?? 30), 100);
       const page = Number(url.searchParams.get('page') ?? 1);
@@ -87,11 +93,20 @@ export class FakeGitHub {
     });
     scope.post(`${base}/check-runs`).reply((_uri: string, body: unknown) => {
       const request = body as { head_sha: string; status: string; external_id: string; output: CheckRunState['output'] };
-      const run: CheckRunState = { id: this.nextId++, head_sha: request.head_sha, status: request.status, conclusion: null, external_id: request.external_id, output: request.output, annotations: [], updates: 0 };
+      const run: CheckRunState = {
+        id: this.nextId++,
+        head_sha: request.head_sha,
+        status: request.status,
+        conclusion: null,
+        external_id: request.external_id,
+        output: request.output,
+        annotations: [],
+        updates: 0,
+      };
       this.checkRuns.push(run);
       return [201, { id: run.id, html_url: `https://github.com/${this.owner}/${this.repo}/runs/${run.id}` }];
     });
-    scope.patch(new RegExp(`^${escape(base)}/check-runs/\\d+$`)).reply((uri: string, body: unknown) => {
+    scope.patch(new RegExp(`^${escapeText(base)}/check-runs/\\d+$`)).reply((uri: string, body: unknown) => {
       const run = this.checkRuns.find((r) => uri.endsWith(`/${r.id}`))!;
       const update = body as { status?: string; conclusion?: string; output?: CheckRunState['output'] & { annotations?: CheckRunState['annotations'] } };
       run.updates++;
@@ -103,7 +118,7 @@ export class FakeGitHub {
       }
       return [200, { id: run.id }];
     });
-    scope.get(new RegExp(`^${escape(base)}/issues/${this.pull.number}/comments`)).reply(() => [200, this.comments]);
+    scope.get(new RegExp(`^${escapeText(base)}/issues/${this.pull.number}/comments`)).reply(() => [200, this.comments]);
     scope.post(`${base}/issues/${this.pull.number}/comments`).reply((_uri: string, body: unknown) => {
       this.commentAttempts++;
       const status = this.failCommentsWith.shift();
@@ -112,20 +127,20 @@ export class FakeGitHub {
       this.comments.push(comment);
       return [201, comment];
     });
-    scope.patch(new RegExp(`^${escape(base)}/issues/comments/\\d+$`)).reply((uri: string, body: unknown) => {
+    scope.patch(new RegExp(`^${escapeText(base)}/issues/comments/\\d+$`)).reply((uri: string, body: unknown) => {
       const comment = this.comments.find((c) => uri.endsWith(`/${c.id}`))!;
       comment.body = (body as { body: string }).body;
       return [200, comment];
     });
-    scope.post(new RegExp(`^${escape(base)}/issues/comments/\\d+/reactions$`)).reply((uri: string, body: unknown) => {
+    scope.post(new RegExp(`^${escapeText(base)}/issues/comments/\\d+/reactions$`)).reply((uri: string, body: unknown) => {
       this.reactions.push({ commentId: Number(/comments\/(\d+)/.exec(uri)![1]), content: (body as { content: string }).content });
       return [201, {}];
     });
-    scope.delete(new RegExp(`^${escape(base)}/issues/${this.pull.number}/labels/`)).reply((uri: string) => {
+    scope.delete(new RegExp(`^${escapeText(base)}/issues/${this.pull.number}/labels/`)).reply((uri: string) => {
       this.removedLabels.push(decodeURIComponent(uri.slice(uri.lastIndexOf('/') + 1)));
       return [200, []];
     });
-    scope.get(new RegExp(`^${escape(base)}/collaborators/[^/]+/permission$`)).reply((uri: string) => {
+    scope.get(new RegExp(`^${escapeText(base)}/collaborators/[^/]+/permission$`)).reply((uri: string) => {
       const login = /collaborators\/([^/]+)\/permission/.exec(uri)![1]!;
       const role = this.permissions[login] ?? 'read';
       return [200, { permission: role === 'maintain' ? 'write' : role, role_name: role, user: { login } }];
@@ -134,36 +149,44 @@ export class FakeGitHub {
     const blobs = new Map<string, string>();
     const trees = new Map<string, { path: string; content: string }[]>();
     const commits = new Map<string, { tree: string; parent: string; message: string }>();
-    scope.post(new RegExp('^/repos/[^/]+/[^/]+/git/blobs$')).reply((_uri: string, body: unknown) => {
+    scope.post(/^\/repos\/[^/]+\/[^/]+\/git\/blobs$/).reply((_uri: string, body: unknown) => {
       this.gitRequests.push('blob');
       const sha = `blob${blobs.size + 1}`;
       blobs.set(sha, (body as { content: string }).content);
       return [201, { sha }];
     });
-    scope.get(new RegExp('^/repos/[^/]+/[^/]+/git/commits/[0-9a-f]+$')).reply(() => {
+    scope.get(/^\/repos\/[^/]+\/[^/]+\/git\/commits\/[0-9a-f]+$/).reply(() => {
       this.gitRequests.push('get commit');
       return [200, { sha: 'parent', tree: { sha: 'tree0' } }];
     });
-    scope.post(new RegExp('^/repos/[^/]+/[^/]+/git/trees$')).reply((_uri: string, body: unknown) => {
+    scope.post(/^\/repos\/[^/]+\/[^/]+\/git\/trees$/).reply((_uri: string, body: unknown) => {
       this.gitRequests.push('tree');
       const sha = `tree${trees.size + 1}`;
-      trees.set(sha, (body as { tree: { path: string; sha: string }[] }).tree.map((entry) => ({ path: entry.path, content: blobs.get(entry.sha)! })));
+      trees.set(
+        sha,
+        (body as { tree: { path: string; sha: string }[] }).tree.map((entry) => ({ path: entry.path, content: blobs.get(entry.sha)! })),
+      );
       return [201, { sha }];
     });
-    scope.post(new RegExp('^/repos/[^/]+/[^/]+/git/commits$')).reply((_uri: string, body: unknown) => {
+    scope.post(/^\/repos\/[^/]+\/[^/]+\/git\/commits$/).reply((_uri: string, body: unknown) => {
       this.gitRequests.push('commit');
       const request = body as { tree: string; parents: string[]; message: string };
       const sha = `c0ffee${String(commits.size).padStart(34, '0')}`;
       commits.set(sha, { tree: request.tree, parent: request.parents[0]!, message: request.message });
       return [201, { sha }];
     });
-    scope.patch(new RegExp('^/repos/[^/]+/[^/]+/git/refs/heads(/|%2F).+$', 'i')).reply((uri: string, body: unknown) => {
+    scope.patch(/^\/repos\/[^/]+\/[^/]+\/git\/refs\/heads(\/|%2F).+$/i).reply((uri: string, body: unknown) => {
       this.gitRequests.push('update ref');
       const request = body as { force: boolean; sha: string };
       if (request.force) return [400, {}];
       if (this.branchMoved) return [422, { message: 'Update is not a fast forward' }];
       const commit = commits.get(request.sha)!;
-      this.commits.push({ files: trees.get(commit.tree)!, ref: decodeURIComponent(uri.replace(/^.*\/git\/refs\//, '')).replace(/^heads\//, ''), parent: commit.parent, message: commit.message });
+      this.commits.push({
+        files: trees.get(commit.tree)!,
+        ref: decodeURIComponent(uri.replace(/^.*\/git\/refs\//, '')).replace(/^heads\//, ''),
+        parent: commit.parent,
+        message: commit.message,
+      });
       return [200, {}];
     });
   }
@@ -177,6 +200,6 @@ export class FakeGitHub {
   }
 }
 
-function escape(text: string): string {
+function escapeText(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -20,7 +20,11 @@ import type { GitFixture } from '../../demo/git-fixture.js';
 import { testServer } from '../support/analysis.js';
 import { FakeGitHub } from './fake-github.js';
 
-const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+const { privateKey } = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+});
 
 let root: string;
 let repo: GitFixture;
@@ -50,7 +54,13 @@ describe('merge_group', () => {
     const queue = new JobQueue(1, (key, error) => {
       throw new Error(`${key}: ${(error as Error).stack}`);
     });
-    const probot = new Probot({ appId: 1, privateKey, secret: 'test-secret', Octokit: ProbotOctokit.defaults((defaults: object) => ({ ...defaults, retry: { enabled: false }, throttle: { enabled: false } })), logLevel: 'warn' });
+    const probot = new Probot({
+      appId: 1,
+      privateKey,
+      secret: 'test-secret',
+      Octokit: ProbotOctokit.defaults((defaults: object) => ({ ...defaults, retry: { enabled: false }, throttle: { enabled: false } })),
+      logLevel: 'warn',
+    });
     await probot.load(
       driftbotApp({
         queue,
@@ -67,11 +77,24 @@ describe('merge_group', () => {
       }),
     );
     // The merge group is no pull request: any call about pull request 0 is unrouted and fails the test.
-    const github = new FakeGitHub('o', 'r', { number: 1, headSha, headRef: 'feature', draft: false, fork: false, authorAssociation: 'OWNER', maintainerCanModify: false, files: [] });
+    const github = new FakeGitHub('o', 'r', {
+      number: 1,
+      headSha,
+      headRef: 'feature',
+      draft: false,
+      fork: false,
+      authorAssociation: 'OWNER',
+      maintainerCanModify: false,
+      files: [],
+    });
     github.install();
 
     const merge_group = { head_sha: headSha, head_ref: `refs/heads/${queueBranch}`, base_sha: baseSha, base_ref: 'refs/heads/main', head_commit: { id: headSha } };
-    await probot.receive({ id: 'mg-1', name: 'merge_group', payload: { action: 'checks_requested', merge_group, repository: { name: 'r', full_name: 'o/r', owner: { login: 'o' } }, installation: { id: 2 } } } as never);
+    await probot.receive({
+      id: 'mg-1',
+      name: 'merge_group',
+      payload: { action: 'checks_requested', merge_group, repository: { name: 'r', full_name: 'o/r', owner: { login: 'o' } }, installation: { id: 2 } },
+    } as never);
     await queue.idle();
 
     expect(reports.map((r) => [r.base.ref, r.base.sha, r.head.ref, r.head.sha, r.status])).toEqual([['main', baseSha, queueBranch, headSha, 'drift']]);

@@ -28,7 +28,10 @@ describe('driftbot serve', () => {
       let page = '';
       for (let i = 0; i < 50 && !page; i++) {
         await new Promise((resolve) => setTimeout(resolve, 200));
-        page = await fetch(`http://127.0.0.1:${port}/probot`).then((r) => (r.ok ? r.text() : ''), () => '');
+        page = await fetch(`http://127.0.0.1:${port}/probot`).then(
+          (r) => (r.ok ? r.text() : ''),
+          () => '',
+        );
       }
       expect(page).toMatch(/Register GitHub App/i);
     } finally {

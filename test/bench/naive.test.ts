@@ -78,6 +78,8 @@ describe('the naive baseline of the bench', () => {
   });
 
   async function benchDatabases(): Promise<string[]> {
-    return withClient(server.adminUrl, async (client) => (await client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'driftbot_bench_%'`)).rows.map((r) => r.datname));
+    return withClient(server.adminUrl, async (client) =>
+      (await client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'driftbot_bench_%'`)).rows.map((r) => r.datname),
+    );
   }
 });

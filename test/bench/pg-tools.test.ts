@@ -12,7 +12,12 @@ import { checkGivenServer, embeddedMajorFor, findPgTools, openBenchServer, type 
 import { openServer } from '../../src/postgres/server.js';
 import { majorOf } from '../../src/postgres/versions.js';
 
-const client = (major: number, version = `${major}.3`): PgTools => ({ pgDump: `/usr/lib/postgresql/${major}/bin/pg_dump`, psql: `/usr/lib/postgresql/${major}/bin/psql`, version, major });
+const client = (major: number, version = `${major}.3`): PgTools => ({
+  pgDump: `/usr/lib/postgresql/${major}/bin/pg_dump`,
+  psql: `/usr/lib/postgresql/${major}/bin/psql`,
+  version,
+  major,
+});
 
 describe('the embedded server the bench runs on', () => {
   it('is of the client’s own major from 14 to 17, and 17 for a newer client', () => {
@@ -23,7 +28,9 @@ describe('the embedded server the bench runs on', () => {
   });
 
   it('is refused for a client older than 14, naming the client and what to install', () => {
-    expect(() => embeddedMajorFor(client(13, '13.16'))).toThrow(/\/usr\/lib\/postgresql\/13\/bin\/pg_dump is PostgreSQL 13\.16.*14 or newer.*install the Debian package postgresql-client \(or set DRIFTBOT_PG_BIN/);
+    expect(() => embeddedMajorFor(client(13, '13.16'))).toThrow(
+      /\/usr\/lib\/postgresql\/13\/bin\/pg_dump is PostgreSQL 13\.16.*14 or newer.*install the Debian package postgresql-client \(or set DRIFTBOT_PG_BIN/,
+    );
   });
 });
 
@@ -36,7 +43,9 @@ describe('a server given by DRIFTBOT_DATABASE_URL', () => {
   });
 
   it('is refused when newer than the client, naming the server and the package to install', () => {
-    expect(() => checkGivenServer(client(15), { ...given, version: '17.2' })).toThrow(/PostgreSQL 15\.3, older than the server at db\.example:5432 \(DRIFTBOT_DATABASE_URL, PostgreSQL 17\.2\).*postgresql-client-17 or newer.*DRIFTBOT_PG_BIN/);
+    expect(() => checkGivenServer(client(15), { ...given, version: '17.2' })).toThrow(
+      /PostgreSQL 15\.3, older than the server at db\.example:5432 \(DRIFTBOT_DATABASE_URL, PostgreSQL 17\.2\).*postgresql-client-17 or newer.*DRIFTBOT_PG_BIN/,
+    );
   });
 
   it('is refused when driftbot does not build on its major', () => {

@@ -3,7 +3,15 @@ import { alembicIniSettings, resolveIniFolder } from '../../src/config/alembic-i
 
 describe('alembicIniSettings', () => {
   it('reads the [alembic] section only, with configparser’s separators, comments and %% escapes', () => {
-    const ini = ['[DEFAULT]', 'script_location = not/this', '[alembic]', '; a comment', 'Script_Location: %(here)s/100%%/migrations', '[post_write_hooks]', 'script_location = nor/this'].join('\n');
+    const ini = [
+      '[DEFAULT]',
+      'script_location = not/this',
+      '[alembic]',
+      '; a comment',
+      'Script_Location: %(here)s/100%%/migrations',
+      '[post_write_hooks]',
+      'script_location = nor/this',
+    ].join('\n');
     expect(alembicIniSettings(ini)).toEqual({ scriptLocation: '%(here)s/100%/migrations', versionLocations: [] });
   });
 

@@ -183,7 +183,7 @@ describe('discoverConfig', () => {
           'except ImportError:  # "import nothing.here"',
           '    raise',
           'import inventory.tables',
-          'from settings import DEBUG  # the project\'s own module, but no models',
+          "from settings import DEBUG  # the project's own module, but no models",
           '',
           'target_metadata = [BillingBase.metadata, inventory.tables.Base.metadata]',
           '',

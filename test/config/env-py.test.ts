@@ -73,7 +73,7 @@ describe('readEnvPy', () => {
     expect(readEnvPy('from app.models import Base\ntarget_metadata = Base.metadata\n').targetMetadata).toEqual(['Base.metadata']);
     expect(readEnvPy('from sqlmodel import SQLModel\ntarget_metadata: MetaData = SQLModel.metadata  # models\n').targetMetadata).toEqual(['SQLModel.metadata']);
     expect(readEnvPy('target_metadata = [\n    a.metadata,\n    b.metadata,\n]\n').targetMetadata).toEqual(['[ a.metadata, b.metadata, ]']);
-    const none = readEnvPy('# add your model\'s MetaData object here\ntarget_metadata = None\n');
+    const none = readEnvPy("# add your model's MetaData object here\ntarget_metadata = None\n");
     expect(none.targetMetadata).toEqual(['None']);
     expect(namesMetadata(none)).toBe(false);
     expect(namesMetadata(readEnvPy('import app.models\n'))).toBe(false);
@@ -116,6 +116,11 @@ describe('importedFiles', () => {
   });
 
   it('keeps, for target_metadata, the imports that bind its names and star imports', () => {
-    expect(metadataFiles(readEnvPy(ENV_PY), 'migrations/env.py', ['svc', '.'], paths)).toEqual(['svc/app/db/base.py', 'inventory/__init__.py', 'inventory/models.py', 'migrations/local_models.py']);
+    expect(metadataFiles(readEnvPy(ENV_PY), 'migrations/env.py', ['svc', '.'], paths)).toEqual([
+      'svc/app/db/base.py',
+      'inventory/__init__.py',
+      'inventory/models.py',
+      'migrations/local_models.py',
+    ]);
   });
 });

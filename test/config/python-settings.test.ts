@@ -47,16 +47,7 @@ describe('python settings in the configuration', () => {
 
 describe('dotenv files', () => {
   it('reads KEY=value lines as teams write them', () => {
-    const text = [
-      '# comment',
-      'export A=1',
-      'B = two words # trailing comment',
-      'C="line\\nbreak \\"quoted\\""',
-      "D='literal \\n $HOME'",
-      'E=',
-      'not a line',
-      'F=x=y',
-    ].join('\n');
+    const text = ['# comment', 'export A=1', 'B = two words # trailing comment', 'C="line\\nbreak \\"quoted\\""', "D='literal \\n $HOME'", 'E=', 'not a line', 'F=x=y'].join('\n');
     expect(parseDotenv(text)).toEqual({ A: '1', B: 'two words', C: 'line\nbreak "quoted"', D: 'literal \\n $HOME', E: '', F: 'x=y' });
   });
 });

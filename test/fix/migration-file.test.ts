@@ -37,7 +37,10 @@ describe('migrationFile', () => {
   it('is shaped like a hand-written revision', () => {
     const seed = file([
       enabled('ALTER TABLE session_streams ADD COLUMN IF NOT EXISTS tags jsonb'),
-      enabled("DO $$\nBEGIN\n  IF 1 = 1 THEN\n    ALTER TABLE session_streams ALTER COLUMN status TYPE character varying USING status #>> '{}';\n  END IF;\nEND $$", 'status is jsonb on upgraded databases.'),
+      enabled(
+        "DO $$\nBEGIN\n  IF 1 = 1 THEN\n    ALTER TABLE session_streams ALTER COLUMN status TYPE character varying USING status #>> '{}';\n  END IF;\nEND $$",
+        'status is jsonb on upgraded databases.',
+      ),
       disabled('ALTER TABLE session_streams DROP COLUMN IF EXISTS legacy', 'legacy may hold data.'),
     ]);
     expect(seed).toBe(`"""reconcile session_streams
@@ -110,7 +113,12 @@ def downgrade() -> None:
   it('reads back exactly: SQL ending in quotes or a backslash, a docstring with line breaks, quotes and bidi controls', () => {
     const endings = [`SELECT 1;\nSELECT 'a"""'`, `SELECT 1;\nSELECT E'a\\\\'`, `SELECT 1;\nSELECT 'a""""' AS "b"""`];
     const message = 'one\r\ntwo """ \\ \u202e \u2028 "';
-    const { doc, executed } = readBack(file(endings.map((sql) => enabled(sql)), { message, downRevisions: ['x"y'] }));
+    const { doc, executed } = readBack(
+      file(
+        endings.map((sql) => enabled(sql)),
+        { message, downRevisions: ['x"y'] },
+      ),
+    );
     expect(doc).toBe(`${message}\n\nRevision ID: oss000000009\nRevises: x"y\n`);
     // The file indents the second line with the code: between tokens, where it changes nothing.
     // The lock timeout first (docs/rules/missing-lock-timeout.md), then the steps.

@@ -20,7 +20,14 @@ describe('objects in the same state everywhere', () => {
       constraints: [constraint('t', 't_pkey', 'primary key', 'PRIMARY KEY (id)')],
       indexes: [index('t', 'ix', 'CREATE INDEX ix ON public.t USING btree (id)')],
       views: [{ schema: 'public', name: 'v', materialized: false, query: ' SELECT id\n   FROM t;' }],
-      functions: [{ schema: 'public', name: 'f', identityArguments: '', statement: 'CREATE OR REPLACE FUNCTION public.f()\n RETURNS integer\n LANGUAGE sql\nAS $function$select 1$function$\n' }],
+      functions: [
+        {
+          schema: 'public',
+          name: 'f',
+          identityArguments: '',
+          statement: 'CREATE OR REPLACE FUNCTION public.f()\n RETURNS integer\n LANGUAGE sql\nAS $function$select 1$function$\n',
+        },
+      ],
       triggers: [{ schema: 'public', table: 't', name: 'tr', statement: 'CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f()' }],
     });
     expect(plan(everything, structuredClone(everything))).toEqual([]);
@@ -48,7 +55,7 @@ describe('enums', () => {
     const [step] = plan(schema({ enums: [mood('sad', "it's")] }), schema());
     expect(step!.sql).toContain("WHERE n.nspname = 'public' AND t.typname = 'mood') THEN");
     expect(step!.sql).toContain("CREATE TYPE mood AS ENUM ('sad', 'it''s');");
-    expect(step!.sql).toMatch(/^DO \$\$\nBEGIN\n  IF NOT EXISTS \(SELECT 1 FROM pg_type t JOIN pg_namespace n/);
+    expect(step!.sql).toMatch(/^DO \$\$\nBEGIN\n {2}IF NOT EXISTS \(SELECT 1 FROM pg_type t JOIN pg_namespace n/);
   });
 
   it('missing values are added in the target order, after their predecessor or before the first shared value', () => {
@@ -128,10 +135,7 @@ describe('columns', () => {
   const withColumns = (...columns: ReturnType<typeof column>[]) => schema({ tables: [table('t', columns)] });
 
   it('a missing column is added if not exists, NOT NULL with it only when a default fills old rows', () => {
-    const steps = plan(
-      withColumns(column('a', 'jsonb'), column('b', 'integer', { notNull: true, default: '0' }), column('c', 'text', { notNull: true })),
-      withColumns(),
-    );
+    const steps = plan(withColumns(column('a', 'jsonb'), column('b', 'integer', { notNull: true, default: '0' }), column('c', 'text', { notNull: true })), withColumns());
     expect(sqlOf(steps)).toEqual([
       'ALTER TABLE t ADD COLUMN IF NOT EXISTS a jsonb',
       'ALTER TABLE t ADD COLUMN IF NOT EXISTS b integer DEFAULT 0 NOT NULL',
@@ -176,7 +180,9 @@ describe('columns', () => {
 
   it('a default of the old type is dropped before the conversion and the target default set after', () => {
     const [step] = plan(withColumns(column('n', 'bigint', { default: '1' })), withColumns(column('n', 'integer', { default: '1' })));
-    expect(step!.sql).toContain('ALTER TABLE t ALTER COLUMN n DROP DEFAULT;\n    ALTER TABLE t ALTER COLUMN n TYPE bigint USING n::bigint;\n    ALTER TABLE t ALTER COLUMN n SET DEFAULT 1;');
+    expect(step!.sql).toContain(
+      'ALTER TABLE t ALTER COLUMN n DROP DEFAULT;\n    ALTER TABLE t ALTER COLUMN n TYPE bigint USING n::bigint;\n    ALTER TABLE t ALTER COLUMN n SET DEFAULT 1;',
+    );
   });
 
   it('narrowing conversions are written disabled, with what to check', () => {
@@ -196,7 +202,10 @@ describe('columns', () => {
   });
 
   it('a missing identity is added, the counter moved past the highest value; a changed kind is switched', () => {
-    const [step] = plan(withColumns(column('id', 'bigint', { notNull: true, identity: 'always' })), withColumns(column('id', 'bigint', { notNull: true, default: "nextval('t_id_seq'::regclass)" })));
+    const [step] = plan(
+      withColumns(column('id', 'bigint', { notNull: true, identity: 'always' })),
+      withColumns(column('id', 'bigint', { notNull: true, default: "nextval('t_id_seq'::regclass)" })),
+    );
     expect(step!.disabled).toBe(false);
     expect(step!.sql).toContain('ALTER TABLE t ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY;');
     expect(step!.sql).toContain("EXECUTE format('ALTER TABLE %s ALTER COLUMN %I RESTART WITH %s', 't', 'id', (SELECT greatest(coalesce(max(id), 0) + 1, 1) FROM t));");
@@ -228,13 +237,22 @@ describe('constraints', () => {
   it('a missing one is added inside a guard on pg_constraint, by name and table', () => {
     const [step] = plan(withConstraint(constraint('t', 'uq', 'unique', 'UNIQUE (a)')), withConstraint());
     expect(step!.sql).toBe(
-      ['DO $$', 'BEGIN', "  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 't'::regclass AND conname = 'uq') THEN", '    ALTER TABLE t ADD CONSTRAINT uq UNIQUE (a);', '  END IF;', 'END $$'].join('\n'),
+      [
+        'DO $$',
+        'BEGIN',
+        "  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 't'::regclass AND conname = 'uq') THEN",
+        '    ALTER TABLE t ADD CONSTRAINT uq UNIQUE (a);',
+        '  END IF;',
+        'END $$',
+      ].join('\n'),
     );
   });
 
   it('one changed in place is dropped and added again only where pg_get_constraintdef differs', () => {
     const [step] = plan(withConstraint(constraint('t', 'uq', 'unique', 'UNIQUE (a, b)')), withConstraint(constraint('t', 'uq', 'unique', 'UNIQUE (a)')));
-    expect(step!.sql).toContain("ELSIF (SELECT pg_get_constraintdef(oid, true) FROM pg_constraint WHERE conrelid = 't'::regclass AND conname = 'uq') IS DISTINCT FROM 'UNIQUE (a, b)' THEN");
+    expect(step!.sql).toContain(
+      "ELSIF (SELECT pg_get_constraintdef(oid, true) FROM pg_constraint WHERE conrelid = 't'::regclass AND conname = 'uq') IS DISTINCT FROM 'UNIQUE (a, b)' THEN",
+    );
     expect(step!.sql).toContain('ALTER TABLE t DROP CONSTRAINT uq;\n    ALTER TABLE t ADD CONSTRAINT uq UNIQUE (a, b);');
     expect(step!.comments.join(' ')).toMatch(/changed in place.*foreign key refers to it/);
   });
@@ -280,7 +298,12 @@ describe('indexes', () => {
 });
 
 describe('functions, views and triggers', () => {
-  const fn = (body: string) => ({ schema: 'public', name: 'f', identityArguments: 'x integer', statement: `CREATE OR REPLACE FUNCTION public.f(x integer)\n RETURNS integer\n LANGUAGE sql\nAS $function$${body}$function$\n` });
+  const fn = (body: string) => ({
+    schema: 'public',
+    name: 'f',
+    identityArguments: 'x integer',
+    statement: `CREATE OR REPLACE FUNCTION public.f(x integer)\n RETURNS integer\n LANGUAGE sql\nAS $function$${body}$function$\n`,
+  });
   const base = { tables: [table('t', [column('a', 'integer')])] };
 
   it('a function is created or replaced from its own definition; one only old databases have is disabled', () => {
@@ -291,7 +314,9 @@ describe('functions, views and triggers', () => {
   it('a view is replaced in place, or rebuilt when OR REPLACE refuses its columns', () => {
     const [step] = plan(schema({ ...base, views: [{ schema: 'public', name: 'v', materialized: false, query: ' SELECT a\n   FROM t;' }] }), schema(base));
     expect(step!.sql).toContain("IS DISTINCT FROM 'SELECT a FROM t;' THEN");
-    expect(step!.sql).toContain('CREATE OR REPLACE VIEW v AS SELECT a\n   FROM t;\n    EXCEPTION WHEN invalid_table_definition THEN\n      DROP VIEW v;\n      CREATE VIEW v AS SELECT a');
+    expect(step!.sql).toContain(
+      'CREATE OR REPLACE VIEW v AS SELECT a\n   FROM t;\n    EXCEPTION WHEN invalid_table_definition THEN\n      DROP VIEW v;\n      CREATE VIEW v AS SELECT a',
+    );
   });
 
   it('views are created after the views they read', () => {
@@ -316,7 +341,10 @@ describe('order and safety', () => {
     const target = schema({
       schemas: ['public', 'app'],
       enums: [{ schema: 'app', name: 'kind', values: ['a'] }],
-      tables: [table('t', [column('id', 'integer', { notNull: true }), column('k', 'app.kind', { default: "'a'::app.kind" }), column('n', 'bigint')]), table('child', [column('t_id', 'integer')])],
+      tables: [
+        table('t', [column('id', 'integer', { notNull: true }), column('k', 'app.kind', { default: "'a'::app.kind" }), column('n', 'bigint')]),
+        table('child', [column('t_id', 'integer')]),
+      ],
       constraints: [constraint('child', 'child_fk', 'foreign key', 'FOREIGN KEY (t_id) REFERENCES t(id)'), constraint('t', 't_pkey', 'primary key', 'PRIMARY KEY (id)')],
       indexes: [index('t', 'ix', 'CREATE INDEX ix ON public.t USING btree (n)')],
       views: [{ schema: 'public', name: 'v', materialized: false, query: ' SELECT id FROM t;' }],

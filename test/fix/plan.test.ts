@@ -156,7 +156,7 @@ describe('planFix on real databases', () => {
     ]);
     const inserted = await old.query("INSERT INTO counters (label) VALUES ('four') RETURNING id");
     expect(inserted.rows).toEqual([{ id: '4' }]);
-    expect((await old.query("SELECT legacy_code FROM projects")).rows).toEqual([{ legacy_code: 'L1' }]);
+    expect((await old.query('SELECT legacy_code FROM projects')).rows).toEqual([{ legacy_code: 'L1' }]);
     expect((await old.query("SELECT count(*)::int AS n FROM pg_class WHERE relname IN ('victim', 'old_audit')")).rows).toEqual([{ n: 2 }]);
     const hostile = await old.query(`SELECT id, pg_typeof(id)::text AS type, "Weird ""col""" AS weird FROM ${HOSTILE}`);
     expect(hostile.rows).toEqual([{ id: '7', type: 'bigint', weird: "it's :x" }]);
@@ -182,7 +182,10 @@ describe('the fix as a revision file, run by real Alembic', () => {
       const steps = planFix(await schemaOf(fresh), [await schemaOf(fresh), await schemaOf(old)]);
       const versions = join(root, 'versions');
       await mkdir(versions, { recursive: true });
-      await writeFile(join(versions, '0001_base.py'), 'from alembic import op\nrevision = "0001"\ndown_revision = None\nbranch_labels = None\ndepends_on = None\n\ndef upgrade():\n    pass\n');
+      await writeFile(
+        join(versions, '0001_base.py'),
+        'from alembic import op\nrevision = "0001"\ndown_revision = None\nbranch_labels = None\ndepends_on = None\n\ndef upgrade():\n    pass\n',
+      );
       const content = migrationFile({ revision: '0002', downRevisions: ['0001'], message: 'reconcile', steps, downgradeNote: 'Nothing to undo.' });
       await writeFile(join(versions, '0002_reconcile.py'), content);
       for (let round = 0; round < 2; round++) {

@@ -72,7 +72,11 @@ describe('policy and row security fixes on real databases', () => {
   });
 
   it('holds back turning row security off where only old installs have it on; the rest converges', async () => {
-    const result = await converge('rlsoff', `${TABLES}`, `${TABLES}\nALTER TABLE notes ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;\nALTER TABLE docs FORCE ROW LEVEL SECURITY;`);
+    const result = await converge(
+      'rlsoff',
+      `${TABLES}`,
+      `${TABLES}\nALTER TABLE notes ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;\nALTER TABLE docs FORCE ROW LEVEL SECURITY;`,
+    );
     expect(result.before).toEqual(['row security:public.docs', 'row security:public.notes']);
     expect(result.steps.map((s) => [s.entryKey, s.disabled, s.sql])).toEqual([
       // Forced but not enabled enforces nothing: undoing it opens nothing.

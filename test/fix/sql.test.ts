@@ -70,13 +70,15 @@ describe('on a real database', () => {
     const { rows: keywords } = await database.query<{ word: string }>('SELECT word FROM pg_get_keywords()');
     expect(keywords.length).toBeGreaterThan(400);
     const names = [...keywords.map((k) => k.word), ...HOSTILE, 'a$b', '$a', '_', 'a1', '1a', 'Ab', 'ab ', 'x\u2028y', 'é', ''];
-    const { rows } = await database.query<{ quoted: string[] }>('SELECT array_agg(quote_ident(n) ORDER BY i) AS quoted FROM unnest($1::text[]) WITH ORDINALITY AS u(n, i)', [names]);
+    const { rows } = await database.query<{ quoted: string[] }>('SELECT array_agg(quote_ident(n) ORDER BY i) AS quoted FROM unnest($1::text[]) WITH ORDINALITY AS u(n, i)', [
+      names,
+    ]);
     expect(names.map(ident)).toEqual(rows[0]!.quoted);
   });
 
   it('a DO block runs a body that holds dollar quotes', async () => {
     await database.query(doBlock([`  CREATE TABLE ${ident('$$_do')} (v text DEFAULT $$a$$);`]));
-    const { rows } = await database.query('SELECT 1 FROM pg_class WHERE relname = \'$$_do\'');
+    const { rows } = await database.query("SELECT 1 FROM pg_class WHERE relname = '$$_do'");
     expect(rows).toHaveLength(1);
   });
 });
@@ -94,7 +96,7 @@ describe('canReindent', () => {
     expect(canReindent('SELECT 1 AS "a\nb"')).toBe(false);
     expect(canReindent('CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $function$\nselect 1\n$function$')).toBe(false);
     expect(canReindent("DO $$\nBEGIN\n  RAISE NOTICE 'a\nb';\nEND $$")).toBe(false);
-    expect(canReindent("DO $$\nBEGIN\n  EXECUTE $q$SELECT\n1$q$;\nEND $$")).toBe(false);
+    expect(canReindent('DO $$\nBEGIN\n  EXECUTE $q$SELECT\n1$q$;\nEND $$')).toBe(false);
     expect(canReindent("SELECT E'it\\'s\n'")).toBe(false);
     expect(canReindent("SELECT 'unterminated\n")).toBe(false);
   });

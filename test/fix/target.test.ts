@@ -17,11 +17,7 @@ describe('targetSchema', () => {
   it('takes a modelled column’s type and nullability from the models, its default from fresh', () => {
     const models = schema({ tables: [table('t', [column('id', 'bigint', { notNull: true }), column('name', 'text', { notNull: true, default: "'y'::text" })])] });
     const [t] = targetSchema(fresh, models).tables;
-    expect(t!.columns).toEqual([
-      column('id', 'bigint', { notNull: true }),
-      column('name', 'text', { notNull: true, default: "'x'::character varying" }),
-      column('note', 'text'),
-    ]);
+    expect(t!.columns).toEqual([column('id', 'bigint', { notNull: true }), column('name', 'text', { notNull: true, default: "'x'::character varying" }), column('note', 'text')]);
   });
 
   it('keeps the migrations’ type parameters where the model leaves them out', () => {

@@ -15,21 +15,47 @@ import { cleanReport, FIX_PATH, seedReport, VERSIONS } from '../report/fixtures.
 const PATH = `${VERSIONS}/oss000000010_index.py`;
 
 function hazard(over: Partial<Hazard> = {}): Hazard {
-  return { database: 'core', rule: 'index-not-concurrent', severity: 'warning', revision: 'oss000000010', path: PATH, line: 21, statement: 'CREATE INDEX ix ON t (a)', message: 'CREATE INDEX on t without CONCURRENTLY blocks every write to t until the index is built', suppressed: false, ...over };
+  return {
+    database: 'core',
+    rule: 'index-not-concurrent',
+    severity: 'warning',
+    revision: 'oss000000010',
+    path: PATH,
+    line: 21,
+    statement: 'CREATE INDEX ix ON t (a)',
+    message: 'CREATE INDEX on t without CONCURRENTLY blocks every write to t until the index is built',
+    suppressed: false,
+    ...over,
+  };
 }
 
 describe('hazards in the renderers', () => {
   it('the summary shows errors first, counts suppressed ones, and keeps the fix’s file out of what can be located', () => {
-    const report = seedReport({ hazards: [hazard(), hazard({ rule: 'drop-mapped-column', severity: 'error' }), hazard({ rule: 'set-not-null', suppressed: true }), hazard({ rule: 'index-not-concurrent', path: FIX_PATH, revision: 'oss000000009' })] });
+    const report = seedReport({
+      hazards: [
+        hazard(),
+        hazard({ rule: 'drop-mapped-column', severity: 'error' }),
+        hazard({ rule: 'set-not-null', suppressed: true }),
+        hazard({ rule: 'index-not-concurrent', path: FIX_PATH, revision: 'oss000000009' }),
+      ],
+    });
     const { hazards } = summarize(report);
     expect(hazards.shown.map((h) => h.rule)).toEqual(['drop-mapped-column', 'index-not-concurrent', 'index-not-concurrent']);
     expect(hazards.inRepository.map((h) => h.path)).toEqual([PATH, PATH]);
     expect(hazards.suppressed).toBe(1);
     // Annotations only on the pull request's files.
-    expect(renderCheckRun(report).annotations.filter((a) => a.title.startsWith('deployment hazard')).map((a) => a.path)).toEqual([PATH, PATH]);
+    expect(
+      renderCheckRun(report)
+        .annotations.filter((a) => a.title.startsWith('deployment hazard'))
+        .map((a) => a.path),
+    ).toEqual([PATH, PATH]);
     const sarif = JSON.parse(renderSarif(report)) as { runs: { results: { ruleId: string; locations: unknown[] }[] }[] };
     const results = sarif.runs[0]!.results.filter((r) => !r.ruleId.startsWith('driftbot/'));
-    expect(results.map((r) => [r.ruleId, r.locations.length])).toEqual([['drop-mapped-column', 1], ['index-not-concurrent', 1], ['index-not-concurrent', 0]]);
+    expect(results.map((r) => [r.ruleId, r.locations.length])).toEqual([
+      ['drop-mapped-column', 1],
+      ['index-not-concurrent', 1],
+      ['index-not-concurrent', 0],
+    ]);
   });
 
   it('hazards never change the verdict', () => {

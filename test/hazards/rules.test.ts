@@ -38,7 +38,7 @@ describe('hazard rules', () => {
     expect(trips('ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid() NOT NULL', { earlier: LOCKED })).toEqual(['table-rewrite']);
     expect(trips('ALTER TABLE users ADD COLUMN n BIGSERIAL', { earlier: LOCKED })).toEqual(['table-rewrite']);
     expect(trips('ALTER TABLE users ADD COLUMN flag boolean DEFAULT false', { earlier: LOCKED })).toEqual([]);
-    expect(trips("ALTER TABLE users ADD COLUMN at timestamptz DEFAULT now()", { earlier: LOCKED })).toEqual([]);
+    expect(trips('ALTER TABLE users ADD COLUMN at timestamptz DEFAULT now()', { earlier: LOCKED })).toEqual([]);
   });
 
   it('add-column-not-null-without-default: fails on a table with rows; a default or identity makes it safe', () => {
@@ -97,7 +97,9 @@ describe('hazard rules', () => {
   });
 
   it('names the table and column in its message', () => {
-    const [hazard] = RULES.flatMap((rule) => rule.check(parseStatement('ALTER TABLE users ALTER COLUMN email SET NOT NULL'), { newTables: new Set(), earlier: LOCKED.map(parseStatement), mapped: null }));
+    const [hazard] = RULES.flatMap((rule) =>
+      rule.check(parseStatement('ALTER TABLE users ALTER COLUMN email SET NOT NULL'), { newTables: new Set(), earlier: LOCKED.map(parseStatement), mapped: null }),
+    );
     expect(hazard?.message).toContain('users.email');
     expect(hazard?.severity).toBe('warning');
   });

@@ -20,12 +20,14 @@ describe('# driftbot: allow', () => {
 
   it('marks that rule’s hazards in that revision suppressed, and only that rule’s', () => {
     const body = [
-      "    op.execute(\"SET lock_timeout = '5s'\")",
+      '    op.execute("SET lock_timeout = \'5s\'")',
       '    # driftbot: allow index-not-concurrent users has a few hundred rows',
       "    op.create_index('ix_users_email', 'users', ['email'])",
       "    op.alter_column('users', 'email', nullable=False)",
     ].join('\n');
-    const { hazards, warnings } = lint([revision(body, ["SET lock_timeout = '5s'", 'CREATE INDEX ix_users_email ON users (email)', 'ALTER TABLE users ALTER COLUMN email SET NOT NULL'])]);
+    const { hazards, warnings } = lint([
+      revision(body, ["SET lock_timeout = '5s'", 'CREATE INDEX ix_users_email ON users (email)', 'ALTER TABLE users ALTER COLUMN email SET NOT NULL']),
+    ]);
     expect(warnings).toEqual([]);
     expect(hazards.map((h) => [h.rule, h.line, h.suppressed])).toEqual([
       ['index-not-concurrent', 11, true],

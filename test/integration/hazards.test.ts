@@ -72,7 +72,11 @@ describe('deployment hazards', () => {
       { rule: 'set-not-null', revision: '0002', path, line: alter, suppressed: true },
       { rule: 'missing-lock-timeout', revision: '0002', path, line: alter, suppressed: false },
     ]);
-    expect(report.hazards[0]).toMatchObject({ database: 'default', severity: 'warning', statement: expect.stringMatching(/^CREATE INDEX ix_accounts_created_at ON accounts \(created_at\)$/) });
+    expect(report.hazards[0]).toMatchObject({
+      database: 'default',
+      severity: 'warning',
+      statement: expect.stringMatching(/^CREATE INDEX ix_accounts_created_at ON accounts \(created_at\)$/),
+    });
     expect(report.warnings.join('\n')).not.toMatch(/driftbot: allow/);
 
     const markdown = renderMarkdown(report);
@@ -83,7 +87,12 @@ describe('deployment hazards', () => {
     expect(markdown).not.toContain('[`set-not-null`]');
     expect(markdown).toContain('1 hazard allowed by `# driftbot: allow` comments.');
 
-    const sarif = JSON.parse(renderSarif(report)) as { runs: { tool: { driver: { rules: { id: string; helpUri?: string }[] } }; results: { ruleId: string; locations: { physicalLocation: { region?: { startLine: number } } }[] }[] }[] };
+    const sarif = JSON.parse(renderSarif(report)) as {
+      runs: {
+        tool: { driver: { rules: { id: string; helpUri?: string }[] } };
+        results: { ruleId: string; locations: { physicalLocation: { region?: { startLine: number } } }[] }[];
+      }[];
+    };
     const results = sarif.runs[0]!.results;
     expect(results.map((r) => r.ruleId)).toEqual(['index-not-concurrent', 'missing-lock-timeout']);
     expect(results[0]!.locations[0]!.physicalLocation.region?.startLine).toBe(report.hazards[0]!.line);

@@ -85,7 +85,10 @@ describe('a generated monorepo: 2 databases, 4 chains, 150 revisions', () => {
   });
 
   it('a model change with no migration', async () => {
-    const report = await inject('model-only', modelFiles('tracing', [...monorepo.specs.tracing, ...monorepo.specs.tracingOss], { traces_02: 'priority = sa.Column(sa.Integer(), nullable=True)' }));
+    const report = await inject(
+      'model-only',
+      modelFiles('tracing', [...monorepo.specs.tracing, ...monorepo.specs.tracingOss], { traces_02: 'priority = sa.Column(sa.Integer(), nullable=True)' }),
+    );
     expect(report.errors).toEqual([]);
     expect(describeFindings(report)).toEqual(['tracing column traces_02.priority missing-in-migrations']);
     expect(report.fix).toMatchObject({ database: 'tracing', chain: monorepo.chains[3]!.versions, revision: 'tr000000031', verified: true });
@@ -94,7 +97,12 @@ describe('a generated monorepo: 2 databases, 4 chains, 150 revisions', () => {
   it('a migration inserted into history', async () => {
     const [path, content] = fileOf(2, '0003');
     const report = await inject('inserted', {
-      'api/oss/databases/postgres/migrations/tracing/versions/0031_span_audit.py': revisionFile('0031', '0002', 'span audit', 'op.create_table("span_audit", sa.Column("id", sa.Integer(), primary_key=True))'),
+      'api/oss/databases/postgres/migrations/tracing/versions/0031_span_audit.py': revisionFile(
+        '0031',
+        '0002',
+        'span audit',
+        'op.create_table("span_audit", sa.Column("id", sa.Integer(), primary_key=True))',
+      ),
       [path]: content.replace('down_revision = "0002"', 'down_revision = "0031"'),
     });
     expect(report.errors).toEqual([]);

@@ -25,11 +25,16 @@ const legacy = {
   'db/core/legacy/versions/0f1e2d3c4b5a_orgs.py': revision('0f1e2d3c4b5a', 'a1b2c3d4e5f6', 'orgs', 'op.create_table("orgs", sa.Column("id", sa.Integer(), primary_key=True))'),
 };
 const oss = (projectsColumns: string) => ({
-  'db/core/oss/versions/oss000000001_projects.py': revision('oss000000001', null, 'projects', `op.create_table(
+  'db/core/oss/versions/oss000000001_projects.py': revision(
+    'oss000000001',
+    null,
+    'projects',
+    `op.create_table(
     "projects",
     sa.Column("id", sa.Integer(), primary_key=True),
     sa.Column("owner_id", sa.Integer(), sa.ForeignKey("users.id")),${projectsColumns}
-)`),
+)`,
+  ),
 });
 const tracing = {
   'db/tracing/versions/0001_spans.py': revision('0001', null, 'spans', 'op.create_table("spans", sa.Column("id", sa.BigInteger(), primary_key=True))'),
@@ -47,10 +52,19 @@ describe('several chains and databases', () => {
       ['core', false, ['alembic_version', 'alembic_version_oss']],
       ['tracing', true, ['alembic_version_tracing']],
     ]);
-    expect(report.findings.map((f) => [f.database, `${f.table}.${f.name}`, f.difference, f.cause?.revision])).toEqual([['core', 'projects.archived', 'missing-on-upgraded', 'oss000000001']]);
+    expect(report.findings.map((f) => [f.database, `${f.table}.${f.name}`, f.difference, f.cause?.revision])).toEqual([
+      ['core', 'projects.archived', 'missing-on-upgraded', 'oss000000001'],
+    ]);
     expect(report.editedMigrations).toEqual([expect.objectContaining({ database: 'core', revision: 'oss000000001', chain: 'db/core/oss/versions' })]);
     expect(report.fixes).toEqual([
-      expect.objectContaining({ database: 'core', chain: 'db/core/oss/versions', revision: 'oss000000002', downRevision: 'oss000000001', path: 'db/core/oss/versions/oss000000002_reconcile_schema_drift.py', verified: true }),
+      expect.objectContaining({
+        database: 'core',
+        chain: 'db/core/oss/versions',
+        revision: 'oss000000002',
+        downRevision: 'oss000000001',
+        path: 'db/core/oss/versions/oss000000002_reconcile_schema_drift.py',
+        verified: true,
+      }),
     ]);
     expect(report.fix!.statements.join('\n')).toContain('ADD COLUMN IF NOT EXISTS archived boolean DEFAULT false NOT NULL');
   });
@@ -65,7 +79,15 @@ describe('several chains and databases', () => {
     // Existing databases track tracing's revisions in the old table: Alembic replays the
     // chain from the start there, and its first revision fails.
     expect(report.status).toBe('drift');
-    expect(report.upgradeFailure).toEqual({ database: 'tracing', build: 'upgraded', startingPoint: 'main', revision: '0001', path: 'db/tracing/versions/0001_spans.py', line: 16, error: 'relation "spans" already exists' });
+    expect(report.upgradeFailure).toEqual({
+      database: 'tracing',
+      build: 'upgraded',
+      startingPoint: 'main',
+      revision: '0001',
+      path: 'db/tracing/versions/0001_spans.py',
+      line: 16,
+      error: 'relation "spans" already exists',
+    });
     expect(report.findings.filter((f) => f.database === 'core')).toEqual([]);
   });
 });

@@ -34,7 +34,12 @@ describe('drift scenarios', () => {
     await repo.commit('base', { ...SCAFFOLD, [versionFile('0001_create_accounts')]: ACCOUNTS_0001, [versionFile('0002_index_emails')]: accounts0002, ...models(ACCOUNT_MODEL) });
     await repo.branch('feature');
     await repo.commit('insert audit log before 0002', {
-      [versionFile('0001a_audit_log')]: revision('0001a', '0001', 'audit log', `op.create_table("audit_log", sa.Column("id", sa.BigInteger(), primary_key=True), sa.Column("action", sa.Text(), nullable=False))`),
+      [versionFile('0001a_audit_log')]: revision(
+        '0001a',
+        '0001',
+        'audit log',
+        `op.create_table("audit_log", sa.Column("id", sa.BigInteger(), primary_key=True), sa.Column("action", sa.Text(), nullable=False))`,
+      ),
       [versionFile('0002_index_emails')]: revision('0002', '0001a', 'index emails', `op.create_index("ix_accounts_email", "accounts", ["email"])`),
     });
     const report = await check(repo);
@@ -55,7 +60,16 @@ describe('drift scenarios', () => {
     expect(report.errors).toEqual([]);
     expect(report.status).toBe('drift');
     expect(report.findings).toEqual([
-      expect.objectContaining({ table: 'accounts', name: 'nickname', difference: 'missing-in-migrations', fresh: null, upgraded: null, models: 'character varying(50)', breaksCode: true, cause: null }),
+      expect.objectContaining({
+        table: 'accounts',
+        name: 'nickname',
+        difference: 'missing-in-migrations',
+        fresh: null,
+        upgraded: null,
+        models: 'character varying(50)',
+        breaksCode: true,
+        cause: null,
+      }),
     ]);
     expect(report.findings[0]!.references).toEqual([{ path: 'app/models.py', line: 18, symbol: 'Account' }]);
     expect(report.editedMigrations).toEqual([]);
@@ -66,11 +80,20 @@ describe('drift scenarios', () => {
   it('an index predicate and a unique constraint changed in place', async () => {
     const repo = await newRepo('index');
     const constraints = (predicate: string, unique: string) =>
-      revision('0002', '0001', 'constraints', `op.add_column("accounts", sa.Column("org_id", sa.Integer(), nullable=True))
+      revision(
+        '0002',
+        '0001',
+        'constraints',
+        `op.add_column("accounts", sa.Column("org_id", sa.Integer(), nullable=True))
 op.add_column("accounts", sa.Column("deleted_at", sa.DateTime(), nullable=True))
 op.create_index("ix_accounts_live_email", "accounts", ["email"], postgresql_where=sa.text("${predicate}"))
-op.create_unique_constraint("uq_accounts_org_email", "accounts", [${unique}])`);
-    await repo.commit('base', { ...SCAFFOLD, [versionFile('0001_create_accounts')]: ACCOUNTS_0001, [versionFile('0002_constraints')]: constraints('deleted_at IS NULL', '"org_id", "email"') });
+op.create_unique_constraint("uq_accounts_org_email", "accounts", [${unique}])`,
+      );
+    await repo.commit('base', {
+      ...SCAFFOLD,
+      [versionFile('0001_create_accounts')]: ACCOUNTS_0001,
+      [versionFile('0002_constraints')]: constraints('deleted_at IS NULL', '"org_id", "email"'),
+    });
     await repo.branch('feature');
     await repo.commit('tighten in place', { [versionFile('0002_constraints')]: constraints('deleted_at IS NULL AND org_id IS NOT NULL', '"email"') });
     const report = await check(repo);
@@ -89,19 +112,31 @@ op.create_unique_constraint("uq_accounts_org_email", "accounts", [${unique}])`);
   it('an enum value added in place', async () => {
     const repo = await newRepo('enum');
     const statuses = (values: string) =>
-      revision('0001', null, 'create accounts', `status = postgresql.ENUM(${values}, name="account_status")
+      revision(
+        '0001',
+        null,
+        'create accounts',
+        `status = postgresql.ENUM(${values}, name="account_status")
 op.create_table(
     "accounts",
     sa.Column("id", sa.Integer(), primary_key=True),
     sa.Column("status", status, nullable=False),
-)`, 'import sqlalchemy as sa\nfrom alembic import op\nfrom sqlalchemy.dialects import postgresql\n');
+)`,
+        'import sqlalchemy as sa\nfrom alembic import op\nfrom sqlalchemy.dialects import postgresql\n',
+      );
     await repo.commit('base', { ...SCAFFOLD, [versionFile('0001_create_accounts')]: statuses('"active", "disabled"') });
     await repo.branch('feature');
     await repo.commit('add suspended', { [versionFile('0001_create_accounts')]: statuses('"active", "suspended", "disabled"') });
     const report = await check(repo);
     expect(report.errors).toEqual([]);
     expect(report.findings).toEqual([
-      expect.objectContaining({ object: 'enum', name: 'account_status', difference: 'differs-on-upgraded', fresh: "enum ('active', 'suspended', 'disabled')", upgraded: "enum ('active', 'disabled')" }),
+      expect.objectContaining({
+        object: 'enum',
+        name: 'account_status',
+        difference: 'differs-on-upgraded',
+        fresh: "enum ('active', 'suspended', 'disabled')",
+        upgraded: "enum ('active', 'disabled')",
+      }),
     ]);
     expect(report.fix!.statements.join('\n')).toMatch(/ADD VALUE IF NOT EXISTS 'suspended' AFTER 'active'/);
     expect(report.fix).toMatchObject({ verified: true, remainingDifferences: 0 });
@@ -138,9 +173,21 @@ op.create_table(
 
 describe('revision-graph problems are findings, not crashes', () => {
   it.each([
-    ['dangling', { [versionFile('0002_x')]: revision('0002', 'nope', 'x', 'pass') }, "migrations/versions/0002_x.py: down_revision 'nope' names no revision in migrations/versions"],
-    ['duplicate', { [versionFile('0002_x')]: revision('0001', null, 'x', 'pass') }, 'revision id 0001 is declared twice: migrations/versions/0001_create_accounts.py and migrations/versions/0002_x.py'],
-    ['cycle', { [versionFile('0002_x')]: revision('0002', '0003', 'x', 'pass'), [versionFile('0003_x')]: revision('0003', '0002', 'x', 'pass') }, 'the revisions form a cycle: 0002 → 0003 → 0002'],
+    [
+      'dangling',
+      { [versionFile('0002_x')]: revision('0002', 'nope', 'x', 'pass') },
+      "migrations/versions/0002_x.py: down_revision 'nope' names no revision in migrations/versions",
+    ],
+    [
+      'duplicate',
+      { [versionFile('0002_x')]: revision('0001', null, 'x', 'pass') },
+      'revision id 0001 is declared twice: migrations/versions/0001_create_accounts.py and migrations/versions/0002_x.py',
+    ],
+    [
+      'cycle',
+      { [versionFile('0002_x')]: revision('0002', '0003', 'x', 'pass'), [versionFile('0003_x')]: revision('0003', '0002', 'x', 'pass') },
+      'the revisions form a cycle: 0002 → 0003 → 0002',
+    ],
   ])('%s', async (kind, files, message) => {
     const repo = await newRepo(`graph-${kind}`);
     await repo.commit('base', { ...SCAFFOLD, [versionFile('0001_create_accounts')]: ACCOUNTS_0001 });
@@ -161,7 +208,13 @@ describe('stand-ins', () => {
     await repo.branch('feature');
     await repo.commit('a migration that reads app settings', {
       'app/settings.py': 'from pydantic_settings import BaseSettings\n\n\nclass Settings(BaseSettings):\n    schema_name: str = "public"\n\n\nsettings = Settings()\n',
-      [versionFile('0002_notes')]: revision('0002', '0001', 'notes', 'op.create_table("notes", sa.Column("id", sa.Integer(), primary_key=True))', 'import sqlalchemy as sa\nfrom alembic import op\nfrom app.settings import settings\nfrom internal_sdk.enums import NoteKind\n'),
+      [versionFile('0002_notes')]: revision(
+        '0002',
+        '0001',
+        'notes',
+        'op.create_table("notes", sa.Column("id", sa.Integer(), primary_key=True))',
+        'import sqlalchemy as sa\nfrom alembic import op\nfrom app.settings import settings\nfrom internal_sdk.enums import NoteKind\n',
+      ),
     });
     const report = await check(repo);
     expect(report.errors).toEqual([]);
@@ -187,7 +240,9 @@ describe('upgrade from more than one starting point', () => {
     await repo.commit('v3', { [versionFile('0003_tags')]: revision('0003', '0002', 'tags', 'op.create_table("tags", sa.Column("id", sa.Integer(), primary_key=True))') });
     await repo.branch('feature');
     // 0002 edited in place: v1 databases will run the new version; v2 and main ones never will.
-    await repo.commit('edit 0002 in place', { [versionFile('0002_notes')]: revision('0002', '0001', 'notes', 'op.create_table("notes", sa.Column("id", sa.Integer(), primary_key=True), sa.Column("body", sa.Text()))') });
+    await repo.commit('edit 0002 in place', {
+      [versionFile('0002_notes')]: revision('0002', '0001', 'notes', 'op.create_table("notes", sa.Column("id", sa.Integer(), primary_key=True), sa.Column("body", sa.Text()))'),
+    });
     const server = testServer();
     const report = await analyse({
       repo: repo.dir,
@@ -214,7 +269,13 @@ describe('upgrade from more than one starting point', () => {
     const repo = await newRepo('starts-bad');
     await repo.commit('v1', { ...SCAFFOLD, [versionFile('0001_create_accounts')]: ACCOUNTS_0001 });
     await repo.branch('feature');
-    const report = await analyse({ repo: repo.dir, base: { ref: 'main', sha: await resolveCommit(repo.dir, 'main') }, head: { ref: 'feature', sha: await resolveCommit(repo.dir, 'feature') }, server: testServer(), upgradeFrom: ['v9.9.9', 'release-*'] });
+    const report = await analyse({
+      repo: repo.dir,
+      base: { ref: 'main', sha: await resolveCommit(repo.dir, 'main') },
+      head: { ref: 'feature', sha: await resolveCommit(repo.dir, 'feature') },
+      server: testServer(),
+      upgradeFrom: ['v9.9.9', 'release-*'],
+    });
     expect(report.status).toBe('error');
     expect(report.errors[0]!.message).toBe('upgrade_from: unknown git ref "v9.9.9"');
   });

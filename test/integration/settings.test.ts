@@ -69,7 +69,7 @@ describe('the project’s settings and layout', () => {
   it('without the settings, the failure names the revision and the missing variable', async () => {
     const repo = await newRepo('settings-missing');
     await repo.commit('base', {
-      '.github/driftbot.yml': CONFIG.replace(/  env_file: .*\n/, ''),
+      '.github/driftbot.yml': CONFIG.replace(/ {2}env_file: .*\n/, ''),
       'api/app/__init__.py': '',
       'api/app/settings.py': SETTINGS,
       'api/config/extra-column.txt': 'nickname\n',

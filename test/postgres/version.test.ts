@@ -13,6 +13,7 @@ import { withClient } from '../../src/postgres/client.js';
 import { majorOf } from '../../src/postgres/versions.js';
 import { ConfigError, parseConfig } from '../../src/config/load.js';
 import { configuredPostgresVersion } from '../../src/config/postgres-version.js';
+import type { Report } from '../../src/report/report.js';
 import { repoFilesAt } from '../../src/workspace/repo-files.js';
 import { resolveCommit } from '../../src/workspace/git.js';
 import { createSeedRepository, SEED_CONFIG } from '../../demo/seed-repo.js';
@@ -60,7 +61,23 @@ describe('the embedded Postgres 14 server', () => {
     try {
       await createSeedRepository(dir);
       captureStderr();
-      const code = await main(['check', '--repo', dir, '--base', 'main', '--head', 'feature', '--database-url', server.adminUrl, '--postgres-version', '17', '--format', 'json', '--output', join(dir, 'report.json')]);
+      const code = await main([
+        'check',
+        '--repo',
+        dir,
+        '--base',
+        'main',
+        '--head',
+        'feature',
+        '--database-url',
+        server.adminUrl,
+        '--postgres-version',
+        '17',
+        '--format',
+        'json',
+        '--output',
+        join(dir, 'report.json'),
+      ]);
       expect(code, stderr).toBe(2);
       expect(stderr).toMatch(/runs PostgreSQL 14\.\d+, but Postgres 17 is asked for/);
     } finally {
@@ -112,7 +129,23 @@ describe('postgres.version in the configuration', () => {
       const config = join(dir, 'driftbot.yml');
       await writeFile(config, `${SEED_CONFIG}postgres:\n  version: 13\n`);
       captureStderr();
-      const code = await main(['check', '--repo', dir, '--base', 'main', '--head', 'feature', '--config', config, '--database-url', inject('postgresUrl'), '--format', 'json', '--output', join(dir, 'report.json')]);
+      const code = await main([
+        'check',
+        '--repo',
+        dir,
+        '--base',
+        'main',
+        '--head',
+        'feature',
+        '--config',
+        config,
+        '--database-url',
+        inject('postgresUrl'),
+        '--format',
+        'json',
+        '--output',
+        join(dir, 'report.json'),
+      ]);
       expect(code, stderr).toBe(2);
       expect(stderr).toMatch(/driftbot\.yml:\d+:12: postgres\.version: must be one of 14, 15, 16, 17 \(production's Postgres major version\), not 13/);
     } finally {
@@ -147,7 +180,7 @@ describe('an analysis on Postgres 14, from the committed configuration', () => {
   });
 
   /** `driftbot check` with its own embedded server (no DRIFTBOT_DATABASE_URL): the JSON report and stderr. */
-  async function checkEmbedded(extra: string[]): Promise<{ code: number; report: any; stderr: string }> {
+  async function checkEmbedded(extra: string[]): Promise<{ code: number; report: Report; stderr: string }> {
     const saved = process.env.DRIFTBOT_DATABASE_URL;
     delete process.env.DRIFTBOT_DATABASE_URL;
     const output = join(dir, `..`, `${Date.now()}-pgversion.json`);
@@ -176,7 +209,7 @@ describe('an analysis on Postgres 14, from the committed configuration', () => {
     expect(on14.report.findings.length).toBeGreaterThan(0);
     expect(on14.report.findings).toEqual(on17.report.findings);
     expect(on14.report.fix).toMatchObject({ revision: 'oss000000009', verified: true, remainingDifferences: 0 });
-    expect(on14.report.fix.statements).toEqual(on17.report.fix.statements);
-    expect(on14.report.fix.content).toBe(on17.report.fix.content);
+    expect(on14.report.fix?.statements).toEqual(on17.report.fix?.statements);
+    expect(on14.report.fix?.content).toBe(on17.report.fix?.content);
   });
 });

@@ -34,7 +34,11 @@ async function observed(work: () => Promise<unknown>): Promise<{ result: Promise
   const log = join(root, `git-${Math.random()}.log`);
   await mkdir(bin, { recursive: true });
   const realGit = execFileSync('sh', ['-c', 'command -v git']).toString().trim();
-  await writeFile(join(bin, 'git'), `#!/bin/sh\n{ printf 'argv'; printf ' %s' "$@"; printf '\\n'; env | sed 's/^/env /'; printf 'end\\n'; } >> '${log}'\nexec '${realGit}' "$@"\n`, { mode: 0o755 });
+  await writeFile(
+    join(bin, 'git'),
+    `#!/bin/sh\n{ printf 'argv'; printf ' %s' "$@"; printf '\\n'; env | sed 's/^/env /'; printf 'end\\n'; } >> '${log}'\nexec '${realGit}' "$@"\n`,
+    { mode: 0o755 },
+  );
   const path = process.env.PATH;
   process.env.PATH = `${bin}:${path}`;
   const [result] = await Promise.allSettled([work()]).finally(() => {
@@ -150,7 +154,7 @@ describe('the operator’s environment', () => {
     };
     const saved = Object.fromEntries(Object.keys(planted).map((name) => [name, process.env[name]]));
     Object.assign(process.env, planted);
-    let run;
+    let run: Awaited<ReturnType<typeof observed>>;
     try {
       run = await observed(() => checkout());
     } finally {
@@ -190,7 +194,11 @@ describe('the installation token', () => {
       expect(call.argv).not.toContain(basic);
       expect(Object.values(call.env).some((value) => value.includes(basic))).toBe(fetches.includes(call));
     }
-    expect(fetches[0]!.env).toMatchObject({ GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.https://127.0.0.1:9/o/r.git.extraHeader', GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}` });
+    expect(fetches[0]!.env).toMatchObject({
+      GIT_CONFIG_COUNT: '1',
+      GIT_CONFIG_KEY_0: 'http.https://127.0.0.1:9/o/r.git.extraHeader',
+      GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}`,
+    });
     for (const file of await filesUnder(cloneDir())) {
       const content = await readFile(file, 'latin1');
       expect(content.includes(token) || content.includes(basic), file).toBe(false);

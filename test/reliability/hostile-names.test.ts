@@ -37,9 +37,54 @@ function prng(seed: number): () => number {
 
 /** Pieces that have broken generated source or SQL somewhere: quotes, line ends of every kind, keywords, binds, comment starters. */
 const PIECES = [
-  '"', "'", '\\', '"""', "'''", '\n', '\r', '\r\n', '\u2028', '\u2029', '\x85', '\x0c', '\x0b', '\t', '\x1b[2J', '\u202e', '\u200b', '\ufeff',
-  '#', ' # -*- coding: utf-7 -*-', ':x', '\\:y', '$$', '$driftbot0$', ';', '--', '/*', '*/', ')', '(', '{', '%s', '\\N{BULLET}', '\\x41',
-  'left', 'user', 'select', 'join', 'Order', 'UPPER', ' ', 'naïve', '💥', 'ß', 'import os', 'os.system("id")', '__import__', 'pass',
+  '"',
+  "'",
+  '\\',
+  '"""',
+  "'''",
+  '\n',
+  '\r',
+  '\r\n',
+  '\u2028',
+  '\u2029',
+  '\x85',
+  '\x0c',
+  '\x0b',
+  '\t',
+  '\x1b[2J',
+  '\u202e',
+  '\u200b',
+  '\ufeff',
+  '#',
+  ' # -*- coding: utf-7 -*-',
+  ':x',
+  '\\:y',
+  '$$',
+  '$driftbot0$',
+  ';',
+  '--',
+  '/*',
+  '*/',
+  ')',
+  '(',
+  '{',
+  '%s',
+  '\\N{BULLET}',
+  '\\x41',
+  'left',
+  'user',
+  'select',
+  'join',
+  'Order',
+  'UPPER',
+  ' ',
+  'naïve',
+  '💥',
+  'ß',
+  'import os',
+  'os.system("id")',
+  '__import__',
+  'pass',
 ];
 /** Only where no Postgres name goes (a revision id, a message): NUL and a lone surrogate. */
 const NOT_IN_NAMES = ['\x00', '\ud800', '\udfff'];
@@ -69,7 +114,11 @@ function hostileCase(seed: number): Case {
   const target = schema({
     enums: [{ schema: 'public', name: enumName, values }],
     tables: [
-      table(tableName, [column('id', 'integer'), column(addedColumn, 'text', { default: `${literal(text())}::text` }), column('mood', mood, { default: `${literal(values[2]!)}::${mood}` })]),
+      table(tableName, [
+        column('id', 'integer'),
+        column(addedColumn, 'text', { default: `${literal(text())}::text` }),
+        column('mood', mood, { default: `${literal(values[2]!)}::${mood}` }),
+      ]),
       table(otherTable, [column(name(), 'bigint', { notNull: true })]),
     ],
     indexes: [index(tableName, indexName, `CREATE INDEX ${ident(indexName)} ON public.${ident(tableName)} USING btree (id)`)],
@@ -206,7 +255,10 @@ function docstring(input: { message: string; revision: string; downRevisions: st
 }
 
 /** Writes the files and their expectations to a folder of their own under `parent`, and checks them all in one Python run. */
-async function checkFiles(parent: string, files: Record<string, { source: string; revision: string; downRevisions: string[]; docstring: string }>): Promise<Record<string, Checked>> {
+async function checkFiles(
+  parent: string,
+  files: Record<string, { source: string; revision: string; downRevisions: string[]; docstring: string }>,
+): Promise<Record<string, Checked>> {
   const folder = await mkdtemp(join(parent, 'check-'));
   for (const [name, file] of Object.entries(files)) {
     await writeFile(join(folder, `${name}.py`), file.source);
@@ -249,7 +301,13 @@ describe('hostile names in the revision file (property, seeded)', () => {
   });
 
   it('the checker itself catches a file that does more than it should', async () => {
-    const good = migrationFile({ revision: 'a1', downRevisions: ['a0'], message: 'm', steps: [{ sql: 'SELECT 1', comments: [], disabled: false, entryKey: 'x' }], downgradeNote: 'n' });
+    const good = migrationFile({
+      revision: 'a1',
+      downRevisions: ['a0'],
+      message: 'm',
+      steps: [{ sql: 'SELECT 1', comments: [], disabled: false, entryKey: 'x' }],
+      downgradeNote: 'n',
+    });
     const expected = { revision: 'a1', downRevisions: ['a0'], docstring: docstring({ message: 'm', revision: 'a1', downRevisions: ['a0'] }) };
     const results = await checkFiles(folder, {
       check_good: { source: good, ...expected },
@@ -278,7 +336,7 @@ describe('hostile names in the revision file (property, seeded)', () => {
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const ORDERS = 'Order "Items"';
 const USERS = 'user';
-const MOOD = "Mood's \"kind\"";
+const MOOD = 'Mood\'s "kind"';
 const COLUMNS = { left: 'left', said: 'it\'s "col"', naive: 'naïve 💥', lines: 'line\nbreak', cr: 'cr\rhere', separator: 'sep\u2028x', select: 'select', Upper: 'Upper Case' };
 
 /** Head's migrations, from nothing. */
@@ -368,9 +426,7 @@ describe('hostile names on real databases, fixed by real Alembic', () => {
       const after = await schemaOf(old);
       expect(planFix(await schemaOf(fresh), [await schemaOf(fresh), after])).toEqual([]);
       // The hostile names are the objects' real names, the new enum values are there, the row is kept.
-      expect(after.tables.find((t) => t.name === ORDERS)!.columns.map((c) => c.name)).toEqual(
-        expect.arrayContaining(['id', ...Object.values(COLUMNS)]),
-      );
+      expect(after.tables.find((t) => t.name === ORDERS)!.columns.map((c) => c.name)).toEqual(expect.arrayContaining(['id', ...Object.values(COLUMNS)]));
       expect(after.enums.find((e) => e.name === MOOD)!.values).toEqual(["it's", 'a"b', 'back\\slash', ':bind', 'new\nline']);
       expect(after.indexes.map((i) => i.name)).toEqual(['ix "odd"\nname']);
       const row = await old.query(`SELECT ${q(COLUMNS.left)} AS l, ${q(COLUMNS.said)}::text AS said, ${q(COLUMNS.naive)} AS naive FROM ${q(ORDERS)}`);

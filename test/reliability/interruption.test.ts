@@ -26,9 +26,13 @@ describe('interruption', () => {
       await seed.repo.checkout('feature');
       // A slow migration on head, so the signal lands while databases exist.
       await seed.repo.commit('slow', { [`${VERSIONS}/oss000000010_slow.py`]: revision('oss000000010', 'oss000000008', 'slow', 'op.execute("SELECT pg_sleep(30)")') });
-      const child = spawn(process.execPath, [join(packageRoot(), 'bin/driftbot'), 'check', '--repo', dir, '--base', 'main', '--head', 'feature', '--database-url', inject('postgresUrl'), '--format', 'json'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        [join(packageRoot(), 'bin/driftbot'), 'check', '--repo', dir, '--base', 'main', '--head', 'feature', '--database-url', inject('postgresUrl'), '--format', 'json'],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let stderr = '';
       const runId = await new Promise<string>((resolve, reject) => {
         child.stderr.on('data', (chunk: Buffer) => {
@@ -60,7 +64,13 @@ describe('interruption', () => {
       await seed.repo.checkout('feature');
       await seed.repo.commit('slow', { [`${VERSIONS}/oss000000010_slow.py`]: revision('oss000000010', 'oss000000008', 'slow', 'op.execute("SELECT pg_sleep(60)")') });
       const started = Date.now();
-      const report = await analyse({ repo: dir, base: { ref: 'main', sha: await resolveCommit(dir, 'main') }, head: { ref: 'feature', sha: await resolveCommit(dir, 'feature') }, server: testServer(), timeoutMs: 3000 });
+      const report = await analyse({
+        repo: dir,
+        base: { ref: 'main', sha: await resolveCommit(dir, 'main') },
+        head: { ref: 'feature', sha: await resolveCommit(dir, 'feature') },
+        server: testServer(),
+        timeoutMs: 3000,
+      });
       expect(Date.now() - started).toBeLessThan(15_000);
       expect(report.status).toBe('error');
       expect(report.errors).toEqual([{ message: 'the analysis took longer than its limit of 3 s and was stopped', path: null, revision: null }]);

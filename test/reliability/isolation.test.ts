@@ -57,12 +57,25 @@ describe('Postgres isolation', () => {
       await repo.commit('base', { ...SCAFFOLD, [versionFile('0001_create_accounts')]: ACCOUNTS_0001 });
       await repo.branch('feature');
       await repo.commit('nosy', {
-        [versionFile('0002_nosy')]: revision('0002', '0001', 'nosy', 'raise RuntimeError("ENV " + json.dumps(dict(os.environ)) + " URL " + context.config.get_main_option("sqlalchemy.url"))', 'import json\nimport os\nfrom alembic import context, op\n'),
+        [versionFile('0002_nosy')]: revision(
+          '0002',
+          '0001',
+          'nosy',
+          'raise RuntimeError("ENV " + json.dumps(dict(os.environ)) + " URL " + context.config.get_main_option("sqlalchemy.url"))',
+          'import json\nimport os\nfrom alembic import context, op\n',
+        ),
       });
       const report = await check(repo);
       const seen = report.errors[0]!.message;
       expect(seen).toContain('ENV');
-      for (const secret of ['super-secret-key', 'hook-secret', 'ghs_token', new URL(testServer().adminUrl).password || 'no-admin-password', 'PRIVATE_KEY', 'DRIFTBOT_DATABASE_URL']) {
+      for (const secret of [
+        'super-secret-key',
+        'hook-secret',
+        'ghs_token',
+        new URL(testServer().adminUrl).password || 'no-admin-password',
+        'PRIVATE_KEY',
+        'DRIFTBOT_DATABASE_URL',
+      ]) {
         expect(seen).not.toContain(secret);
       }
       // The only credentials it sees are its own role's, for its own database.
@@ -85,14 +98,25 @@ describe('network isolation', () => {
       await repo.commit('base', { ...SCAFFOLD, [versionFile('0001_create_accounts')]: ACCOUNTS_0001 });
       await repo.branch('feature');
       await repo.commit('phone home', {
-        [versionFile('0002_phone_home')]: revision('0002', '0001', 'phone home', `try:
+        [versionFile('0002_phone_home')]: revision(
+          '0002',
+          '0001',
+          'phone home',
+          `try:
     socket.create_connection(("127.0.0.1", ${port}), timeout=3)
     outcome = "reached 127.0.0.1"
 except OSError as error:
     outcome = f"blocked: {error}"
-raise RuntimeError("NETWORK " + outcome + " SERVER SOCKET " + str(os.path.exists(${JSON.stringify(server.socketDir)})))`, 'import os\nimport socket\nfrom alembic import op\n'),
+raise RuntimeError("NETWORK " + outcome + " SERVER SOCKET " + str(os.path.exists(${JSON.stringify(server.socketDir)})))`,
+          'import os\nimport socket\nfrom alembic import op\n',
+        ),
       });
-      const report = await analyse({ repo: repo.dir, base: { ref: 'main', sha: await resolveCommit(repo.dir, 'main') }, head: { ref: 'feature', sha: await resolveCommit(repo.dir, 'feature') }, server });
+      const report = await analyse({
+        repo: repo.dir,
+        base: { ref: 'main', sha: await resolveCommit(repo.dir, 'main') },
+        head: { ref: 'feature', sha: await resolveCommit(repo.dir, 'feature') },
+        server,
+      });
       expect(report.environment.networkIsolated).toBe(true);
       // 0001 ran (through the relay), 0002 reports what it could reach: neither the port nor the server's own socket.
       expect(report.errors).toEqual([expect.objectContaining({ revision: '0002', message: expect.stringMatching(/NETWORK blocked: .* SERVER SOCKET False/) })]);

@@ -16,6 +16,7 @@ import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyse } from '../../src/analysis/analyse.js';
+import type { Report } from '../../src/report/report.js';
 import { resolveCommit } from '../../src/workspace/git.js';
 import { detectSandbox, probeSandbox } from '../../src/sandbox/sandbox.js';
 import { appSandboxPolicy } from '../../src/sandbox/policy.js';
@@ -52,12 +53,18 @@ describe('the sandbox against a hostile migration', () => {
       interpreter: await interpreterFolders(python),
     };
     await repo.commit('hostile', {
-      [versionFile('0002_hostile')]: revision('0002', '0001', 'hostile', hostileMigration(targets).trim(), 'import json\nimport os\nimport socket\nimport subprocess\nimport sys\nfrom alembic import op\n'),
+      [versionFile('0002_hostile')]: revision(
+        '0002',
+        '0001',
+        'hostile',
+        hostileMigration(targets).trim(),
+        'import json\nimport os\nimport socket\nimport subprocess\nimport sys\nfrom alembic import op\n',
+      ),
     });
 
     const saved = { ...process.env };
     Object.assign(process.env, { PRIVATE_KEY: 'super-secret-key', WEBHOOK_SECRET: 'hook-secret', DRIFTBOT_DATABASE_URL: server.adminUrl });
-    let report;
+    let report: Report;
     try {
       report = await analyse({
         repo: repo.dir,
@@ -86,7 +93,10 @@ describe('the sandbox against a hostile migration', () => {
     const site = execFileSync(python, ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])']).toString().trim();
     expect(existsSync(join(site, 'zz_driftbot_evil.pth'))).toBe(false);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const survivors = execFileSync('ps', ['-eo', 'args']).toString().split('\n').filter((line) => line.trim() === `sleep ${sleepMarker}`);
+    const survivors = execFileSync('ps', ['-eo', 'args'])
+      .toString()
+      .split('\n')
+      .filter((line) => line.trim() === `sleep ${sleepMarker}`);
     expect(survivors).toEqual([]);
   });
 });
@@ -101,7 +111,7 @@ describe('where the sandbox cannot run', () => {
     const missing = { available: false as const, reason: 'bubblewrap (bwrap) is not installed' };
     const refused = appSandboxPolicy(missing, {});
     expect(refused).toMatchObject({ maxScope: 'static', warning: expect.stringContaining('only the static check ran') });
-    expect(refused.startup).toContain('no pull request\'s code will run');
+    expect(refused.startup).toContain("no pull request's code will run");
     const optedOut = appSandboxPolicy(missing, { DRIFTBOT_ALLOW_UNSANDBOXED: '1' });
     expect(optedOut).toMatchObject({ maxScope: 'full', sandbox: false, startup: expect.stringContaining('WITHOUT a sandbox') });
     expect(appSandboxPolicy({ available: true, version: '0.8.0' }, {})).toMatchObject({ maxScope: 'full', sandbox: true, warning: null });

@@ -10,9 +10,7 @@ function chain(edit: boolean): Record<string, string> {
   const files: Record<string, string> = {};
   for (let i = 1; i <= COUNT; i++) {
     const body =
-      i % 500 === 1
-        ? `op.create_table("t${i}", sa.Column("id", sa.Integer(), primary_key=True)${edit && i === 2501 ? ', sa.Column("added_in_place", sa.Text())' : ''})`
-        : 'pass';
+      i % 500 === 1 ? `op.create_table("t${i}", sa.Column("id", sa.Integer(), primary_key=True)${edit && i === 2501 ? ', sa.Column("added_in_place", sa.Text())' : ''})` : 'pass';
     files[versionFile(`${id(i)}_r`)] = revision(id(i), i === 1 ? null : id(i - 1), `r${i}`, body);
   }
   return files;

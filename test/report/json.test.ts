@@ -8,7 +8,12 @@ const CONTRACT = ['schemaVersion', 'status', 'base', 'head', 'editedMigrations',
 /** The same report with every object's keys in reverse order, as a pipeline might build them. */
 function scrambled<T>(value: T): T {
   if (Array.isArray(value)) return value.map(scrambled) as T;
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, scrambled(v)])) as T;
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value)
+        .reverse()
+        .map(([k, v]) => [k, scrambled(v)]),
+    ) as T;
   return value;
 }
 
@@ -26,11 +31,15 @@ describe('renderJson', () => {
     const parsed = JSON.parse(renderJson(scrambled(seedReport())));
     const keys = Object.keys(parsed);
     expect(keys.slice(0, CONTRACT.length)).toEqual(CONTRACT);
-    expect(keys.slice(CONTRACT.length).sort()).toEqual(['breakingCode', 'databases', 'environment', 'fixes', 'hazards', 'schemaDiffs', 'scope', 'standIns', 'startingPoints', 'warnings'].sort());
+    expect(keys.slice(CONTRACT.length).sort()).toEqual(
+      ['breakingCode', 'databases', 'environment', 'fixes', 'hazards', 'schemaDiffs', 'scope', 'standIns', 'startingPoints', 'warnings'].sort(),
+    );
   });
 
   it('orders the contract’s nested objects the same way, whatever order they were built in', () => {
-    const report = scrambled(upgradeFailureReport({ ...seedReport(), upgradeFailure: upgradeFailureReport().upgradeFailure, errors: [{ message: 'm', path: 'p', revision: 'r' }] }));
+    const report = scrambled(
+      upgradeFailureReport({ ...seedReport(), upgradeFailure: upgradeFailureReport().upgradeFailure, errors: [{ message: 'm', path: 'p', revision: 'r' }] }),
+    );
     const parsed = JSON.parse(renderJson(report)) as Report;
     expect(Object.keys(parsed.base)).toEqual(['ref', 'sha']);
     expect(Object.keys(parsed.editedMigrations[0]!).slice(0, 4)).toEqual(['database', 'revision', 'path', 'change']);

@@ -43,7 +43,12 @@ describe('a comment longer than maxLength', () => {
   });
 
   it('then table rows, as many as fit, saying how many more there are', () => {
-    const findings = Array.from({ length: 500 }, (_, i) => finding({ name: `column_with_a_rather_long_name_${i}`, cause: { revision: 'oss000000008', path: 'a/long/path/to/versions/oss000000008_add_session_streams.py', line: i + 1, kind: 'edited-in-place' } }));
+    const findings = Array.from({ length: 500 }, (_, i) =>
+      finding({
+        name: `column_with_a_rather_long_name_${i}`,
+        cause: { revision: 'oss000000008', path: 'a/long/path/to/versions/oss000000008_add_session_streams.py', line: i + 1, kind: 'edited-in-place' },
+      }),
+    );
     const report = seedReport({ findings, schemaDiffs: [{ database: 'core', diff: hugeDiff }] });
     const md = renderMarkdown(report, { evidenceUrl: EVIDENCE, links });
     expect(md.length).toBeLessThanOrEqual(65_000);
@@ -71,7 +76,9 @@ describe('a comment longer than maxLength', () => {
     expectWellFormed(md);
     const tiny = renderMarkdown(seedReport({ findings }), { maxLength: 400, evidenceUrl: EVIDENCE });
     expect(tiny.length).toBeLessThanOrEqual(400);
-    expect(tiny).toBe(`${writeMarker({ status: 'drift', head: HEAD.sha, findings: 50 })}\n\n## driftbot · schema drift: existing databases will not match this branch\n\nThe report is too long for a comment: [see the check run](${EVIDENCE}), or run \`driftbot check\` locally.\n`);
+    expect(tiny).toBe(
+      `${writeMarker({ status: 'drift', head: HEAD.sha, findings: 50 })}\n\n## driftbot · schema drift: existing databases will not match this branch\n\nThe report is too long for a comment: [see the check run](${EVIDENCE}), or run \`driftbot check\` locally.\n`,
+    );
   });
 
   it('leaves a comment that fits alone', () => {

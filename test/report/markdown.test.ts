@@ -126,13 +126,13 @@ describe('other verdicts', () => {
   });
 
   it('clean after a comment that reported drift: the drift is resolved; after an error, a clean run, or an unreadable marker: no such claim', () => {
-    const after = (previous: Parameters<typeof summarize>[1]) => renderMarkdown(summarize(cleanReport(), previous)).split('\n')[2];
-    expect(after({ status: 'drift', head: BASE.sha, findings: 3 })).toBe('## driftbot · ✅ the schema drift reported earlier is resolved');
-    expect(after({ status: 'error', head: BASE.sha, findings: 0 })).toBe('## driftbot · no schema drift');
-    expect(after({ status: 'clean', head: BASE.sha, findings: 0 })).toBe('## driftbot · no schema drift');
-    expect(after({ status: 'static', head: BASE.sha, findings: 0 })).toBe('## driftbot · no schema drift');
-    expect(after('unknown')).toBe('## driftbot · no schema drift');
-    expect(after(null)).toBe('## driftbot · no schema drift');
+    const headlineAfter = (previous: Parameters<typeof summarize>[1]) => renderMarkdown(summarize(cleanReport(), previous)).split('\n')[2];
+    expect(headlineAfter({ status: 'drift', head: BASE.sha, findings: 3 })).toBe('## driftbot · ✅ the schema drift reported earlier is resolved');
+    expect(headlineAfter({ status: 'error', head: BASE.sha, findings: 0 })).toBe('## driftbot · no schema drift');
+    expect(headlineAfter({ status: 'clean', head: BASE.sha, findings: 0 })).toBe('## driftbot · no schema drift');
+    expect(headlineAfter({ status: 'static', head: BASE.sha, findings: 0 })).toBe('## driftbot · no schema drift');
+    expect(headlineAfter('unknown')).toBe('## driftbot · no schema drift');
+    expect(headlineAfter(null)).toBe('## driftbot · no schema drift');
   });
 
   it('error: names the file and revision at fault and quotes the message', () => {
@@ -195,7 +195,7 @@ describe('other verdicts', () => {
       '`session_streams.tags`',
       '### Proposed fix: `oss000000009_reconcile_session_streams.py` (database `core`)',
       '### Database `analytics`',
-      '**1 difference** between this branch\'s models',
+      "**1 difference** between this branch's models",
       '`events.source`',
       '### Proposed fix: `an0003_reconcile_schema_drift.py` (database `analytics`)',
       // `/driftbot apply` commits every database's fix, in one commit.
@@ -291,7 +291,13 @@ describe('the rest of the evidence', () => {
   });
 
   it('static check: says what did not run and lists what git shows', () => {
-    const md = renderMarkdown(cleanReport({ scope: 'static', status: 'drift', editedMigrations: [editedMigration({ changes: ['modified', 'reparented'], change: 'modified', baseDownRevision: ['oss000000007'], headDownRevision: ['oss000000006'] })] }));
+    const md = renderMarkdown(
+      cleanReport({
+        scope: 'static',
+        status: 'drift',
+        editedMigrations: [editedMigration({ changes: ['modified', 'reparented'], change: 'modified', baseDownRevision: ['oss000000007'], headDownRevision: ['oss000000006'] })],
+      }),
+    );
     expectInOrder(md, [
       '## driftbot · applied migrations were edited (static check)',
       'A maintainer can run the full analysis with `/driftbot check`',
@@ -309,7 +315,16 @@ describe('the rest of the evidence', () => {
         editedMigrations: [editedMigration({ revision: 'oss000000005', path: 'x/oss000000005_old.py', change: 'deleted', changes: ['deleted'] })],
         findings: [
           finding({ cause: { revision: 'oss000000007a', path: inserted, line: 12, kind: 'inserted-into-history' } }),
-          finding({ name: 'legacy', fresh: null, upgraded: 'text', models: null, difference: 'only-on-upgraded', breaksCode: false, references: [], cause: { revision: 'oss000000005', path: 'x/oss000000005_old.py', line: 3, kind: 'deleted' } }),
+          finding({
+            name: 'legacy',
+            fresh: null,
+            upgraded: 'text',
+            models: null,
+            difference: 'only-on-upgraded',
+            breaksCode: false,
+            references: [],
+            cause: { revision: 'oss000000005', path: 'x/oss000000005_old.py', line: 3, kind: 'deleted' },
+          }),
         ],
       }),
     );
@@ -325,7 +340,20 @@ describe('the rest of the evidence', () => {
     const md = renderMarkdown(
       cleanReport({
         status: 'drift',
-        findings: [finding({ object: 'revision-graph', table: null, name: 'multiple-heads', fresh: 'two heads: oss000000009 and oss000000010', upgraded: null, models: null, difference: 'revision-graph', breaksCode: false, references: [], cause: { revision: 'oss000000010', path: 'v/oss000000010_x.py', line: null, kind: 'created-by' } })],
+        findings: [
+          finding({
+            object: 'revision-graph',
+            table: null,
+            name: 'multiple-heads',
+            fresh: 'two heads: oss000000009 and oss000000010',
+            upgraded: null,
+            models: null,
+            difference: 'revision-graph',
+            breaksCode: false,
+            references: [],
+            cause: { revision: 'oss000000010', path: 'v/oss000000010_x.py', line: null, kind: 'created-by' },
+          }),
+        ],
       }),
     );
     expect(md.split('\n')[2]).toBe('## driftbot · the migration history needs attention');
@@ -342,7 +370,16 @@ describe('untrusted text', () => {
       databases: [{ name: evil, chains: [{ versions: evil, versionTable: 'v', headRevisions: [] }], clean: false }],
       editedMigrations: [editedMigration({ database: evil, revision: evil, path: `dir/${evil}.py` })],
       findings: [
-        finding({ database: evil, table: evil, name: evil, fresh: evil, upgraded: `${evil}\`\`\``, models: evil, cause: { revision: evil, path: evil, line: 3, kind: 'edited-in-place' }, references: [{ path: evil, line: 1, symbol: evil }] }),
+        finding({
+          database: evil,
+          table: evil,
+          name: evil,
+          fresh: evil,
+          upgraded: `${evil}\`\`\``,
+          models: evil,
+          cause: { revision: evil, path: evil, line: 3, kind: 'edited-in-place' },
+          references: [{ path: evil, line: 1, symbol: evil }],
+        }),
       ],
       breakingCode: [breakingCode({ database: evil, path: evil, code: evil, model: evil, error: evil })],
       errors: [{ message: `${evil}\n\`\`\`\n</details>`, path: evil, revision: evil }],
@@ -350,7 +387,10 @@ describe('untrusted text', () => {
       standIns: [{ module: evil, database: evil, importedFrom: evil }],
       fix: fix({ database: evil, path: `v/${evil}.py`, content: `${evil}\n\`\`\`\n\`\`\`\`\n</details>` }),
       fixes: [],
-      schemaDiffs: [{ database: evil, diff: `+ ${evil}\n\`\`\`\n</details>` }, { database: 'b', diff: '' }],
+      schemaDiffs: [
+        { database: evil, diff: `+ ${evil}\n\`\`\`\n</details>` },
+        { database: 'b', diff: '' },
+      ],
     });
     report.fixes = [report.fix!];
     const md = renderMarkdown(report, { links });

@@ -50,7 +50,12 @@ describe('renderSarif', () => {
       ['driftbot/differs-on-upgraded', 'warning'],
     ]);
     expect(results[0]!.locations).toEqual([
-      { physicalLocation: { artifactLocation: { uri: 'api/oss/databases/postgres/migrations/core/versions/oss000000008_add_session_streams.py', uriBaseId: '%SRCROOT%' }, region: { startLine: 34 } } },
+      {
+        physicalLocation: {
+          artifactLocation: { uri: 'api/oss/databases/postgres/migrations/core/versions/oss000000008_add_session_streams.py', uriBaseId: '%SRCROOT%' },
+          region: { startLine: 34 },
+        },
+      },
     ]);
     expect(results[0]!.message.text).toBe('column session_streams.tags: fresh install jsonb, upgraded from main missing, models jsonb; oss000000008 edited in place');
   });

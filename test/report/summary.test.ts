@@ -10,7 +10,12 @@ describe('summarize: the verdict and the headline', () => {
       [seedReport(), 'drift', 'installs', 'schema drift: existing databases will not match this branch'],
       [modelOnlyReport(), 'drift', 'models', 'models and migrations disagree'],
       [upgradeFailureReport(), 'drift', 'upgrade-fails', 'upgrading from <main> fails'],
-      [seedReport({ findings: [finding({ object: 'revision-graph', difference: 'revision-graph', fresh: 'two heads' })] }), 'drift', 'history', 'the migration history needs attention'],
+      [
+        seedReport({ findings: [finding({ object: 'revision-graph', difference: 'revision-graph', fresh: 'two heads' })] }),
+        'drift',
+        'history',
+        'the migration history needs attention',
+      ],
       [cleanReport(), 'clean', null, 'no schema drift'],
       [errorReport(), 'error', null, 'could not analyse this branch'],
       [cleanReport({ scope: 'static', editedMigrations: [editedMigration()] }), 'static', null, 'applied migrations were edited (static check)'],

@@ -54,7 +54,9 @@ describe('renderText', () => {
 
   it('an unverified fix says why', () => {
     const remaining = fix({ verified: false, remainingDifferences: 2, steps: [{ sql: 'DROP', comments: [], disabled: true, entryKey: 'k' }] });
-    expect(renderText(seedReport({ fixes: [remaining] }))).toContain('❌ not verified: 2 differences remain after it\n1 step written commented out (drops or narrows data): review before enabling');
+    expect(renderText(seedReport({ fixes: [remaining] }))).toContain(
+      '❌ not verified: 2 differences remain after it\n1 step written commented out (drops or narrows data): review before enabling',
+    );
     const failed = fix({ verified: false, verificationError: 'syntax error' });
     expect(renderText(seedReport({ fixes: [failed] }))).toContain('❌ not verified: applying it failed: syntax error');
   });
@@ -71,6 +73,11 @@ describe('renderText', () => {
       'driftbot: upgrading from main fails',
       'revision oss000000009 (api/oss/databases/postgres/migrations/core/versions/oss000000009_unique_slugs.py:17) fails in database core, upgrading from main:\n  could not create unique index "ix_projects_slug"\n  DETAIL:',
     ]);
-    expectInOrder(renderText(twoDatabaseReport()), ['database core\n❌ session_streams.tags', 'database analytics\n❌ events.source  fresh: missing  upgraded: missing  models: text\n', 'proposed fix api/', 'proposed fix analytics/']);
+    expectInOrder(renderText(twoDatabaseReport()), [
+      'database core\n❌ session_streams.tags',
+      'database analytics\n❌ events.source  fresh: missing  upgraded: missing  models: text\n',
+      'proposed fix api/',
+      'proposed fix analytics/',
+    ]);
   });
 });

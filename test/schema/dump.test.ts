@@ -103,7 +103,10 @@ describe('schemaDump', () => {
   });
 
   it('changes only the lines of the objects that changed', async () => {
-    const changed = await buildDatabase('dumpchanged', EVERYTHING.replace('nickname varchar(20),', 'nickname jsonb,').replace("('sad', 'ok', 'happy')", "('sad', 'ok', 'happy', 'ecstatic')"));
+    const changed = await buildDatabase(
+      'dumpchanged',
+      EVERYTHING.replace('nickname varchar(20),', 'nickname jsonb,').replace("('sad', 'ok', 'happy')", "('sad', 'ok', 'happy', 'ecstatic')"),
+    );
     try {
       const after = schemaDump(await readSchema(changed)).split('\n');
       const before = dump.split('\n');

@@ -17,7 +17,11 @@ import { scratchDatabase, type ScratchDatabase } from '../support/postgres.js';
 export async function buildDatabase(purpose: string, sql: string): Promise<ScratchDatabase> {
   const database = await scratchDatabase(purpose);
   try {
-    for (const statement of sql.split(/;\n/).map((s) => s.trim()).filter(Boolean)) await database.query(statement);
+    for (const statement of sql
+      .split(/;\n/)
+      .map((s) => s.trim())
+      .filter(Boolean))
+      await database.query(statement);
     return database;
   } catch (error) {
     await database.drop();

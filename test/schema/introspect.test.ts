@@ -29,7 +29,11 @@ describe('introspect', () => {
     expect(definition('sequence:public.ticket_numbers')).toBe('bigint start 100 increment 5');
     expect(entries.get('sequence:audit.countdown')).toMatchObject({ table: null, name: 'audit.countdown', definition: 'integer start -1 increment -1 min -1000 cycle' });
     // The serial's sequence goes with its column's table; the identity columns' sequences are not listed at all.
-    expect(entries.get('sequence:public.accounts_id_seq')).toMatchObject({ table: 'accounts', name: 'accounts_id_seq', definition: 'bigint start 1 increment 1 owned by accounts.id' });
+    expect(entries.get('sequence:public.accounts_id_seq')).toMatchObject({
+      table: 'accounts',
+      name: 'accounts_id_seq',
+      definition: 'bigint start 1 increment 1 owned by accounts.id',
+    });
     expect(schema.sequences.map((s) => s.name)).toEqual(['countdown', 'accounts_id_seq', 'ticket_numbers']);
   });
 
@@ -152,9 +156,20 @@ describe('introspect', () => {
       expect(entry.key).toBe(key);
     }
     expect(entries.size).toBe(
-      schema.schemas.length + schema.extensions.length + schema.enums.length + schema.sequences.length + schema.tables.length +
-        schema.tables.reduce((n, t) => n + t.columns.length, 0) + schema.constraints.length + schema.indexes.length +
-        schema.views.length + schema.functions.length + schema.triggers.length + schema.rowSecurity.length + schema.policies.length + schema.comments.length,
+      schema.schemas.length +
+        schema.extensions.length +
+        schema.enums.length +
+        schema.sequences.length +
+        schema.tables.length +
+        schema.tables.reduce((n, t) => n + t.columns.length, 0) +
+        schema.constraints.length +
+        schema.indexes.length +
+        schema.views.length +
+        schema.functions.length +
+        schema.triggers.length +
+        schema.rowSecurity.length +
+        schema.policies.length +
+        schema.comments.length,
     );
   });
 });
@@ -255,7 +270,8 @@ describe('introspect of a database whose migrations forge the catalog', () => {
   });
 
   it('reads everything else exactly as before they were made', () => {
-    const isForgery = (schema: string, name: string) => schema === 'public' && (/^(forged_|format_type$|pg_get_|unnest$)/.test(name) || /^pg_(class|attribute|policy|description)$/.test(name));
+    const isForgery = (schema: string, name: string) =>
+      schema === 'public' && (/^(forged_|format_type$|pg_get_|unnest$)/.test(name) || /^pg_(class|attribute|policy|description)$/.test(name));
     const rest: Schema = {
       ...read,
       functions: read.functions.filter((f) => !isForgery(f.schema, f.name)),

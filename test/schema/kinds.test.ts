@@ -16,7 +16,14 @@ const EVERY_KIND: Schema = schema({
   constraints: [constraint('t.x', 'pk', 'primary key', 'PRIMARY KEY (id)')],
   indexes: [index('t.x', 'ix', 'CREATE INDEX ix ON public."t.x" USING btree (note)')],
   views: [{ schema: 'public', name: 'v', materialized: false, query: ' SELECT 1;' }],
-  functions: [{ schema: 'public', name: 'f', identityArguments: 'a integer', statement: 'CREATE OR REPLACE FUNCTION public.f(a integer) RETURNS integer LANGUAGE sql AS $function$SELECT a$function$' }],
+  functions: [
+    {
+      schema: 'public',
+      name: 'f',
+      identityArguments: 'a integer',
+      statement: 'CREATE OR REPLACE FUNCTION public.f(a integer) RETURNS integer LANGUAGE sql AS $function$SELECT a$function$',
+    },
+  ],
   triggers: [{ schema: 'public', table: 't.x', name: 'tr', statement: 'CREATE TRIGGER tr BEFORE INSERT ON "t.x" FOR EACH ROW EXECUTE FUNCTION g()' }],
   rowSecurity: [{ schema: 'public', table: 't.x', enabled: true, forced: false }],
   policies: [{ schema: 'public', table: 't.x', name: 'p', command: 'select', permissive: true, roles: ['public'], using: 'true', withCheck: null }],
@@ -50,7 +57,21 @@ describe('the registry of object kinds', () => {
     for (const step of [...creating, ...removing]) expect(keys.has(step.entryKey), step.entryKey).toBe(true);
     // Every kind is created (columns with their table); removals of what a missing table holds are the table's.
     const kindsOf = (steps: typeof creating) => new Set(steps.map((s) => s.entryKey.slice(0, s.entryKey.indexOf(':'))));
-    expect([...kindsOf(creating)].sort()).toEqual(['comment', 'constraint', 'enum', 'extension', 'function', 'index', 'policy', 'row security', 'schema', 'sequence', 'table', 'trigger', 'view']);
+    expect([...kindsOf(creating)].sort()).toEqual([
+      'comment',
+      'constraint',
+      'enum',
+      'extension',
+      'function',
+      'index',
+      'policy',
+      'row security',
+      'schema',
+      'sequence',
+      'table',
+      'trigger',
+      'view',
+    ]);
     expect([...kindsOf(removing)].sort()).toEqual(['enum', 'extension', 'function', 'schema', 'sequence', 'table', 'view']);
   });
 

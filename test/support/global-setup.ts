@@ -26,7 +26,10 @@ async function embeddedDataFolders(): Promise<string[]> {
 /** Runners of this checkout (another checkout's suite may be running on the same machine). */
 function runnerProcesses(): string[] {
   const runner = runnerScriptPath();
-  return execFileSync('ps', ['-eo', 'pid,args']).toString().split('\n').filter((line) => line.includes(runner));
+  return execFileSync('ps', ['-eo', 'pid,args'])
+    .toString()
+    .split('\n')
+    .filter((line) => line.includes(runner));
 }
 
 export async function setup(project: TestProject): Promise<void> {
@@ -52,7 +55,9 @@ export async function teardown(): Promise<void> {
   await removeTestFixtures();
   if (!server) return;
   const leftovers = await withClient(server.adminUrl, async (client) => {
-    const { rows } = await client.query<{ name: string }>(`SELECT datname AS name FROM pg_database WHERE datname LIKE 'driftbot%' UNION ALL SELECT rolname FROM pg_roles WHERE rolname LIKE 'driftbot%'`);
+    const { rows } = await client.query<{ name: string }>(
+      `SELECT datname AS name FROM pg_database WHERE datname LIKE 'driftbot%' UNION ALL SELECT rolname FROM pg_roles WHERE rolname LIKE 'driftbot%'`,
+    );
     return rows.map((row) => row.name);
   });
   await server.stop();

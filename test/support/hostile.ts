@@ -101,8 +101,23 @@ raise RuntimeError("PROBES " + json.dumps(out))
 }
 
 export const PROBES = [
-  'key file', 'driftbot environ', 'any environ with PRIVATE_KEY', 'own environ has secrets', 'clone cache listed', 'clone cache written',
-  'venv written', 'etc shadow', 'etc passwd', 'home of driftbot', 'host postgres socket', 'tcp to postgres', 'tcp anywhere',
-  'checkout written', 'usr written', 'host tmp written', 'other analyses listed', 'process limit raised', '2 GiB file',
+  'key file',
+  'driftbot environ',
+  'any environ with PRIVATE_KEY',
+  'own environ has secrets',
+  'clone cache listed',
+  'clone cache written',
+  'venv written',
+  'etc shadow',
+  'etc passwd',
+  'home of driftbot',
+  'host postgres socket',
+  'tcp to postgres',
+  'tcp anywhere',
+  'checkout written',
+  'usr written',
+  'host tmp written',
+  'other analyses listed',
+  'process limit raised',
+  '2 GiB file',
 ];
-

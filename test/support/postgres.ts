@@ -36,7 +36,10 @@ export interface ScratchDatabase {
 
 export async function scratchDatabase(purpose = 'scratch'): Promise<ScratchDatabase> {
   const serverUrl = testServerUrl();
-  const name = `driftbot_test_${purpose.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 20)}_${randomBytes(4).toString('hex')}`;
+  const name = `driftbot_test_${purpose
+    .replace(/[^a-z0-9]/gi, '')
+    .toLowerCase()
+    .slice(0, 20)}_${randomBytes(4).toString('hex')}`;
   await adminQuery(serverUrl, `CREATE DATABASE "${name}"`);
   const url = databaseUrl(serverUrl, name);
   let client: pg.Client | null = null;

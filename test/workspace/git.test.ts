@@ -17,7 +17,9 @@ async function repo(defaultBranch = 'main'): Promise<GitFixture> {
 }
 
 async function fileHash(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 }
 
 /** Everything that says what the user has checked out and staged. */
@@ -121,7 +123,7 @@ describe('reading a commit without a checkout', () => {
 
   it('lists additions, modifications, deletions and renames between two commits', async () => {
     const r = await repo();
-    const body = 'revision = "0001"\ndown_revision = None\n\n' + 'def upgrade():\n    pass\n'.repeat(20);
+    const body = `revision = "0001"\ndown_revision = None\n\n${'def upgrade():\n    pass\n'.repeat(20)}`;
     const base = await r.commit('base', { 'v/0001_init.py': body, 'v/0002.py': 'two', 'v/gone.py': 'gone' });
     const head = await r.commit('head', { 'v/0001_init.py': null, 'v/0001_initial.py': body, 'v/0002.py': 'two, edited', 'v/gone.py': null, 'v/0003.py': 'three' });
     const changes = await changedFiles(r.dir, base, head);

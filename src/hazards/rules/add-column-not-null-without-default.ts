@@ -19,6 +19,11 @@ export const addColumnNotNullWithoutDefault: Rule = {
     const table = statement.table;
     return [...statement.sql.matchAll(ADD_COLUMN)]
       .filter((m) => /\bNOT NULL\b/i.test(m[2]!) && !/\b(?:DEFAULT|GENERATED)\b/i.test(m[2]!))
-      .flatMap((m) => hazard(this, `${table}.${unqualify(m[1]!)} is added NOT NULL without a default: on a database where ${table} has rows (production) this fails, though it passed on empty ones`));
+      .flatMap((m) =>
+        hazard(
+          this,
+          `${table}.${unqualify(m[1]!)} is added NOT NULL without a default: on a database where ${table} has rows (production) this fails, though it passed on empty ones`,
+        ),
+      );
   },
 };

@@ -18,6 +18,11 @@ export const constraintNotValid: Rule = {
     const table = statement.table;
     return [...statement.sql.matchAll(ADD_CONSTRAINT)]
       .filter((m) => !/\bNOT VALID\b/i.test(m[2]!))
-      .flatMap((m) => hazard(this, `${m[1]!.toUpperCase()} added to ${table} without NOT VALID checks every existing row while writes to ${table} wait: add it NOT VALID, then VALIDATE CONSTRAINT`));
+      .flatMap((m) =>
+        hazard(
+          this,
+          `${m[1]!.toUpperCase()} added to ${table} without NOT VALID checks every existing row while writes to ${table} wait: add it NOT VALID, then VALIDATE CONSTRAINT`,
+        ),
+      );
   },
 };

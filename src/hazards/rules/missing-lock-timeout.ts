@@ -16,7 +16,10 @@ export const missingLockTimeout: Rule = {
     if (!isAlterOfExisting(statement, context.newTables) || !onExistingTable(statement, context)) return [];
     if (context.earlier.some(setsLockTimeout)) return [];
     if (context.earlier.some((s) => isAlterOfExisting(s, context.newTables))) return [];
-    return hazard(this, `ALTER TABLE ${statement.table} runs without a lock_timeout: while it waits for its lock, every query on ${statement.table} waits behind it. Start the revision with op.execute("SET lock_timeout = '5s'")`);
+    return hazard(
+      this,
+      `ALTER TABLE ${statement.table} runs without a lock_timeout: while it waits for its lock, every query on ${statement.table} waits behind it. Start the revision with op.execute("SET lock_timeout = '5s'")`,
+    );
   },
 };
 

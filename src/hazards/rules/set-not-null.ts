@@ -19,7 +19,12 @@ export const setNotNull: Rule = {
     return [...statement.sql.matchAll(SET_NOT_NULL)]
       .map((m) => unqualify(m[1]!))
       .filter((column) => !provenNotNull(table, column, context.earlier))
-      .flatMap((column) => hazard(this, `SET NOT NULL on ${table}.${column} scans every row of ${table} while holding an ACCESS EXCLUSIVE lock: add CHECK (${column} IS NOT NULL) NOT VALID and VALIDATE it first`));
+      .flatMap((column) =>
+        hazard(
+          this,
+          `SET NOT NULL on ${table}.${column} scans every row of ${table} while holding an ACCESS EXCLUSIVE lock: add CHECK (${column} IS NOT NULL) NOT VALID and VALIDATE it first`,
+        ),
+      );
   },
 };
 

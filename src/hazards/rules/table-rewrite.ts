@@ -3,7 +3,10 @@ import { IDENT, unqualify } from '../statement.js';
 
 const ALTER_TYPE = new RegExp(String.raw`ALTER (?:COLUMN )?(${IDENT}) (?:SET DATA )?TYPE `, 'gi');
 /** A column added with a default Postgres must compute per row: the volatile functions migrations use (a list, so approximate), or a serial. */
-const ADD_VOLATILE = new RegExp(String.raw`ADD (?:COLUMN )?(?:IF NOT EXISTS )?(${IDENT}) (?:[^,]*\bDEFAULT (?:[\w.]*\.)?(?:random|gen_random_uuid|uuid_generate_v[14]|clock_timestamp|timeofday|nextval)\s*\(|(?:small|big)?serial\b)`, 'gi');
+const ADD_VOLATILE = new RegExp(
+  String.raw`ADD (?:COLUMN )?(?:IF NOT EXISTS )?(${IDENT}) (?:[^,]*\bDEFAULT (?:[\w.]*\.)?(?:random|gen_random_uuid|uuid_generate_v[14]|clock_timestamp|timeofday|nextval)\s*\(|(?:small|big)?serial\b)`,
+  'gi',
+);
 
 /**
  * A column's type changed on an existing table: Postgres rewrites the table and its
@@ -23,8 +26,15 @@ export const tableRewrite: Rule = {
     const changed = [...statement.sql.matchAll(ALTER_TYPE)].map((m) => unqualify(m[1]!));
     const filled = [...statement.sql.matchAll(ADD_VOLATILE)].map((m) => unqualify(m[1]!));
     return [
-      ...changed.flatMap((column) => hazard(this, `changing the type of ${table}.${column} rewrites the whole table and its indexes while holding an ACCESS EXCLUSIVE lock: reads and writes of ${table} wait until it ends (unless the new type is binary-compatible)`)),
-      ...filled.flatMap((column) => hazard(this, `adding ${table}.${column} with a default computed per row (a volatile function or a serial) rewrites the whole table while holding an ACCESS EXCLUSIVE lock`)),
+      ...changed.flatMap((column) =>
+        hazard(
+          this,
+          `changing the type of ${table}.${column} rewrites the whole table and its indexes while holding an ACCESS EXCLUSIVE lock: reads and writes of ${table} wait until it ends (unless the new type is binary-compatible)`,
+        ),
+      ),
+      ...filled.flatMap((column) =>
+        hazard(this, `adding ${table}.${column} with a default computed per row (a volatile function or a serial) rewrites the whole table while holding an ACCESS EXCLUSIVE lock`),
+      ),
     ];
   },
 };

@@ -26,6 +26,13 @@ export const constraints: ObjectKind<'constraints'> = {
   sortKey: (c) => [c.schema, c.table, c.name],
   key: constraintKey,
   entries: (c) => [
-    { key: constraintKey(c), kind: 'constraint', table: qualified(c.schema, c.table), name: c.name, definition: c.definition, dump: `  CONSTRAINT ${dumpName(c.name)} ${c.definition}` },
+    {
+      key: constraintKey(c),
+      kind: 'constraint',
+      table: qualified(c.schema, c.table),
+      name: c.name,
+      definition: c.definition,
+      dump: `  CONSTRAINT ${dumpName(c.name)} ${c.definition}`,
+    },
   ],
 };

@@ -19,6 +19,13 @@ export const enums: ObjectKind<'enums'> = {
   sortKey: (e) => [e.schema, e.name],
   key: enumKey,
   entries: (e) => [
-    { key: enumKey(e), kind: 'enum', table: null, name: qualified(e.schema, e.name), definition: `enum ${enumValueList(e)}`, dump: `ENUM ${dumpQualified(e.schema, e.name)} ${enumValueList(e)}` },
+    {
+      key: enumKey(e),
+      kind: 'enum',
+      table: null,
+      name: qualified(e.schema, e.name),
+      definition: `enum ${enumValueList(e)}`,
+      dump: `ENUM ${dumpQualified(e.schema, e.name)} ${enumValueList(e)}`,
+    },
   ],
 };

@@ -22,6 +22,13 @@ export const indexes: ObjectKind<'indexes'> = {
   sortKey: (i) => [i.schema, i.table, i.name],
   key: indexKey,
   entries: (i) => [
-    { key: indexKey(i), kind: 'index', table: qualified(i.schema, i.table), name: i.name, definition: indexDefinition(i), dump: `  INDEX ${dumpName(i.name)} ${indexDefinition(i)}` },
+    {
+      key: indexKey(i),
+      kind: 'index',
+      table: qualified(i.schema, i.table),
+      name: i.name,
+      definition: indexDefinition(i),
+      dump: `  INDEX ${dumpName(i.name)} ${indexDefinition(i)}`,
+    },
   ],
 };

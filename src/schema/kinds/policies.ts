@@ -38,6 +38,13 @@ export const policies: ObjectKind<'policies'> = {
   sortKey: (p) => [p.schema, p.table, p.name],
   key: policyKey,
   entries: (p) => [
-    { key: policyKey(p), kind: 'policy', table: qualified(p.schema, p.table), name: p.name, definition: policyDefinition(p), dump: `  POLICY ${dumpName(p.name)} ${policyDefinition(p)}` },
+    {
+      key: policyKey(p),
+      kind: 'policy',
+      table: qualified(p.schema, p.table),
+      name: p.name,
+      definition: policyDefinition(p),
+      dump: `  POLICY ${dumpName(p.name)} ${policyDefinition(p)}`,
+    },
   ],
 };

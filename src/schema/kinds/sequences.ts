@@ -35,6 +35,15 @@ export const sequences: ObjectKind<'sequences'> = {
     // table's finding covers the sequence too.
     const owner = s.ownedBy === null ? null : s.ownedBy.slice(0, s.ownedBy.lastIndexOf('.'));
     const name = owner === null ? qualified(s.schema, s.name) : s.name;
-    return [{ key: sequenceKey(s), kind: 'sequence', table: owner, name, definition: sequenceDefinition(s), dump: `SEQUENCE ${dumpQualified(s.schema, s.name)} ${sequenceDefinition(s)}` }];
+    return [
+      {
+        key: sequenceKey(s),
+        kind: 'sequence',
+        table: owner,
+        name,
+        definition: sequenceDefinition(s),
+        dump: `SEQUENCE ${dumpQualified(s.schema, s.name)} ${sequenceDefinition(s)}`,
+      },
+    ];
   },
 };

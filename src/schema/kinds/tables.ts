@@ -42,8 +42,22 @@ export const tables: ObjectKind<'tables'> = {
   entries: (t: Table) => {
     const table = qualified(t.schema, t.name);
     return [
-      { key: tableKey(t), kind: 'table', table: null, name: table, definition: t.partitioned ? 'partitioned table' : 'table', dump: `TABLE ${dumpQualified(t.schema, t.name)}${t.partitioned ? ' (partitioned)' : ''}` },
-      ...t.columns.map((c) => ({ key: columnKey(t, c), kind: 'column' as const, table, name: c.name, definition: columnDefinition(c), dump: `  ${dumpName(c.name)} ${columnDefinition(c)}` })),
+      {
+        key: tableKey(t),
+        kind: 'table',
+        table: null,
+        name: table,
+        definition: t.partitioned ? 'partitioned table' : 'table',
+        dump: `TABLE ${dumpQualified(t.schema, t.name)}${t.partitioned ? ' (partitioned)' : ''}`,
+      },
+      ...t.columns.map((c) => ({
+        key: columnKey(t, c),
+        kind: 'column' as const,
+        table,
+        name: c.name,
+        definition: columnDefinition(c),
+        dump: `  ${dumpName(c.name)} ${columnDefinition(c)}`,
+      })),
     ];
   },
 };

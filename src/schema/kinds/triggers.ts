@@ -18,6 +18,13 @@ export const triggers: ObjectKind<'triggers'> = {
   sortKey: (t) => [t.schema, t.table, t.name],
   key: triggerKey,
   entries: (t) => [
-    { key: triggerKey(t), kind: 'trigger', table: qualified(t.schema, t.table), name: t.name, definition: triggerDefinition(t), dump: `TRIGGER ${dumpName(t.name)} ${triggerDefinition(t)}` },
+    {
+      key: triggerKey(t),
+      kind: 'trigger',
+      table: qualified(t.schema, t.table),
+      name: t.name,
+      definition: triggerDefinition(t),
+      dump: `TRIGGER ${dumpName(t.name)} ${triggerDefinition(t)}`,
+    },
   ],
 };

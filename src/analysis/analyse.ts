@@ -35,7 +35,14 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
   const preparation = new Preparation(request, clock.time);
   const limit = request.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   // The deadline and a cancellation reach every stage: the runner dies at once, and no stage starts after.
-  const stop = AbortSignal.any([AbortSignal.timeout(limit), ...(request.signal ? [request.signal] : [])]);
+  // One controller for the deadline and a cancellation, held here with a plain timer:
+  // signals made by AbortSignal.timeout()/any() may be collected, and then never fire.
+  const controller = new AbortController();
+  const stop = controller.signal;
+  const deadline = setTimeout(() => controller.abort(new DeadlineExceeded(limit)), limit);
+  const cancel = () => controller.abort(request.signal?.reason);
+  request.signal?.addEventListener('abort', cancel);
+  if (request.signal?.aborted) cancel();
   const onStop = () => preparation.kill();
   stop.addEventListener('abort', onStop);
   const outcomes: DatabaseOutcome[] = [];
@@ -79,6 +86,8 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
     errors.push(toReportError(error));
   } finally {
     built = databases.count;
+    clearTimeout(deadline);
+    request.signal?.removeEventListener('abort', cancel);
     stop.removeEventListener('abort', onStop);
     await preparation.close();
     if (!request.keepDatabases) await clock.time('clean up', () => databases.dropAll()).catch((e) => errors.push(toReportError(e)));
@@ -96,7 +105,7 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
     environment: { postgresVersion: request.server.version, databasesBuilt: built, server: request.server.label, runId: databases.runId, networkIsolated: sandboxed, sandboxed },
     phases: clock.phases,
     totalMs: clock.elapsed(),
-    overriding: await overridingError(request, stop, limit, errors, outcomes),
+    overriding: await overridingError(request, stop, errors, outcomes),
   });
 }
 
@@ -113,8 +122,8 @@ function versionMismatch(asked: number | null, server: PostgresServer): string[]
 }
 
 /** A deadline, or a server that died: then nothing found on the way describes the branch. */
-async function overridingError(request: AnalysisRequest, stop: AbortSignal, limit: number, errors: ReportError[], outcomes: DatabaseOutcome[]): Promise<ReportError | null> {
-  if (stop.aborted && !request.signal?.aborted) return toReportError(new DeadlineExceeded(limit));
+async function overridingError(request: AnalysisRequest, stop: AbortSignal, errors: ReportError[], outcomes: DatabaseOutcome[]): Promise<ReportError | null> {
+  if (stop.aborted && stop.reason instanceof DeadlineExceeded) return toReportError(stop.reason);
   const failed = errors.length > 0 || outcomes.some((o) => o.errors.length > 0 || o.upgradeFailure);
   if (failed && !(await isAlive(request.server))) return toReportError(new PostgresUnavailable(request.server.label));
   return null;

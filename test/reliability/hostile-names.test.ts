@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { FixStep } from '../../src/report/report.js';
 import { AlembicRunner } from '../../src/alembic/bridge.js';
 import { escapeForSqlalchemyText } from '../../src/fix/alembic-text.js';
-import { migrationFile } from '../../src/fix/migration-file.js';
+import { FIX_LOCK_TIMEOUT, migrationFile } from '../../src/fix/migration-file.js';
 import { planFix } from '../../src/fix/plan.js';
 import { pythonString } from '../../src/fix/python-source.js';
 import { migrationFileName, migrationFilePath, nextRevisionId, SAFE_REVISION_ID } from '../../src/fix/revision-id.js';
@@ -291,7 +291,8 @@ describe('hostile names in the revision file (property, seeded)', () => {
       const seed = i + 1;
       expect({ seed, problems: result.problems }).toEqual({ seed, problems: [] });
       const planned = c.steps.filter((s) => !s.disabled).map((s) => layout(escapeForSqlalchemyText(s.sql)));
-      expect({ seed, executed: result.executed.map(layout) }).toEqual({ seed, executed: planned });
+      // The fix's own lock_timeout first (a deployment-hazard rule), then exactly the plan.
+      expect({ seed, executed: result.executed.map(layout) }).toEqual({ seed, executed: [FIX_LOCK_TIMEOUT, ...planned] });
       // The planner really saw the hostile names: a table and a column are added, an enum value too.
       expect(planned.length).toBeGreaterThanOrEqual(4);
       // Comments: never a raw line break of any kind, never a control or format character but a tab.
@@ -317,7 +318,7 @@ describe('hostile names in the revision file (property, seeded)', () => {
       check_doc: { source: good.replace('"""m', '"""m2'), ...expected },
       check_syntax: { source: good.replace('"""m', '"""m"""x'), ...expected },
     });
-    expect(results.check_good).toEqual({ problems: [], executed: ['SELECT 1'] });
+    expect(results.check_good).toEqual({ problems: [], executed: [FIX_LOCK_TIMEOUT, 'SELECT 1'] });
     for (const bad of ['check_call', 'check_exec', 'check_id', 'check_doc', 'check_syntax']) expect(results[bad]!.problems).not.toEqual([]);
   });
 

@@ -52,12 +52,13 @@ export function readInputs(env: Record<string, string | undefined>): ActionInput
 }
 
 /**
- * The exit code for a report's status. `hazard` fails like `drift` for now: driftbot
- * reports no hazards of their own yet (destructive fix steps are held back inside a
- * drift), so the two thresholds cannot differ. An analysis that could not run fails
- * the job unless the workflow said never.
+ * The exit code for a report's status and its unsuppressed deployment hazards: `drift`
+ * fails on drift, `hazard` on drift or any hazard not suppressed in its revision. An
+ * analysis that could not run fails the job unless the workflow said never.
  */
-export function exitCode(status: 'clean' | 'drift' | 'error', failOn: FailOn): number {
-  if (failOn === 'never' || status === 'clean') return 0;
-  return status === 'drift' ? 1 : 2;
+export function exitCode(status: 'clean' | 'drift' | 'error', failOn: FailOn, unsuppressedHazards = 0): number {
+  if (failOn === 'never') return 0;
+  if (status === 'error') return 2;
+  if (status === 'drift') return 1;
+  return failOn === 'hazard' && unsuppressedHazards > 0 ? 1 : 0;
 }

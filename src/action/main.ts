@@ -54,7 +54,7 @@ export async function runAction(env: Env, write: Write = (text) => process.stdou
   for (const error of report.errors) write(`::error ${error.path ? `file=${escapeProperty(error.path)},` : ''}title=driftbot could not analyse::${escapeData(error.message)}\n`);
   const fixPath = report.fix ? await writeFix(workspace, report.fix, write) : '';
   if (env.GITHUB_OUTPUT) await appendFile(env.GITHUB_OUTPUT, outputLines({ status: report.status, findings: String(report.findings.length), 'fix-path': fixPath }));
-  return exitCode(report.status, inputs.failOn);
+  return exitCode(report.status, inputs.failOn, report.hazards.filter((hazard) => !hazard.suppressed).length);
 }
 
 /**

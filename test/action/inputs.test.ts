@@ -24,7 +24,7 @@ describe('inputs', () => {
     expect(() => readInputs(env)).toThrow(message);
   });
 
-  it('fail-on decides the exit code; hazard fails like drift', () => {
+  it('fail-on decides the exit code; hazard fails on drift and on unsuppressed hazards', () => {
     expect([
       exitCode('drift', 'drift'),
       exitCode('drift', 'hazard'),
@@ -32,7 +32,11 @@ describe('inputs', () => {
       exitCode('clean', 'drift'),
       exitCode('error', 'drift'),
       exitCode('error', 'never'),
-    ]).toEqual([1, 1, 0, 0, 2, 0]);
+      exitCode('clean', 'drift', 2),
+      exitCode('clean', 'hazard', 2),
+      exitCode('clean', 'hazard', 0),
+      exitCode('clean', 'never', 2),
+    ]).toEqual([1, 1, 0, 0, 2, 0, 0, 1, 0, 0]);
   });
 });
 

@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAction } from '../../src/action/main.js';
-import { createSeedRepository, VERSIONS } from '../../demo/seed-repo.js';
+import { createSeedRepository, revision, VERSIONS } from '../../demo/seed-repo.js';
 import type { GitFixture } from '../../demo/git-fixture.js';
 import '../support/postgres.js';
 
@@ -153,6 +153,26 @@ describe('the GitHub Action on a pull_request event', () => {
     expect(github.requests).toEqual(['GET /repos/o/r/issues/1/comments?per_page=100']);
     expect(result.stdout).not.toMatch(/^::(error|warning)/m);
     expect(result.summary).toContain('## driftbot · no schema drift');
+  });
+
+  it('a pull request with deployment hazards: warnings on their lines; fail-on hazard fails the job, fail-on drift does not', async () => {
+    await repo.checkout('main');
+    await repo.git('checkout', '-q', '-b', 'hazardous');
+    const path = `${VERSIONS}/oss000000009_index_streams.py`;
+    await repo.commit('index session_streams', {
+      [path]: revision('oss000000009', 'oss000000008', 'index streams', 'op.create_index("ix_session_streams_project", "session_streams", ["project_id"])'),
+    });
+    fakeComments(1);
+    const onDrift = await act('hazardous', 'main', { 'INPUT_FAIL-ON': 'drift' });
+    expect(onDrift.outputs.status).toBe('clean');
+    expect(onDrift.code).toBe(0);
+    const warnings = onDrift.stdout.split('\n').filter((line) => line.startsWith('::warning file='));
+    expect(warnings).toEqual(
+      expect.arrayContaining([expect.stringMatching(new RegExp(`^::warning file=${path.replace(/[/.]/g, '\\$&')},line=\\d+,.*title=deployment hazard%3A index-not-concurrent::`))]),
+    );
+    fakeComments(1);
+    const onHazard = await act('hazardous', 'main', { 'INPUT_FAIL-ON': 'hazard' });
+    expect(onHazard.code).toBe(1);
   });
 
   it('a pull request from a fork: no API call at all, the report in the job summary, and exit 0 for fail-on never', async () => {

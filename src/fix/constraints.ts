@@ -20,7 +20,7 @@ export function constraintSteps(target: Schema, current: Schema[]): PlannedStep[
     const missing = versions.includes(undefined);
     const changed = present(versions).some((v) => v.definition !== constraint.definition);
     if (!missing && !changed) continue;
-    steps.push(...onTable({ schema: constraint.schema, name: constraint.table }, [addOrReplace(constraint, changed, key)]));
+    steps.push(...onTable({ schema: constraint.schema, name: constraint.table }, [addOrReplace(constraint, changed, key), ...validation(constraint, key)]));
   }
   // Foreign keys first: a primary key or unique constraint cannot go while one refers to it.
   const obsolete = onKeptTables(target, extra).sort((a, b) => Number(b.object.type === 'foreign key') - Number(a.object.type === 'foreign key'));
@@ -37,10 +37,30 @@ export function constraintSteps(target: Schema, current: Schema[]): PlannedStep[
   return steps;
 }
 
+/**
+ * Foreign keys and checks are added NOT VALID and validated in a step of their own: the
+ * add takes its lock only for a moment, and the validation scans the rows under a lock
+ * that lets reads and writes go on (the `constraint-not-valid` hazard rule).
+ */
+function addedNotValid(constraint: Constraint): boolean {
+  return (constraint.type === 'foreign key' || constraint.type === 'check') && !/\bNOT VALID$/.test(constraint.definition);
+}
+
+function validation(constraint: Constraint, entryKey: string): PlannedStep[] {
+  if (!addedNotValid(constraint)) return [];
+  const table = qualifiedIdent(constraint.schema, constraint.table);
+  // Validating a constraint that is valid already does nothing: the step is idempotent.
+  return [
+    step(constraint.type === 'foreign key' ? 'foreignKey' : 'constraint', entryKey, `ALTER TABLE ${table} VALIDATE CONSTRAINT ${ident(constraint.name)}`, [
+      `Checks the existing rows against ${constraint.name} without blocking writes; it fails where a row violates it.`,
+    ]),
+  ];
+}
+
 function addOrReplace(constraint: Constraint, changed: boolean, entryKey: string): PlannedStep {
   const table = qualifiedIdent(constraint.schema, constraint.table);
   const name = ident(constraint.name);
-  const add = `ALTER TABLE ${table} ADD CONSTRAINT ${name} ${constraint.definition};`;
+  const add = `ALTER TABLE ${table} ADD CONSTRAINT ${name} ${constraint.definition}${addedNotValid(constraint) ? ' NOT VALID' : ''};`;
   const find = `FROM pg_constraint WHERE conrelid = ${literal(table)}::regclass AND conname = ${literal(constraint.name)}`;
   const lines = [`  IF NOT EXISTS (SELECT 1 ${find}) THEN`, `    ${add}`];
   if (changed) {

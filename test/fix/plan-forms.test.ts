@@ -271,7 +271,22 @@ describe('constraints', () => {
 
   it('primary keys, uniques and checks come before foreign keys, whatever the input order', () => {
     const target = withConstraint(constraint('t', 'fk', 'foreign key', 'FOREIGN KEY (b) REFERENCES t(a)'), constraint('t', 'uq', 'unique', 'UNIQUE (a)'));
-    expect(plan(target, withConstraint()).map((s) => s.entryKey)).toEqual(['constraint:public.t.uq', 'constraint:public.t.fk']);
+    expect(plan(target, withConstraint()).map((s) => s.entryKey)).toEqual(['constraint:public.t.uq', 'constraint:public.t.fk', 'constraint:public.t.fk']);
+  });
+
+  it('foreign keys and checks are added NOT VALID, then validated in a step of their own; others are added as they are', () => {
+    const target = withConstraint(
+      constraint('t', 'fk', 'foreign key', 'FOREIGN KEY (b) REFERENCES t(a)'),
+      constraint('t', 'ck', 'check', 'CHECK (a > 0)'),
+      constraint('t', 'ck_nv', 'check', 'CHECK (b > 0) NOT VALID'),
+      constraint('t', 'uq', 'unique', 'UNIQUE (a)'),
+    );
+    const sql = plan(target, withConstraint()).map((s) => s.sql);
+    expect(sql.filter((q) => q.includes('FOREIGN KEY (b) REFERENCES t(a) NOT VALID;'))).toHaveLength(1);
+    expect(sql.filter((q) => q.includes('CHECK (a > 0) NOT VALID;'))).toHaveLength(1);
+    expect(sql.filter((q) => q.includes('UNIQUE (a);'))).toHaveLength(1);
+    expect(sql.filter((q) => q.includes('NOT VALID NOT VALID'))).toEqual([]);
+    expect(sql.filter((q) => q.startsWith('ALTER TABLE t VALIDATE CONSTRAINT'))).toEqual(['ALTER TABLE t VALIDATE CONSTRAINT ck', 'ALTER TABLE t VALIDATE CONSTRAINT fk']);
   });
 });
 
@@ -359,6 +374,7 @@ describe('order and safety', () => {
       'column:public.t.n',
       'column:public.t.id',
       'constraint:public.t.t_pkey',
+      'constraint:public.child.child_fk',
       'constraint:public.child.child_fk',
       'index:public.t.ix',
       'view:public.v',

@@ -16,13 +16,16 @@ export function indexSteps(target: Schema, current: Schema[]): PlannedStep[] {
     indexKey,
   );
   const views = new Set(target.views.map((v) => `${v.schema}.${v.name}`));
+  // Postgres builds no index CONCURRENTLY on a partitioned table.
+  const partitioned = new Set(target.tables.filter((t) => t.partitioned).map((t) => `${t.schema}.${t.name}`));
   for (const { key, target: index, versions } of wanted) {
     const changed = present(versions).some((v) => v.statement !== index.statement);
     if (!changed && !versions.includes(undefined)) continue;
     // An index on a materialized view waits for the view.
     const phase = views.has(`${index.schema}.${index.table}`) ? 'viewIndex' : 'index';
     const entryKey = key;
-    const sql = changed ? rebuild(index) : createIfNotExists(index);
+    const onTableConcurrently = phase === 'index' && !partitioned.has(`${index.schema}.${index.table}`);
+    const sql = changed ? rebuild(index) : onTableConcurrently ? createConcurrently(index) : createIfNotExists(index);
     const comments = changed ? [`${index.name} was changed in place: rebuilt where its definition differs.`] : [];
     steps.push(...onTable({ schema: index.schema, name: index.table }, [step(phase, entryKey, sql, comments)]));
   }
@@ -36,6 +39,15 @@ export function indexSteps(target: Schema, current: Schema[]): PlannedStep[] {
     );
   }
   return steps;
+}
+
+/**
+ * A new index on a table existing databases already fill is built CONCURRENTLY: writes go
+ * on meanwhile (the `index-not-concurrent` rule). It cannot run in a transaction: the
+ * migration file puts it in an autocommit block.
+ */
+function createConcurrently(index: Index): string {
+  return index.statement.replace(/^CREATE (UNIQUE )?INDEX /, (head) => `${head}CONCURRENTLY IF NOT EXISTS `);
 }
 
 /** `pg_get_indexdef`'s statement, made idempotent. */

@@ -71,10 +71,12 @@ function upgradeSteps(steps: FixStep[]): Line[] {
       continue;
     }
     // Postgres refuses a new enum value in the transaction that added it (a default or
-    // check using it would fail): these statements commit on their own, first.
+    // check using it would fail), and builds an index CONCURRENTLY only outside one:
+    // these statements commit on their own.
     const group = [steps[i]!];
     while (i + 1 < steps.length && needsOwnTransaction(steps[i + 1]!)) group.push(steps[++i]!);
-    lines.push(...code(commentLines('New enum values are committed before the steps that may use them.')));
+    const why = /^ALTER TYPE/.test(group[0]!.sql) ? 'New enum values are committed before the steps that may use them.' : 'Indexes are built CONCURRENTLY, outside a transaction: writes go on meanwhile.';
+    lines.push(...code(commentLines(why)));
     lines.push({ text: 'with op.get_context().autocommit_block():' }, ...indented(group.flatMap(stepLines), 4));
   }
   if (steps.every((s) => s.disabled)) lines.push(...code([...(lines.length ? [''] : []), 'pass']));
@@ -82,7 +84,7 @@ function upgradeSteps(steps: FixStep[]): Line[] {
 }
 
 function needsOwnTransaction(step: FixStep): boolean {
-  return !step.disabled && /^ALTER TYPE .+ ADD VALUE /s.test(step.sql);
+  return !step.disabled && (/^ALTER TYPE .+ ADD VALUE /s.test(step.sql) || /^CREATE (UNIQUE )?INDEX CONCURRENTLY /.test(step.sql));
 }
 
 function stepLines(step: FixStep): Line[] {

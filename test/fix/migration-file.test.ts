@@ -131,6 +131,13 @@ def downgrade() -> None:
       `    with op.get_context().autocommit_block():\n        op.execute("ALTER TYPE mood ADD VALUE IF NOT EXISTS 'b' AFTER 'a'")\n        op.execute("ALTER TYPE mood ADD VALUE IF NOT EXISTS 'c' AFTER 'b'")\n\n    op.execute("SELECT 1")`,
     );
   });
+
+  it('builds indexes CONCURRENTLY in an autocommit block, apart from the transactional steps', () => {
+    const source = file([enabled('SELECT 1'), enabled('CREATE INDEX CONCURRENTLY IF NOT EXISTS ix ON public.t USING btree (a)'), enabled('SELECT 2')]);
+    expect(source).toContain(
+      `    # Indexes are built CONCURRENTLY, outside a transaction: writes go on meanwhile.\n    with op.get_context().autocommit_block():\n        op.execute("CREATE INDEX CONCURRENTLY IF NOT EXISTS ix ON public.t USING btree (a)")\n\n    op.execute("SELECT 2")`,
+    );
+  });
 });
 
 describe('escapeForSqlalchemyText', () => {

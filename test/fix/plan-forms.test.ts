@@ -294,10 +294,17 @@ describe('indexes', () => {
   const withIndex = (...indexes: ReturnType<typeof index>[]) => schema({ tables: [table('t', [column('a', 'integer')])], indexes });
   const partial = index('t', 'ix', 'CREATE INDEX ix ON public.t USING btree (a) WHERE (a > 0)');
 
-  it('a missing one is created if not exists', () => {
+  it('on a partitioned table, where Postgres allows no CONCURRENTLY, a plain one', () => {
+    const partitioned = (indexes: ReturnType<typeof index>[]) => schema({ tables: [{ ...table('p', [column('a', 'integer')]), partitioned: true }], indexes });
+    expect(sqlOf(plan(partitioned([index('p', 'px', 'CREATE INDEX px ON public.p USING btree (a)')]), partitioned([])))).toEqual([
+      'CREATE INDEX IF NOT EXISTS px ON public.p USING btree (a)',
+    ]);
+  });
+
+  it('a missing one is created CONCURRENTLY if not exists (writes go on meanwhile)', () => {
     expect(sqlOf(plan(withIndex(partial, index('t', 'ux', 'CREATE UNIQUE INDEX ux ON public.t USING btree (a)')), withIndex()))).toEqual([
-      'CREATE INDEX IF NOT EXISTS ix ON public.t USING btree (a) WHERE (a > 0)',
-      'CREATE UNIQUE INDEX IF NOT EXISTS ux ON public.t USING btree (a)',
+      'CREATE INDEX CONCURRENTLY IF NOT EXISTS ix ON public.t USING btree (a) WHERE (a > 0)',
+      'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ux ON public.t USING btree (a)',
     ]);
   });
 

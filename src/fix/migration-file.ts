@@ -75,7 +75,9 @@ function upgradeSteps(steps: FixStep[]): Line[] {
     // these statements commit on their own.
     const group = [steps[i]!];
     while (i + 1 < steps.length && needsOwnTransaction(steps[i + 1]!)) group.push(steps[++i]!);
-    const why = /^ALTER TYPE/.test(group[0]!.sql) ? 'New enum values are committed before the steps that may use them.' : 'Indexes are built CONCURRENTLY, outside a transaction: writes go on meanwhile.';
+    const why = /^ALTER TYPE/.test(group[0]!.sql)
+      ? 'New enum values are committed before the steps that may use them.'
+      : 'Indexes are built CONCURRENTLY, outside a transaction: writes go on meanwhile.';
     lines.push(...code(commentLines(why)));
     lines.push({ text: 'with op.get_context().autocommit_block():' }, ...indented(group.flatMap(stepLines), 4));
   }

@@ -94,6 +94,19 @@ asyncio.run(work())`,
     expect(result.applied[1]!.statements).toContain('CREATE TABLE from_async (id int)');
   });
 
+  it('forgets a namespace package inside a regular package between trees (the parent goes first)', async () => {
+    // As Agenta lays it out: a regular package whose versions folder has no __init__.py, imported as a package.
+    const make = (value: string) =>
+      tree({
+        'app/__init__.py': '',
+        'app/db/__init__.py': '',
+        'app/db/parts/names.py': `TABLE = "${value}"\n`,
+        'versions/0001_a.py': revision('0001', null, 'a', 'op.execute(f"CREATE TABLE {TABLE} (id int)")', 'from alembic import op\nfrom app.db.parts.names import TABLE\n'),
+      });
+    expect((await upgradeTree(runner, await make('first_tree'))).tables).toEqual(['first_tree', 'my_versions']);
+    expect((await upgradeTree(runner, await make('second_tree'))).tables).toEqual(['my_versions', 'second_tree']);
+  });
+
   it('keeps base’s and head’s modules apart in one process, namespace packages too', async () => {
     const make = (value: string) =>
       tree({

@@ -18,8 +18,24 @@ def loaded_from(module: ModuleType, roots: Iterable[str]) -> bool:
     """Whether a module comes from one of these folders: by its file, or by its
     `__path__` for namespace packages, which have no file."""
     namespace = getattr(module, "__dict__", {})
-    locations = [namespace.get("__file__"), *(namespace.get("__path__") or [])]
+    locations = [namespace.get("__file__"), *package_path(namespace.get("__path__"))]
     return any(isinstance(location, str) and is_under(location, roots) for location in locations)
+
+
+def package_path(path: Any) -> list[Any]:
+    """A package's folders. A namespace package's `_NamespacePath` recomputes itself from
+    its parent package when read, and the purge may already have removed that parent
+    (Agenta's `...migrations.core.versions` inside the regular `...migrations.core`):
+    read what it last computed instead."""
+    if path is None:
+        return []
+    computed = getattr(path, "_path", None)
+    if isinstance(computed, list):
+        return computed
+    try:
+        return list(path)
+    except (KeyError, TypeError):
+        return []
 
 
 class Imports:

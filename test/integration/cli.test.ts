@@ -11,6 +11,7 @@ import { main } from '../../src/cli.js';
 import { spawn } from 'node:child_process';
 import { packageRoot } from '../../src/package-root.js';
 import { createSeedRepository } from '../../demo/seed-repo.js';
+import { onStderr } from '../support/stderr.js';
 
 let dir: string;
 let stderr: string;
@@ -23,9 +24,8 @@ beforeAll(async () => {
 
 function captureStderr(): void {
   stderr = '';
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
+  onStderr((text) => {
+    stderr += text;
   });
 }
 

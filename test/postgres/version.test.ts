@@ -17,13 +17,13 @@ import type { Report } from '../../src/report/report.js';
 import { repoFilesAt } from '../../src/workspace/repo-files.js';
 import { resolveCommit } from '../../src/workspace/git.js';
 import { createSeedRepository, SEED_CONFIG } from '../../demo/seed-repo.js';
+import { onStderr } from '../support/stderr.js';
 
 let stderr = '';
 function captureStderr(): void {
   stderr = '';
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
+  onStderr((text) => {
+    stderr += text;
   });
 }
 afterEach(() => {

@@ -81,7 +81,17 @@ def write_host_tmp():
         handle.write("x")
     return "written"
 probe("host tmp written", write_host_tmp)
-probe("other analyses listed", lambda: [n for n in os.listdir("/tmp") if n.startswith("driftbot-")] or (_ for _ in ()).throw(LookupError("none")))
+def other_analyses():
+    # Analyses' folders sit side by side (the runner works in <its folder>/scratch): any but its own?
+    own = os.path.dirname(os.getcwd())
+    found = []
+    for place in {os.path.dirname(own), "/tmp"}:
+        if os.path.isdir(place):
+            found += [n for n in os.listdir(place) if n.startswith("driftbot-") and os.path.join(place, n) != own]
+    if not found:
+        raise LookupError("none but its own")
+    return found
+probe("other analyses listed", other_analyses)
 def raise_limit():
     import resource
     soft, hard = resource.getrlimit(resource.RLIMIT_NPROC)

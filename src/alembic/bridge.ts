@@ -87,6 +87,8 @@ export interface ModelsResult {
   tables: ModelTable[];
   standIns: StandInInfo[];
   errors: { path: string; message: string }[];
+  /** What the build left out to get through (a foreign key to a table no model declares). */
+  warnings: string[];
 }
 
 export interface TreeArgs {
@@ -184,7 +186,7 @@ export class AlembicRunner {
     return this.request('upgrade', args);
   }
 
-  buildModels(args: TreeArgs & { url: string; files: string[]; statementTimeoutMs?: number }): Promise<ModelsResult> {
+  buildModels(args: TreeArgs & { url: string; files: string[]; skip?: string[]; statementTimeoutMs?: number }): Promise<ModelsResult> {
     return this.request('models', args);
   }
 

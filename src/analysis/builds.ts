@@ -10,6 +10,7 @@ import type { AlembicRunner, StandInInfo, ModelTable, TreeArgs } from '../alembi
 import type { ChainConfig, DatabaseConfig, PythonConfig } from '../config/config.js';
 import type { ThrowawayDatabase, ThrowawayDatabases } from '../postgres/throwaway.js';
 import { withClient } from '../postgres/client.js';
+import { RunnerError } from '../errors.js';
 import { introspect } from '../schema/introspect.js';
 import type { Schema } from '../schema/schema.js';
 import type { MigrationFailure, StandIn } from '../report/report.js';
@@ -71,7 +72,7 @@ export interface DatabaseBuilds {
   fresh: Build;
   /** One per starting point, base first. */
   upgraded: UpgradedBuild[];
-  models: { schema: Schema; tables: ModelTable[]; errors: { path: string; message: string }[] } | null;
+  models: { schema: Schema | null; tables: ModelTable[]; errors: { path: string | null; message: string }[]; warnings: string[] } | null;
   standIns: StandIn[];
 }
 
@@ -142,17 +143,28 @@ export async function buildDatabase(
     // Models use the types extensions bring (citext, ltree…) but never create them: the
     // migrations do. Give the models database what the fresh install has.
     if (!fresh.failure) await tools.time('build models', () => tools.databases.copyExtensions(freshDb, modelsDb));
-    const result = await tools.time('build models', () =>
-      tools.runner.buildModels({
-        url: modelsDb.runnerUrl,
-        files: modelFiles.map((file) => join(head.dir, file)),
-        statementTimeoutMs: tools.statementTimeoutMs,
-        ...treeArgs(head),
-      }),
-    );
-    standIns.push(...result.standIns.map((s: StandInInfo) => ({ module: s.module, database: name, importedFrom: s.importedFrom })));
-    const schema = await tools.time('introspect', () => readSchema(modelsDb));
-    models = { schema, tables: result.tables, errors: result.errors };
+    // The models build stands alone: when it fails, the installs' comparison still stands.
+    const result = await tools
+      .time('build models', () =>
+        tools.runner.buildModels({
+          url: modelsDb.runnerUrl,
+          files: modelFiles.map((file) => join(head.dir, file)),
+          skip: database.chains.map((chain) => join(head.dir, chain.versions)),
+          statementTimeoutMs: tools.statementTimeoutMs,
+          ...treeArgs(head),
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!(error instanceof RunnerError)) throw error;
+        return { failed: error.message };
+      });
+    if ('failed' in result) {
+      models = { schema: null, tables: [], errors: [{ path: null, message: result.failed }], warnings: [] };
+    } else {
+      standIns.push(...result.standIns.map((s: StandInInfo) => ({ module: s.module, database: name, importedFrom: s.importedFrom })));
+      const schema = await tools.time('introspect', () => readSchema(modelsDb));
+      models = { schema, tables: result.tables, errors: result.errors, warnings: result.warnings };
+    }
   }
 
   await tools.time('introspect', async () => {

@@ -25,6 +25,7 @@ import { sharedHistory, type ChainHistory } from './shared-history.js';
 import { lintRevisions } from '../hazards/lint.js';
 import { FIX_LOCK_TIMEOUT } from '../fix/migration-file.js';
 import type { RevisionRun } from './causes.js';
+import { splitPreexisting, type PullRequestChanges } from './preexisting.js';
 
 export interface DatabaseOutcome {
   editedMigrations: EditedMigration[];
@@ -88,6 +89,7 @@ export async function analyseDatabase(tools: BuildTools, input: DatabaseInput): 
   outcome.warnings.push(...standInWarnings(builds.standIns, database, modelFiles));
   // A models build that fails leaves the installs' comparison standing: its error is reported beside it.
   outcome.errors.push(...(builds.models?.errors ?? []).map((error) => ({ message: `the models could not be built: ${error.message}`, path: error.path, revision: null })));
+  outcome.warnings.push(...(builds.models?.warnings ?? []));
 
   const startFailure = builds.upgraded.find((u) => u.failure?.build === 'base')?.failure ?? null;
   if (builds.fresh.failure) {
@@ -122,6 +124,10 @@ export async function analyseDatabase(tools: BuildTools, input: DatabaseInput): 
   });
   const declarations = modelDeclarations(builds.models?.tables ?? []);
   findings = attachModelReferences(findings, declarations);
+  // Models that disagreed with the migrations before this branch are not its findings.
+  const split = splitPreexisting(findings, await pullRequestChanges(builds.fresh.runs, scans, outcome.editedMigrations, declarations, head, base.tree));
+  findings = split.findings;
+  outcome.warnings.push(...split.preexisting.map(preexistingWarning));
   outcome.findings.push(...findings);
   outcome.breakingCode.push(...findBreakingCode(findings, declarations, await pythonSources(input.headFiles, head)).map((b) => ({ ...b, database: name })));
   outcome.schemaDiffs.push({ database: name, diff: schemaDiff(upgraded[0]!.schema, fresh) });
@@ -152,6 +158,35 @@ export async function analyseDatabase(tools: BuildTools, input: DatabaseInput): 
   outcome.hazards.push(...hazards.hazards);
   outcome.warnings.push(...hazards.warnings);
   return { ...outcome, summary: summary(database, scans, findings.length === 0) };
+}
+
+/** What this branch changed that a models finding could come from: its revisions, its model files. */
+async function pullRequestChanges(
+  headRuns: RevisionRun[],
+  scans: ChainScan[],
+  edited: EditedMigration[],
+  declarations: ModelDeclaration[],
+  head: Tree,
+  base: Tree,
+): Promise<PullRequestChanges> {
+  const onBase = new Set(scans.flatMap((chain) => (chain.base?.revisions ?? []).map((r) => r.revision)));
+  const editedIds = new Set(edited.map((e) => e.revision));
+  const files = new Set(declarations.flatMap((d) => [d.path, ...d.columns.map((c) => c.path)]));
+  const changed = new Set<string>();
+  for (const file of files) {
+    const [ours, theirs] = await Promise.all([readFile(join(head.dir, file), 'utf8').catch(() => null), readFile(join(base.dir, file), 'utf8').catch(() => null)]);
+    if (ours === null || ours !== theirs) changed.add(file);
+  }
+  return {
+    newOrEditedRuns: headRuns.filter((run) => !onBase.has(run.revision) || editedIds.has(run.revision)),
+    changed: (path) => changed.has(path),
+    declaredIn: (table) => declarations.filter((d) => d.table === table).flatMap((d) => [d.path, ...d.columns.map((c) => c.path)]),
+  };
+}
+
+function preexistingWarning(finding: Finding): string {
+  const what = finding.object === 'table' ? `table ${finding.name}` : `${finding.object} ${finding.table}.${finding.name}`;
+  return `${finding.database}: ${what} already differed between the models and the migrations before this branch (models: ${finding.models ?? 'missing'}, migrations: ${finding.fresh ?? 'missing'}); not this branch's finding`;
 }
 
 /** What existing databases run on deploy: the head part of the upgrade from base, less revisions base already had unless edited. */

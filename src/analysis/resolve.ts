@@ -4,7 +4,7 @@
  * files and configuration. git only; nothing is checked out or run yet.
  */
 import type { DriftbotConfig } from '../config/config.js';
-import { CONFIG_PATHS, ConfigError, loadConfig, parseConfig } from '../config/load.js';
+import { CONFIG_PATHS, ConfigError, loadConfig } from '../config/load.js';
 import { repoFilesAt, type RepoFiles } from '../workspace/repo-files.js';
 import { startingPoints } from '../workspace/starting-points.js';
 import type { AnalysisRequest } from './request.js';
@@ -27,7 +27,7 @@ export interface StartInput {
 
 export async function resolveInputs(request: AnalysisRequest, time: Timed): Promise<Inputs> {
   const headFiles = await time('read trees', () => repoFilesAt(request.repo, request.head.sha));
-  const headConfig = await time('configuration', async () => (request.configFile ? parseConfig(request.configFile.text, request.configFile.path) : loadConfig(headFiles)));
+  const headConfig = await time('configuration', async () => loadConfig(headFiles, request.configFile ?? undefined));
   // The static scope reads git for base alone: a pull request's config must not make an
   // untrusted run check out any number of other commits.
   const more = request.scope === 'static' ? [] : [...headConfig.upgradeFrom, ...(request.upgradeFrom ?? [])];

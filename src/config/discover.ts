@@ -167,6 +167,28 @@ async function findModelFiles(files: RepoFiles, versionsFolders: string[]): Prom
 }
 
 /**
+ * For a configured database that lists no models: the model files its chains' env.py
+ * files import for target_metadata (each env.py beside its versions folder, as
+ * `alembic init` lays it out), looked up under the configured import roots, the env.py's
+ * own folders and the repository root. Null when none names any.
+ */
+export async function envPyModels(files: RepoFiles, versionsFolders: string[], paths: string[]): Promise<{ files: string[]; envPys: string[] } | null> {
+  const declaring = new Set(await findModelFiles(files, versionsFolders));
+  const found = new Set<string>();
+  const envPys: string[] = [];
+  for (const versions of versionsFolders) {
+    const scriptFolder = posix.dirname(versions);
+    const envPy = `${scriptFolder}/env.py`;
+    const roots = [...new Set([...paths, scriptFolder, posix.dirname(scriptFolder), '.'])];
+    const models = await envPyModelFiles(files, { versions, reason: '', envPy, roots }, declaring);
+    if (!models) continue;
+    envPys.push(envPy);
+    for (const { file } of models) found.add(file);
+  }
+  return found.size ? { files: [...found].sort(), envPys } : null;
+}
+
+/**
  * The files env.py imports that hold models: those target_metadata is built from, and
  * those that declare tables (not a settings or logging module it also imports) — when
  * its target_metadata names models (not None); null otherwise, and the grep decides.

@@ -8,7 +8,7 @@ import { LineCounter, parseDocument, isCollection, isNode, isPair, isScalar, typ
 import type { z } from 'zod';
 import type { DriftbotConfig } from './config.js';
 import { configFileSchema, type ConfigFile } from './schema.js';
-import { discoverConfig } from './discover.js';
+import { discoverConfig, envPyModels } from './discover.js';
 import { ConfigError, located } from './error.js';
 import { matchGlobs } from '../workspace/globs.js';
 import type { RepoFiles } from '../workspace/repo-files.js';
@@ -28,19 +28,39 @@ interface Position {
 interface ParsedConfigFile {
   config: DriftbotConfig;
   positionOf(keys: KeyPath, wantKey?: boolean): Position | null;
+  /** Per database, whether the file lists its models (an empty list included). */
+  listsModels: boolean[];
 }
 
 export function parseConfig(text: string, path: string): DriftbotConfig {
   return readConfigFile(text, path).config;
 }
 
-/** The configuration of a commit: its driftbot.yml, checked against its files, or discovery. */
-export async function loadConfig(files: RepoFiles): Promise<DriftbotConfig> {
-  const [path, ...shadowed] = CONFIG_PATHS.filter((candidate) => files.paths.includes(candidate));
-  if (!path) return discoverConfig(files);
-  const { config, positionOf } = readConfigFile((await files.read(path)) ?? '', path);
+/**
+ * The configuration of a commit: its driftbot.yml (or a file given outside the
+ * repository, `--config`), checked against its files, or discovery.
+ */
+export async function loadConfig(files: RepoFiles, given?: { text: string; path: string }): Promise<DriftbotConfig> {
+  const [found, ...shadowed] = given ? [given.path] : CONFIG_PATHS.filter((candidate) => files.paths.includes(candidate));
+  if (!found) return discoverConfig(files);
+  const path = found;
+  const { config, positionOf, listsModels } = readConfigFile(given?.text ?? (await files.read(path)) ?? '', path);
   const at = (keys: KeyPath) => positionOf(keys) ?? { line: null, column: null };
   for (const other of shadowed) config.warnings.push(`${other} is ignored: ${path} is read instead`);
+  for (const [d, database] of config.databases.entries()) {
+    if (listsModels[d]) continue;
+    // No models listed: each chain's env.py says which modules target_metadata comes from.
+    const found = await envPyModels(
+      files,
+      database.chains.map((chain) => chain.versions),
+      config.python.paths,
+    );
+    if (!found) continue;
+    database.models = found.files;
+    config.assumptions.push(
+      `${database.name}: models: the modules ${found.envPys.join(' and ')} import${found.envPys.length === 1 ? 's' : ''} for target_metadata: ${found.files.join(', ')}`,
+    );
+  }
   config.databases.forEach((database, d) => {
     database.chains.forEach((chain, c) => {
       if (files.paths.some((file) => file.startsWith(`${chain.versions}/`))) return;
@@ -98,7 +118,7 @@ function readConfigFile(text: string, path: string): ParsedConfigFile {
     const { line, column } = positionOf(keys, issue.code === 'unrecognized_keys') ?? { line: null, column: null };
     throw new ConfigError(path, line, column, `${keyPathText(keys)}: ${problemText(issue, valueAt(data, keys))}`);
   }
-  return { config: toDomain(parsed.data, path), positionOf };
+  return { config: toDomain(parsed.data, path), positionOf, listsModels: parsed.data.databases.map((database) => database.models !== undefined) };
 }
 
 /** The document as plain data; an alias bomb or an unsupported tag is a ConfigError too. */
@@ -115,7 +135,7 @@ function toDomain(file: ConfigFile, path: string): DriftbotConfig {
     databases: file.databases.map((database) => ({
       name: database.name,
       chains: database.chains.map((chain) => ({ versions: repoPath(chain.versions), versionTable: chain.version_table })),
-      models: database.models,
+      models: database.models ?? [],
     })),
     python: {
       paths: file.python.paths.map(repoPath),

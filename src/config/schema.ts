@@ -38,7 +38,8 @@ const database = z.strictObject({
     .regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "_" and "-"')
     .default('default'),
   chains: z.array(chain).min(1, 'list at least one chain'),
-  models: z.array(z.string().min(1)).default([]),
+  /** Omitted: the modules each chain's env.py imports for target_metadata (load.ts); `[]`: no models leg. */
+  models: z.array(z.string().min(1)).optional(),
 });
 
 export const configFileSchema = z

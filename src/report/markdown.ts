@@ -413,7 +413,9 @@ function howChecked(summary: Summary): string {
     `${(report.timings.totalMs / 1000).toFixed(1)} s`,
   ].filter(Boolean);
   const assumptions = report.warnings.filter(isAssumption).map((w) => `- ${plainText(clip(w.slice(ASSUMED.length), WARNING_LIMIT))}`);
-  const body = [facts.join(' · '), assumptions.length ? `Assumed, for want of a \`.github/driftbot.yml\`:\n${assumptions.join('\n')}` : ''].filter(Boolean).join('\n\n');
+  const body = [facts.join(' · '), assumptions.length ? `Assumed (write them in \`.github/driftbot.yml\` to say otherwise):\n${assumptions.join('\n')}` : '']
+    .filter(Boolean)
+    .join('\n\n');
   return `<details><summary>How this was checked</summary>\n\n${body}\n\n</details>`;
 }
 

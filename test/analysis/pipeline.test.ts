@@ -76,3 +76,109 @@ describe('degrade, never drop', () => {
     expect(report.warnings).toEqual(expect.arrayContaining([expect.stringContaining('already on base, not brought by this branch')]));
   });
 });
+
+describe('the models build gets through what real projects do', () => {
+  const ORDERS_0002 = revision(
+    '0002',
+    '0001',
+    'create orders',
+    `op.create_table(
+    "orders",
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("account_id", sa.Integer(), sa.ForeignKey("accounts.id"), nullable=False),
+)`,
+  );
+  const BASE = 'app/base.py';
+  const ORDERS_MODEL = `from sqlalchemy import ForeignKey, Integer
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.base import Base
+
+
+class Order(Base):
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(Integer, ForeignKey("accounts.id"), nullable=False)
+`;
+  const ACCOUNTS_MODULE = `import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.base import Base
+${ACCOUNT_MODEL}`;
+  // Only the orders module is listed: accounts, which its foreign key names, is declared elsewhere.
+  const CONFIG = '.github/driftbot.yml';
+  const config = 'databases:\n  - chains: [{ versions: migrations/versions }]\n    models: [app/orders.py]\npython:\n  paths: ["."]\n';
+  const files = (extra: Record<string, string>) => ({
+    ...SCAFFOLD,
+    [CONFIG]: config,
+    [BASE]: 'from sqlalchemy.orm import DeclarativeBase\n\n\nclass Base(DeclarativeBase):\n    pass\n',
+    'app/orders.py': ORDERS_MODEL,
+    [versionFile('0001_create_accounts')]: ACCOUNTS_0001,
+    [versionFile('0002_create_orders')]: ORDERS_0002,
+    ...extra,
+  });
+
+  it('imports the one module that declares a table a foreign key names', async () => {
+    const repo = await newRepo('fk-elsewhere');
+    await repo.commit('base', files({ 'app/accounts.py': ACCOUNTS_MODULE }));
+    await repo.branch('feature');
+    await repo.commit('unrelated', { 'README.md': '# orders\n' });
+    const report = await check(repo);
+    expect(report.errors).toEqual([]);
+    expect(report.warnings.filter((w) => w.includes('left out'))).toEqual([]);
+    expect(report.status).toBe('clean');
+  });
+
+  it('leaves out a foreign key to a table that several files declare, and says so', async () => {
+    const repo = await newRepo('fk-ambiguous');
+    await repo.commit('base', files({ 'app/accounts.py': ACCOUNTS_MODULE, 'legacy/accounts.py': ACCOUNTS_MODULE }));
+    await repo.branch('feature');
+    await repo.commit('unrelated', { 'README.md': '# orders\n' });
+    const report = await check(repo);
+    expect(report.errors).toEqual([]);
+    expect(report.warnings).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/foreign keys to table 'accounts' were left out of the models build \(orders\.account_id → accounts\.id\).*2 files declare it/),
+      ]),
+    );
+  });
+
+  it('when create_all fails, the installs are still compared and the fix still proposed', async () => {
+    // A type the models use but leave to the migrations to create: create_all fails on it.
+    const moody = models(`${ACCOUNT_MODEL}\n    mood = mapped_column(postgresql.ENUM("calm", "busy", name="mood", create_type=False))\n`);
+    const repo = await editedInPlace('models-create-all-fails', moody);
+    const report = await check(repo);
+    expect(report.status).toBe('drift');
+    expect(report.findings).toEqual(expect.arrayContaining([expect.objectContaining({ table: 'accounts', name: 'nickname', difference: 'missing-on-upgraded' })]));
+    expect(report.fix?.verified).toBe(true);
+    expect(report.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/models could not be built.*mood/) })]);
+  });
+});
+
+describe('models that already disagreed with the migrations on base', () => {
+  // The model says 100 characters, the migration made 200: true on base and on head alike.
+  const narrow = models(ACCOUNT_MODEL.replace('sa.String(200)', 'sa.String(100)'));
+
+  it('are a warning, not this branch’s finding, when the branch touches neither side', async () => {
+    const repo = await newRepo('models-preexisting');
+    await repo.commit('base', { ...SCAFFOLD, ...narrow, [versionFile('0001_create_accounts')]: ACCOUNTS_0001 });
+    await repo.branch('feature');
+    await repo.commit('unrelated', { 'README.md': '# unrelated\n' });
+    const report = await check(repo);
+    expect(report.status).toBe('clean');
+    expect(report.findings).toEqual([]);
+    expect(report.warnings).toEqual(
+      expect.arrayContaining([expect.stringContaining('column accounts.email already differed between the models and the migrations before this branch')]),
+    );
+  });
+
+  it('are this branch’s finding when it edits the model file', async () => {
+    const repo = await newRepo('models-touched');
+    await repo.commit('base', { ...SCAFFOLD, ...models(ACCOUNT_MODEL), [versionFile('0001_create_accounts')]: ACCOUNTS_0001 });
+    await repo.branch('feature');
+    await repo.commit('narrow the model', narrow);
+    const report = await check(repo);
+    expect(report.findings).toEqual([expect.objectContaining({ table: 'accounts', name: 'email', difference: 'differs-from-models' })]);
+  });
+});

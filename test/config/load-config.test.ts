@@ -18,6 +18,32 @@ describe('loadConfig', () => {
     expect(config.warnings).toEqual([]);
   });
 
+  it('takes a database’s models from its chains’ env.py when the file lists none, and none when it lists []', async () => {
+    const files = {
+      'svc/migrations/versions/0001_init.py': revisionFile('0001', null),
+      'svc/migrations/env.py': 'from app.db import Base\nimport app.orders  # noqa\ntarget_metadata = Base.metadata\n',
+      'svc/app/__init__.py': '',
+      'svc/app/db.py': 'Base = object()\n',
+      'svc/app/orders.py': 'class Order(Base):\n    __tablename__ = "orders"\n',
+      'svc/app/unused.py': 'class Unused(Base):\n    __tablename__ = "unused"\n',
+    };
+    const yaml = (models: string) => `databases:\n  - name: core\n    chains: [{ versions: svc/migrations/versions }]\n${models}python:\n  paths: [svc]\n`;
+    const omitted = await loadConfig(await committedFiles({ ...files, '.github/driftbot.yml': yaml('') }));
+    expect(omitted.databases[0]!.models).toEqual(['svc/app/db.py', 'svc/app/orders.py']);
+    expect(omitted.assumptions).toEqual(['core: models: the modules svc/migrations/env.py imports for target_metadata: svc/app/db.py, svc/app/orders.py']);
+    const none = await loadConfig(await committedFiles({ ...files, '.github/driftbot.yml': yaml('    models: []\n') }));
+    expect(none.databases[0]!.models).toEqual([]);
+    expect(none.assumptions).toEqual([]);
+  });
+
+  it('checks a configuration given outside the repository (--config) against the commit too', async () => {
+    const files = await committedFiles({ ...VERSIONS });
+    const error = await loadConfig(files, { path: '/tmp/elsewhere.yml', text: 'databases:\n  - chains: [{ versions: db/versoins }]\n' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toContain('/tmp/elsewhere.yml:2:');
+    expect((error as ConfigError).message).toContain('folder "db/versoins" does not exist in this commit');
+  });
+
   it('names the key, its place and the folder when a chain’s versions folder does not exist', async () => {
     const files = await committedFiles({
       ...VERSIONS,

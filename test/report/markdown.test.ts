@@ -267,7 +267,7 @@ describe('the rest of the evidence', () => {
       '**Stand-ins:** these modules could not be imported and were replaced by stand-ins, which have no schema of their own: `internal_sdk` (imported by `migrations/versions/0002_notes.py`).',
       '> ⚠️ migrations/versions/0002\\_notes.py imports internal\\_sdk, which could not be imported',
       '<details><summary>How this was checked</summary>',
-      'Assumed, for want of a `.github/driftbot.yml`:\n- models are the files that declare \\_\\_tablename\\_\\_',
+      'Assumed (write them in `.github/driftbot.yml` to say otherwise):\n- models are the files that declare \\_\\_tablename\\_\\_',
       '</details>',
     ]);
     expect(md).not.toContain('> ⚠️ assumed');

@@ -14,6 +14,7 @@ from types import ModuleType
 from typing import Any, TypedDict
 
 from sqlalchemy import MetaData, Table, text
+from sqlalchemy.exc import NoReferencedTableError
 from sqlalchemy.orm import Mapper
 from sqlalchemy.orm import registry as Registry
 from sqlalchemy.pool import NullPool
@@ -21,6 +22,7 @@ from sqlalchemy.pool import NullPool
 from .engines import engines_redirected_to
 from .imports import Imports
 from .paths import is_under, rel, sqlalchemy_url
+from .references import declaring_files, drop_foreign_keys_to
 from .stand_ins import StandInMeta, StandInRecord
 
 
@@ -56,6 +58,7 @@ class ModelsResult(TypedDict):
     tables: list[ModelTable]
     standIns: list[StandInRecord]
     errors: list[ImportProblem]
+    warnings: list[str]
 
 
 # (path, line of `class`, attribute → line) of what a class's own body declares.
@@ -306,16 +309,17 @@ def describe_table(table: Table, mappers: list[Mapper[Any]], calls: TableCalls, 
 def models(request: Mapping[str, Any], imports: Imports) -> ModelsResult:
     imports.prepare(request)
     root: str = request["root"]
+    python_paths: list[str] = request.get("pythonPaths", [])
     errors: list[ImportProblem] = []
+    warnings: list[str] = []
     url = sqlalchemy_url(request["url"], request.get("statementTimeoutMs"))
     with engines_redirected_to(url) as real_create_engine:
         for path in request["files"]:
             try:
-                import_model_file(path, request.get("pythonPaths", []), root)
+                import_model_file(path, python_paths, root)
             except (Exception, SystemExit) as error:  # noqa: BLE001 - a model file that fails to import is reported, not a crash
                 errors.append({"path": rel(path, root), "message": f"cannot import {rel(path, root)}: {type(error).__name__}: {error}"})
-        modules = imports.repository_modules()
-        metadatas, registries = collect_metadata(modules)
+        modules, metadatas, registries = resolve_references(request, imports, warnings, errors)
         engine = real_create_engine(url, poolclass=NullPool)
         try:
             with engine.begin() as connection:
@@ -336,4 +340,58 @@ def models(request: Mapping[str, Any], imports: Imports) -> ModelsResult:
         for metadata in metadatas
         for table in metadata.tables.values()
     ]
-    return {"tables": tables, "standIns": imports.finder.stand_ins(), "errors": errors}
+    return {"tables": tables, "standIns": imports.finder.stand_ins(), "errors": errors, "warnings": warnings}
+
+
+def resolve_references(
+    request: Mapping[str, Any], imports: Imports, warnings: list[str], errors: list[ImportProblem]
+) -> tuple[list[ModuleType], list[MetaData], list[Registry]]:
+    """The repository's modules and metadata, once every foreign key names a table the
+    metadata has: the one file that declares a missing table is imported; a table no
+    file (or several) declares loses the foreign keys to it, said in `warnings`."""
+    root: str = request["root"]
+    tried: set[str] = set()
+    while True:
+        modules = imports.repository_modules()
+        metadatas, registries = collect_metadata(modules)
+        missing = first_missing_table(metadatas)
+        if missing is None:
+            return modules, metadatas, registries
+        candidates = [] if missing in tried else declaring_files(root, missing, request.get("skip", []))
+        tried.add(missing)
+        if len(candidates) == 1:
+            try:
+                import_model_file(candidates[0], request.get("pythonPaths", []), root)
+                continue
+            except (Exception, SystemExit) as error:  # noqa: BLE001 - reported; the key is left out below
+                errors.append(
+                    {
+                        "path": rel(candidates[0], root),
+                        "message": f"cannot import {rel(candidates[0], root)}: {type(error).__name__}: {error}",
+                    }
+                )
+        dropped = drop_foreign_keys_to(metadatas, missing)
+        where = (
+            "no file declares it"
+            if not candidates
+            else f"{len(candidates)} files declare it"
+            if len(candidates) > 1
+            else "its file failed to import"
+        )
+        warnings.append(
+            f"models: foreign keys to table {missing!r} were left out of the models build ({'; '.join(dropped)}):"
+            f" no imported model declares it and {where};"
+            " list the module that declares it under databases[].models"
+        )
+
+
+def first_missing_table(metadatas: Iterable[MetaData]) -> str | None:
+    """The first table a foreign key names that its metadata does not hold."""
+    for metadata in metadatas:
+        for table in metadata.tables.values():
+            for key in table.foreign_keys:
+                try:
+                    key.column  # noqa: B018 - resolving the target is the check
+                except NoReferencedTableError as error:
+                    return str(error.table_name)
+    return None

@@ -19,6 +19,8 @@ import type { SharedHistory } from './shared-history.js';
 /** One git tree as materialized on disk, with the configuration it is built with. */
 export interface Tree {
   dir: string;
+  /** The runner in this side's Python environment (its own dependencies, or driftbot's). */
+  runner: AlembicRunner;
   python: PythonConfig;
   /** The project's settings and mounts, resolved for this tree. */
   settings: { env: Record<string, string>; mounts: { link: string; target: string }[] };
@@ -36,7 +38,6 @@ export function treeArgs(tree: Tree): TreeArgs {
 }
 
 export interface BuildTools {
-  runner: AlembicRunner;
   databases: ThrowawayDatabases;
   log: (message: string) => void;
   /** Adds the time of a named phase to the report's timings. */
@@ -90,7 +91,7 @@ export async function buildDatabase(
     const runs: RevisionRun[] = [];
     for (const [i, chain] of chains.entries()) {
       tools.log(`${name}: ${build}: applying ${chain.versions}`);
-      const result = await tools.runner.upgrade({
+      const result = await tree.runner.upgrade({
         url: target.runnerUrl,
         versions: join(tree.dir, chain.versions),
         versionTable: chain.versionTable,
@@ -143,7 +144,7 @@ export async function buildDatabase(
     // migrations do. Give the models database what the fresh install has.
     if (!fresh.failure) await tools.time('build models', () => tools.databases.copyExtensions(freshDb, modelsDb));
     const result = await tools.time('build models', () =>
-      tools.runner.buildModels({
+      head.runner.buildModels({
         url: modelsDb.runnerUrl,
         files: modelFiles.map((file) => join(head.dir, file)),
         statementTimeoutMs: tools.statementTimeoutMs,

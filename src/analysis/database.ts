@@ -62,7 +62,7 @@ export async function analyseDatabase(tools: BuildTools, input: DatabaseInput): 
   const name = database.name;
   const base = input.starts[0]!;
   const outcome = emptyOutcome();
-  const scans = await tools.time('read revisions', () => scanChains(tools, database, base, head));
+  const scans = await tools.time('read revisions', () => scanChains(database, base, head));
 
   // The static part: what git says about revisions base has already applied.
   const histories: ChainHistory[] = [];
@@ -241,7 +241,7 @@ function mergeStartingPoints(perStart: Finding[][]): Finding[] {
   return [...merged.values()];
 }
 
-async function scanChains(tools: BuildTools, database: DatabaseConfig, base: StartingPoint, head: Tree): Promise<ChainScan[]> {
+async function scanChains(database: DatabaseConfig, base: StartingPoint, head: Tree): Promise<ChainScan[]> {
   const scans: ChainScan[] = [];
   for (const chain of database.chains) {
     // The same chain on base: same folder, else the same version table (a moved folder).
@@ -249,8 +249,8 @@ async function scanChains(tools: BuildTools, database: DatabaseConfig, base: Sta
     scans.push({
       config: chain,
       baseConfig: baseChain,
-      head: await tools.runner.scan({ versions: join(head.dir, chain.versions), root: head.dir }),
-      base: baseChain ? await tools.runner.scan({ versions: join(base.tree.dir, baseChain.versions), root: base.tree.dir }) : null,
+      head: await head.runner.scan({ versions: join(head.dir, chain.versions), root: head.dir }),
+      base: baseChain ? await base.tree.runner.scan({ versions: join(base.tree.dir, baseChain.versions), root: base.tree.dir }) : null,
     });
   }
   return scans;

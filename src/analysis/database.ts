@@ -81,8 +81,9 @@ export async function analyseDatabase(tools: BuildTools, input: DatabaseInput): 
   if (graph.findings.some((f) => UNBUILDABLE.has(f.name))) return { ...outcome, summary: summary(database, scans, false) };
 
   const modelFiles = matchGlobs(input.headFiles.paths, database.models);
-  // Only the same chains, in the same order, can share a history.
-  const sameChains = JSON.stringify(base.database?.chains ?? null) === JSON.stringify(database.chains);
+  // Only the same chains, in the same order, run with the same dependencies, can share a
+  // history: the same file run with other packages (base's pins, head's) may build another schema.
+  const sameChains = JSON.stringify(base.database?.chains ?? null) === JSON.stringify(database.chains) && base.tree.runner === head.runner;
   const builds = await buildDatabase(tools, database, head, input.starts, modelFiles, sameChains ? sharedHistory(histories) : null);
   outcome.standIns.push(...builds.standIns);
   outcome.warnings.push(...standInWarnings(builds.standIns, database, modelFiles));

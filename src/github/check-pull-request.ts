@@ -70,6 +70,8 @@ export interface PullRequestInfo {
   maintainerCanModify: boolean;
 }
 
+const ENVIRONMENT_STEPS = { installing: 'installing', reused: 'already installed', ready: 'installed', adding: "adding driftbot's runner packages" };
+
 export async function checkPullRequest(
   github: { octokit: GitHubClient; log: Logger },
   target: PullRequestTarget,
@@ -117,8 +119,11 @@ export async function checkPullRequest(
     signal,
     log: (line) => {
       const stage = /^(\S+): (fresh|base|upgraded): applying (.*)$/.exec(line);
-      if (!stage) return;
-      stages.push(`- ${stage[1]}: ${stage[2]} · \`${stage[3]}\``);
+      // The project's own dependencies: the side and the verb only (file names are the pull request's).
+      const environment = /^python environment for (head|base|start\d+): (installing|reused|ready|adding)\b/.exec(line);
+      if (stage) stages.push(`- ${stage[1]}: ${stage[2]} · \`${stage[3]}\``);
+      else if (environment) stages.push(`- Python dependencies for ${environment[1]}: ${ENVIRONMENT_STEPS[environment[2] as keyof typeof ENVIRONMENT_STEPS]}`);
+      else return;
       void check.progress(`Building the databases:\n\n${stages.join('\n')}`).catch(() => {});
     },
   });

@@ -86,9 +86,9 @@ describe('dependency files', () => {
     );
     expect(await refusal({ 'requirements.txt': 'six\n--extra-index-url https://x.example/simple\n' }, null)).toMatch(/^requirements\.txt:2:1: --extra-index-url: /);
     expect(await refusal({ 'requirements.txt': '-r more.txt\n', 'more.txt': '--find-links /tmp/wheels\n' }, null)).toMatch(/^more\.txt:1:1: --find-links: /);
-    expect(await refusal({ 'pyproject.toml': '[project]\nname = "s"\n', 'uv.lock': LOCK_FROM_PYPI.replace('https://pypi.org/simple', 'https://x.example/simple') }, null)).toContain(
-      'uv.lock: package six from https://x.example/simple',
-    );
+    expect(
+      await refusal({ 'pyproject.toml': '[project]\nname = "s"\n', 'uv.lock': LOCK_FROM_PYPI.replace('https://pypi.org/simple', 'https://x.example/simple') }, null),
+    ).toContain('uv.lock: package six from https://x.example/simple');
     // Naming the operator's own index is no choice at all.
     expect(await refusal({ 'requirements.txt': '--index-url https://pypi.org/simple/\nsix\n' }, null)).toBe('no error');
   });
@@ -136,7 +136,9 @@ describe('the interpreter', () => {
 
   it('says what was asked, by which file, what was found, and what to do', () => {
     const message = chooseInterpreter(machine, { specifier: '==3.9.*', from: 'requires-python in server/pyproject.toml' }, null) as string;
-    expect(message).toContain('requires-python in server/pyproject.toml asks for Python ==3.9.*, and no interpreter on this machine fits it (found: 3.9.18 (/py/3.9.18/bin/python3), 3.10.13');
+    expect(message).toContain(
+      'requires-python in server/pyproject.toml asks for Python ==3.9.*, and no interpreter on this machine fits it (found: 3.9.18 (/py/3.9.18/bin/python3), 3.10.13',
+    );
     expect(message).toContain("driftbot's runner needs Python 3.10 or newer");
     expect(message).toContain('uv python install 3.9');
   });

@@ -101,14 +101,16 @@ export class Preparation {
       }
       const { python: settings, databases: configured } = side.config;
       const versions = configured.flatMap((database) => database.chains.map((chain) => chain.versions));
-      const dependencies = await time('configuration', () =>
+      const found = await time('configuration', () =>
         readDependencySet(side.files, settings.requirements, discoveryFolders(settings.paths, versions), side.config.source, packageIndex()),
       );
+      // python.version alone still asks for that Python: an environment with just what the runner needs.
+      const dependencies = found ?? (settings.version ? { files: [], steps: [], pathDependencies: [], requiresPython: null, chosenBy: 'python.version' } : null);
       if (!dependencies) {
         pythons.push(driftbotPython);
         continue;
       }
-      if (settings.requirements === null && side.name === 'head') assumed.push(`assumed: the project's dependencies: ${dependencies.chosenBy}`);
+      if (found && settings.requirements === null && side.name === 'head') assumed.push(`assumed: the project's dependencies: ${dependencies.chosenBy}`);
       deadline.throwIfAborted();
       pythons.push(
         await time('python environment', () =>

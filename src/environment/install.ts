@@ -79,7 +79,7 @@ export async function ensureProjectEnvironment(request: EnvironmentRequest, cach
   key.update(`python ${interpreter.executable} ${versionText(interpreter.version)}\0index ${index}\0pins ${pins}\0steps ${JSON.stringify(dependencies.steps)}`);
   const target = join(environments, `project-${key.digest('hex').slice(0, 16)}`);
   const python = join(target, 'bin', 'python');
-  const what = `${dependencies.files.map((f) => f.path).join(', ')}, Python ${versionText(interpreter.version)}`;
+  const what = `${[...dependencies.files.map((f) => f.path), `Python ${versionText(interpreter.version)}`].join(', ')}`;
   if (existsSync(python)) {
     log(`python environment for ${side}: reused (${what}) ${target}`);
     return python;

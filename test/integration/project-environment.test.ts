@@ -126,9 +126,10 @@ async function project(pin: string, requiresPython?: string): Promise<Record<str
   return { ...files, 'server/uv.lock': await readFile(join(dir, 'server', 'uv.lock'), 'utf8') };
 }
 
-async function check(repo: GitFixture, lines: string[]): Promise<Report> {
+async function check(repo: GitFixture, lines: string[], sandbox = true): Promise<Report> {
   const server = testServer();
   const report = await analyse({
+    sandbox,
     repo: repo.dir,
     base: { ref: 'main', sha: await resolveCommit(repo.dir, 'main') },
     head: { ref: 'feature', sha: await resolveCommit(repo.dir, 'feature') },
@@ -213,5 +214,31 @@ describe("the project's own Python environment", () => {
       }),
     ]);
     expect(lines.some((l) => l.startsWith('python environment for') || l.startsWith('uv: '))).toBe(false);
+  });
+
+  it('runs on the Python python.version asks for, with only what the runner needs, and installs without the sandbox under --no-sandbox', async () => {
+    const repo = await newRepo('project-env-version');
+    // PEP 695 syntax: Python 3.12 or newer, or the revision does not even compile.
+    const newSyntax = revision(
+      '0001',
+      null,
+      'py',
+      'type Name = str\nop.execute(f"CREATE TABLE py{sys.version_info[0]}{sys.version_info[1]} (id int)")',
+      'import sys\n\nfrom alembic import op\n',
+    );
+    await repo.commit('base', {
+      '.github/driftbot.yml': `databases:\n  - chains: [{ versions: ${VERSIONS} }]\npython:\n  version: "3.12"\n`,
+      [`${VERSIONS}/0001_py.py`]: newSyntax,
+    });
+    await repo.branch('feature');
+    await repo.commit('add', { [`${VERSIONS}/0002_more.py`]: revision('0002', '0001', 'more', 'op.execute("CREATE TABLE more (id int)")') });
+
+    const lines: string[] = [];
+    const report = await check(repo, lines, false);
+    expect(report.errors).toEqual([]);
+    expect(report.environment.sandboxed).toBe(false);
+    expect(report.status).toBe('clean');
+    expect(lines).toContainEqual(expect.stringMatching(/^python environment for head: (installing|reused) \(?Python 3\.12\.\d+/));
+    expect(report.findings).toEqual([]);
   });
 });

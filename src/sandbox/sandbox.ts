@@ -14,7 +14,9 @@
  * - uid and gid 65534 in a user namespace of its own, with every capability dropped;
  * - no network at all (a network namespace with no interface but a downed loopback):
  *   Postgres is reached through the one Unix socket driftbot relays for this analysis
- *   (postgres-relay.ts).
+ *   (postgres-relay.ts);
+ *   only the install of the project's dependencies (environment/install.ts) shares the
+ *   network, to reach the package index.
  *
  * Limits on processes, file size, CPU time and memory are set by the runner on itself
  * before any repository code runs (hard limits, which it then cannot raise).

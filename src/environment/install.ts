@@ -11,12 +11,13 @@
  * its own copy of the commit. The runner later uses the environment read-only.
  */
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { acquireLock, interpreterFolders, requirementsPath } from '../alembic/python-env.js';
+import { ConfigError } from '../config/error.js';
 import { confinedCommand } from '../sandbox/sandbox.js';
 import { git, materialize } from '../workspace/git.js';
 import type { DependencySet, InstallStep } from './dependency-files.js';
@@ -75,7 +76,7 @@ export async function ensureProjectEnvironment(request: EnvironmentRequest, cach
   const key = createHash('sha256');
   for (const file of dependencies.files) key.update(`file ${file.path}\0${file.text}\0`);
   // A path dependency's content is its git tree (or blob): a change to it is a new environment.
-  for (const path of dependencies.pathDependencies) key.update(`path ${path}\0${(await git(request.repo, ['rev-parse', `${request.sha}:${path}`])).toString().trim()}\0`);
+  for (const path of dependencies.pathDependencies) key.update(`path ${path}\0${await objectId(request.repo, request.sha, path, side)}\0`);
   key.update(`python ${interpreter.executable} ${versionText(interpreter.version)}\0index ${index}\0pins ${pins}\0steps ${JSON.stringify(dependencies.steps)}`);
   const target = join(environments, `project-${key.digest('hex').slice(0, 16)}`);
   const python = join(target, 'bin', 'python');
@@ -88,7 +89,8 @@ export async function ensureProjectEnvironment(request: EnvironmentRequest, cach
   await mkdir(uvCache, { recursive: true });
   const lock = `${target}.lock`;
   await acquireLock(lock);
-  const building = `${target}.building-${process.pid}`;
+  // Unique even for two analyses of one process: a builder that takes over a stale lock never removes another's folder.
+  const building = `${target}.building-${process.pid}-${randomBytes(4).toString('hex')}`;
   const copy = join(request.workdir, `install-${side}`);
   const temporary = join(request.workdir, `install-${side}-tmp`);
   try {
@@ -264,6 +266,15 @@ class Installer {
       PYTHONDONTWRITEBYTECODE: '1',
       ...proxies,
     };
+  }
+}
+
+/** A path dependency's git object (its tree, or a file's blob): its content, for the key. */
+async function objectId(repo: string, sha: string, path: string, side: string): Promise<string> {
+  try {
+    return (await git(repo, ['rev-parse', '--verify', '--quiet', `${sha}:${path}`])).toString().trim();
+  } catch {
+    throw new ConfigError(path, null, null, `the project's dependency files install this folder from the checkout, but ${side}'s commit does not have it`);
   }
 }
 

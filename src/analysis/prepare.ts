@@ -92,11 +92,12 @@ export class Preparation {
       { name: 'head', sha: request.head.sha, config: inputs.headConfig, files: inputs.headFiles },
       ...inputs.starts.map((start, i) => ({ name: i === 0 ? 'base' : `start${i}`, sha: start.ref.sha, config: start.config ?? inputs.headConfig, files: start.files })),
     ];
-    const pythons: string[] = [];
+    // Each side's interpreter; the folders of an environment installed from the pull request's files (never run to ask them).
+    const pythons: { python: string; folders?: string[] }[] = [];
     const assumed: string[] = [];
     for (const side of sides) {
       if (request.python || request.scope === 'static') {
-        pythons.push(driftbotPython);
+        pythons.push({ python: driftbotPython });
         continue;
       }
       const { python: settings, databases: configured } = side.config;
@@ -107,7 +108,7 @@ export class Preparation {
       // python.version alone still asks for that Python: an environment with just what the runner needs.
       const dependencies = found ?? (settings.version ? { files: [], steps: [], pathDependencies: [], requiresPython: null, chosenBy: 'python.version' } : null);
       if (!dependencies) {
-        pythons.push(driftbotPython);
+        pythons.push({ python: driftbotPython });
         continue;
       }
       if (found && settings.requirements === null && side.name === 'head') assumed.push(`assumed: the project's dependencies: ${dependencies.chosenBy}`);
@@ -137,12 +138,14 @@ export class Preparation {
     this.relay = await openRelay(socketDir, relayTarget(server.adminUrl, server.socketDir));
     databases.runnerSocketDir = this.relay.socketDir;
     deadline.throwIfAborted();
-    for (const python of new Set(pythons)) {
+    for (const { python, folders } of pythons) {
+      if (this.runners.has(python)) continue;
       this.runners.set(
         python,
         await time('runner start', () =>
           AlembicRunner.start({
             python,
+            ...(folders ? { interpreterFolders: folders } : {}),
             confinement: sandboxed
               ? {
                   readOnly: [headCheckout.dir, ...startCheckouts.map((tree) => tree.dir)],
@@ -166,7 +169,7 @@ export class Preparation {
         ),
       );
     }
-    const runnerOf = (i: number) => this.runners.get(pythons[i]!)!;
+    const runnerOf = (i: number) => this.runners.get(pythons[i]!.python)!;
     const head: Tree = { ...headCheckout, runner: runnerOf(0) };
     const starts: Tree[] = startCheckouts.map((tree, i) => ({ ...tree, runner: runnerOf(i + 1) }));
     const warnings = [

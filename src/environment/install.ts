@@ -19,6 +19,7 @@ import { createInterface } from 'node:readline';
 import { acquireLock, interpreterFolders, requirementsPath } from '../alembic/python-env.js';
 import { ConfigError } from '../config/error.js';
 import { confinedCommand } from '../sandbox/sandbox.js';
+import { onShutdown } from '../shutdown.js';
 import { git, materialize } from '../workspace/git.js';
 import type { DependencySet, InstallStep } from './dependency-files.js';
 import { installedInterpreters, interpreterAt, interpreterOrThrow, type Asked, type Interpreter } from './interpreters.js';
@@ -65,8 +66,15 @@ export async function projectInterpreter(dependencies: DependencySet | null, ver
   return interpreterOrThrow(await installedInterpreters(), asked, preferred);
 }
 
-/** The environment's `bin/python`, built unless an identical one is cached. */
-export async function ensureProjectEnvironment(request: EnvironmentRequest, cacheRoot: string): Promise<string> {
+export interface ProjectEnvironment {
+  /** The environment's `bin/python`. */
+  python: string;
+  /** What the sandbox must show for it to run: the environment and its interpreter's folders (never asked of the environment itself). */
+  folders: string[];
+}
+
+/** The environment, built unless an identical one is cached. */
+export async function ensureProjectEnvironment(request: EnvironmentRequest, cacheRoot: string): Promise<ProjectEnvironment> {
   const { dependencies, side, log } = request;
   const preferred = await baseInterpreter();
   const interpreter = await projectInterpreter(dependencies, request.version, preferred);
@@ -81,9 +89,10 @@ export async function ensureProjectEnvironment(request: EnvironmentRequest, cach
   const target = join(environments, `project-${key.digest('hex').slice(0, 16)}`);
   const python = join(target, 'bin', 'python');
   const what = `${[...dependencies.files.map((f) => f.path), `Python ${versionText(interpreter.version)}`].join(', ')}`;
+  const environment = { python, folders: [target, ...(await interpreterFolders(interpreter.executable))] };
   if (existsSync(python)) {
     log(`python environment for ${side}: reused (${what}) ${target}`);
-    return python;
+    return environment;
   }
   await mkdir(environments, { recursive: true });
   await mkdir(uvCache, { recursive: true });
@@ -91,12 +100,14 @@ export async function ensureProjectEnvironment(request: EnvironmentRequest, cach
   await acquireLock(lock);
   // Unique even for two analyses of one process: a builder that takes over a stale lock never removes another's folder.
   const building = `${target}.building-${process.pid}-${randomBytes(4).toString('hex')}`;
+  // Interrupted (Ctrl-C, SIGTERM), a half-built environment goes too.
+  const forget = onShutdown(() => rm(building, { recursive: true, force: true }));
   const copy = join(request.workdir, `install-${side}`);
   const temporary = join(request.workdir, `install-${side}-tmp`);
   try {
     if (existsSync(python)) {
       log(`python environment for ${side}: reused (${what}) ${target}`);
-      return python;
+      return environment;
     }
     log(`python environment for ${side}: installing ${what} into ${target}`);
     await rm(building, { recursive: true, force: true });
@@ -132,11 +143,12 @@ export async function ensureProjectEnvironment(request: EnvironmentRequest, cach
       if (!existsSync(python)) throw error;
     });
     log(`python environment for ${side}: ready`);
-    return python;
+    return environment;
   } catch (error) {
     await rm(building, { recursive: true, force: true });
     throw new Error(`could not install the project's Python dependencies for ${side} (${what}): ${(error as Error).message}`);
   } finally {
+    forget();
     await rmdir(lock).catch(() => {});
     await rm(copy, { recursive: true, force: true });
     await rm(temporary, { recursive: true, force: true });

@@ -179,7 +179,8 @@ describe("the project's own Python environment", () => {
       expect.stringMatching(/^python environment for base: reused /),
     ]);
     expect(again.some((l) => l.startsWith('uv: '))).toBe(false);
-  });
+    // Two installs from PyPI (base and head, uv's cache cold) and two analyses: minutes on a loaded machine.
+  }, 300_000);
 
   it('says which file asks for which Python, what this machine has, and how to get it, when no interpreter fits', async () => {
     const repo = await newRepo('project-env-python');
@@ -240,5 +241,5 @@ describe("the project's own Python environment", () => {
     expect(report.status).toBe('clean');
     expect(lines).toContainEqual(expect.stringMatching(/^python environment for head: (installing|reused) \(?Python 3\.12\.\d+/));
     expect(report.findings).toEqual([]);
-  });
+  }, 300_000);
 });

@@ -122,7 +122,7 @@ class StandInLoader(importlib.abc.Loader):
 
 
 # Folders that are never the project's own code.
-SKIPPED_FOLDERS = {"node_modules", "site-packages", "__pycache__", "venv", ".venv", "build", "dist"}
+SKIPPED_FOLDERS = frozenset({"node_modules", "site-packages", "__pycache__", "venv", ".venv", "build", "dist"})
 
 
 def repository_modules(root: str) -> dict[str, str]:

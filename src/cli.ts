@@ -62,7 +62,9 @@ check   Builds the repository's databases from --base and --head by running Alem
                       tag glob with a count, e.g. 'v*~3' for the last three v* tags
   --python PATH       the Python that runs the migrations, with the project's own
                       dependencies plus alembic, SQLAlchemy 2 and psycopg (or
-                      DRIFTBOT_PYTHON); default: driftbot's managed environment
+                      DRIFTBOT_PYTHON); default: each side's own environment,
+                      installed with uv from its dependency files (python.requirements),
+                      or driftbot's managed one when it has none
   --no-sandbox        run the repository's code without the sandbox (bubblewrap);
                       by default it is used wherever the machine has it
   --keep-databases    do not drop the throwaway databases (for inspection)
@@ -155,7 +157,7 @@ export async function main(argv: string[]): Promise<number> {
 
   const verbose = values.verbose ?? false;
   const progress = (message: string) => {
-    const detail = message.startsWith('runner: ') || message.startsWith('postgres: ');
+    const detail = message.startsWith('runner: ') || message.startsWith('postgres: ') || message.startsWith('uv: ');
     if (verbose || !detail) process.stderr.write(`driftbot: ${message}\n`);
   };
 

@@ -115,6 +115,12 @@ export interface RunnerOptions {
    * it unconfined. The interpreter and the runner's own folder are added read-only.
    */
   confinement?: Confinement | null;
+  /**
+   * The folders the interpreter needs, given when it must not be asked: an environment the
+   * pull request's packages were installed into runs their `.pth` files at start-up, so it
+   * only ever runs in the sandbox. Default: asked of the interpreter (the operator's).
+   */
+  interpreterFolders?: string[];
   log?: (line: string) => void;
 }
 
@@ -151,7 +157,7 @@ export class AlembicRunner {
     const argv = options.confinement
       ? await confinedCommand(runner, {
           ...options.confinement,
-          readOnly: [...options.confinement.readOnly, dirname(runnerScriptPath()), ...(await interpreterFolders(options.python))],
+          readOnly: [...options.confinement.readOnly, dirname(runnerScriptPath()), ...(options.interpreterFolders ?? (await interpreterFolders(options.python)))],
         })
       : runner;
     const [command, ...args] = argv;

@@ -25,20 +25,25 @@ export function requirementsPath(): string {
   return join(packageRoot(), 'src', 'alembic', 'requirements.txt');
 }
 
+/** Where driftbot keeps its Python environments: DRIFTBOT_PYTHON_CACHE, else ~/.cache/driftbot. */
+export function pythonCacheRoot(): string {
+  return process.env.DRIFTBOT_PYTHON_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'driftbot');
+}
+
 export async function ensurePythonEnvironment(options: { cacheDir?: string; log?: (message: string) => void } = {}): Promise<string> {
   const log = options.log ?? (() => {});
   const requirements = await readFile(requirementsPath(), 'utf8');
   const basePython = process.env.DRIFTBOT_BASE_PYTHON ?? 'python3';
   const version = await pythonVersion(basePython);
   const key = createHash('sha256').update(requirements).update(version).digest('hex').slice(0, 12);
-  const cache = options.cacheDir ?? process.env.DRIFTBOT_PYTHON_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'driftbot');
+  const cache = options.cacheDir ?? pythonCacheRoot();
   const target = join(cache, `python-${key}`);
   const python = join(target, 'bin', 'python');
   if (existsSync(python)) return python;
 
   await mkdir(cache, { recursive: true });
   const lock = `${target}.lock`;
-  await acquire(lock);
+  await acquireLock(lock);
   try {
     if (existsSync(python)) return python;
     const building = `${target}.building-${process.pid}`;
@@ -112,7 +117,7 @@ async function pythonVersion(python: string): Promise<string> {
 }
 
 /** A directory is the lock: mkdir is atomic. A lock older than 10 minutes is taken over. */
-async function acquire(lock: string): Promise<void> {
+export async function acquireLock(lock: string): Promise<void> {
   for (;;) {
     try {
       await mkdir(lock);

@@ -64,7 +64,6 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
     sandboxed = workspace.sandboxed;
     warnings.push(...workspace.warnings);
     const tools = {
-      runner: workspace.runner,
       databases,
       log,
       time: clock.time,

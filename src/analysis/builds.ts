@@ -20,6 +20,8 @@ import type { SharedHistory } from './shared-history.js';
 /** One git tree as materialized on disk, with the configuration it is built with. */
 export interface Tree {
   dir: string;
+  /** The runner in this side's Python environment (its own dependencies, or driftbot's). */
+  runner: AlembicRunner;
   python: PythonConfig;
   /** The project's settings and mounts, resolved for this tree. */
   settings: { env: Record<string, string>; mounts: { link: string; target: string }[] };
@@ -37,7 +39,6 @@ export function treeArgs(tree: Tree): TreeArgs {
 }
 
 export interface BuildTools {
-  runner: AlembicRunner;
   databases: ThrowawayDatabases;
   log: (message: string) => void;
   /** Adds the time of a named phase to the report's timings. */
@@ -91,7 +92,7 @@ export async function buildDatabase(
     const runs: RevisionRun[] = [];
     for (const [i, chain] of chains.entries()) {
       tools.log(`${name}: ${build}: applying ${chain.versions}`);
-      const result = await tools.runner.upgrade({
+      const result = await tree.runner.upgrade({
         url: target.runnerUrl,
         versions: join(tree.dir, chain.versions),
         versionTable: chain.versionTable,
@@ -146,7 +147,7 @@ export async function buildDatabase(
     // The models build stands alone: when it fails, the installs' comparison still stands.
     const result = await tools
       .time('build models', () =>
-        tools.runner.buildModels({
+        head.runner.buildModels({
           url: modelsDb.runnerUrl,
           files: modelFiles.map((file) => join(head.dir, file)),
           skip: database.chains.map((chain) => join(head.dir, chain.versions)),

@@ -63,7 +63,7 @@ export async function analyseDatabase(tools: BuildTools, input: DatabaseInput): 
   const name = database.name;
   const base = input.starts[0]!;
   const outcome = emptyOutcome();
-  const scans = await tools.time('read revisions', () => scanChains(tools, database, base, head));
+  const scans = await tools.time('read revisions', () => scanChains(database, base, head));
 
   // The static part: what git says about revisions base has already applied.
   const histories: ChainHistory[] = [];
@@ -82,8 +82,9 @@ export async function analyseDatabase(tools: BuildTools, input: DatabaseInput): 
   if (graph.findings.some((f) => UNBUILDABLE.has(f.name))) return { ...outcome, summary: summary(database, scans, false) };
 
   const modelFiles = matchGlobs(input.headFiles.paths, database.models);
-  // Only the same chains, in the same order, can share a history.
-  const sameChains = JSON.stringify(base.database?.chains ?? null) === JSON.stringify(database.chains);
+  // Only the same chains, in the same order, run with the same dependencies, can share a
+  // history: the same file run with other packages (base's pins, head's) may build another schema.
+  const sameChains = JSON.stringify(base.database?.chains ?? null) === JSON.stringify(database.chains) && base.tree.runner === head.runner;
   const builds = await buildDatabase(tools, database, head, input.starts, modelFiles, sameChains ? sharedHistory(histories) : null);
   outcome.standIns.push(...builds.standIns);
   outcome.warnings.push(...standInWarnings(builds.standIns, database, modelFiles));
@@ -276,7 +277,7 @@ function mergeStartingPoints(perStart: Finding[][]): Finding[] {
   return [...merged.values()];
 }
 
-async function scanChains(tools: BuildTools, database: DatabaseConfig, base: StartingPoint, head: Tree): Promise<ChainScan[]> {
+async function scanChains(database: DatabaseConfig, base: StartingPoint, head: Tree): Promise<ChainScan[]> {
   const scans: ChainScan[] = [];
   for (const chain of database.chains) {
     // The same chain on base: same folder, else the same version table (a moved folder).
@@ -284,8 +285,8 @@ async function scanChains(tools: BuildTools, database: DatabaseConfig, base: Sta
     scans.push({
       config: chain,
       baseConfig: baseChain,
-      head: await tools.runner.scan({ versions: join(head.dir, chain.versions), root: head.dir }),
-      base: baseChain ? await tools.runner.scan({ versions: join(base.tree.dir, baseChain.versions), root: base.tree.dir }) : null,
+      head: await head.runner.scan({ versions: join(head.dir, chain.versions), root: head.dir }),
+      base: baseChain ? await base.tree.runner.scan({ versions: join(base.tree.dir, baseChain.versions), root: base.tree.dir }) : null,
     });
   }
   return scans;

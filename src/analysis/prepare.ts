@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AlembicRunner } from '../alembic/bridge.js';
-import { ensurePythonEnvironment } from '../alembic/python-env.js';
+import { ensurePythonEnvironment, pythonCacheRoot } from '../alembic/python-env.js';
 import type { DriftbotConfig } from '../config/config.js';
 import { parseDotenv } from '../config/dotenv.js';
 import { RESERVED_ENV } from '../config/schema.js';
@@ -24,6 +24,8 @@ import type { Tree } from './builds.js';
 import type { Timed } from './clock.js';
 import { matchGlobs } from '../workspace/globs.js';
 import type { Inputs } from './resolve.js';
+import { discoveryFolders, readDependencySet } from '../environment/dependency-files.js';
+import { ensureProjectEnvironment, packageIndex } from '../environment/install.js';
 
 /** The runner's address space: generous for Alembic and SQLAlchemy, fatal for a runaway allocation. */
 export const DEFAULT_MEMORY_LIMIT_BYTES = 4 * 1024 ** 3;
@@ -34,10 +36,10 @@ const FILE_SIZE_LIMIT_BYTES = 1024 ** 3;
 const PROCESS_LIMIT = 64;
 
 export interface Workspace {
+  /** Each tree has its runner: sides whose dependencies differ run in different environments. */
   head: Tree;
   /** One per starting point, in the same order. */
   starts: Tree[];
-  runner: AlembicRunner;
   /** The one folder the runner may write. */
   scratch: string;
   /** The repository's code runs in the sandbox. */
@@ -49,7 +51,8 @@ export interface Workspace {
 export class Preparation {
   private workdir: string | null = null;
   private relay: PostgresRelay | null = null;
-  private runner: AlembicRunner | null = null;
+  /** One runner per Python environment the sides need. */
+  private readonly runners = new Map<string, AlembicRunner>();
   private forgetWorkdir: () => void = () => {};
 
   constructor(
@@ -59,7 +62,7 @@ export class Preparation {
 
   /** Stops the runner now (the deadline, a cancellation); close() still cleans up. */
   kill(): void {
-    this.runner?.kill();
+    for (const runner of this.runners.values()) runner.kill();
   }
 
   async open(inputs: Inputs, databases: ThrowawayDatabases, server: PostgresServer, deadline: AbortSignal): Promise<Workspace> {
@@ -77,53 +80,111 @@ export class Preparation {
     // Every mount point any side asks for gets one link; each request points it at its side.
     const points = [...new Set([inputs.headConfig, ...inputs.starts.map((s) => s.config)].flatMap((config) => Object.keys(config?.python.mounts ?? {})))];
     const linkOf = (point: string) => join(links, String(points.indexOf(point)));
-    const head = await time('checkout', () => checkout(request.repo, request.head.sha, join(workdir, 'head'), inputs.headConfig, inputs.headFiles, linkOf));
-    const starts = await time('checkout', () =>
+    const headCheckout = await time('checkout', () => checkout(request.repo, request.head.sha, join(workdir, 'head'), inputs.headConfig, inputs.headFiles, linkOf));
+    const startCheckouts = await time('checkout', () =>
       Promise.all(inputs.starts.map((start, i) => checkout(request.repo, start.ref.sha, join(workdir, `start${i}`), start.config ?? inputs.headConfig, start.files, linkOf))),
     );
-    const python = request.python ?? (await time('python', () => ensurePythonEnvironment({ log: request.log })));
     const sandbox = request.sandbox === false ? null : await detectSandbox();
     const sandboxed = sandbox?.available === true;
-    for (const point of points) await symlink(head.dir, linkOf(point));
+    const driftbotPython = request.python ?? (await time('python', () => ensurePythonEnvironment({ log: request.log })));
+    // Each side in the environment its own dependency files describe (the operator's --python instead, when given).
+    const sides = [
+      { name: 'head', sha: request.head.sha, config: inputs.headConfig, files: inputs.headFiles },
+      ...inputs.starts.map((start, i) => ({ name: i === 0 ? 'base' : `start${i}`, sha: start.ref.sha, config: start.config ?? inputs.headConfig, files: start.files })),
+    ];
+    // Each side's interpreter; the folders of an environment installed from the pull request's files (never run to ask them).
+    const pythons: { python: string; folders?: string[] }[] = [];
+    const assumed: string[] = [];
+    for (const side of sides) {
+      if (request.python || request.scope === 'static') {
+        pythons.push({ python: driftbotPython });
+        continue;
+      }
+      const { python: settings, databases: configured } = side.config;
+      const versions = configured.flatMap((database) => database.chains.map((chain) => chain.versions));
+      const found = await time('configuration', () =>
+        readDependencySet(side.files, settings.requirements, discoveryFolders(settings.paths, versions), side.config.source, packageIndex()),
+      );
+      // python.version alone still asks for that Python: an environment with just what the runner needs.
+      const dependencies = found ?? (settings.version ? { files: [], steps: [], pathDependencies: [], requiresPython: null, chosenBy: 'python.version' } : null);
+      if (!dependencies) {
+        pythons.push({ python: driftbotPython });
+        continue;
+      }
+      if (found && settings.requirements === null && side.name === 'head') assumed.push(`assumed: the project's dependencies: ${dependencies.chosenBy}`);
+      deadline.throwIfAborted();
+      pythons.push(
+        await time('python environment', () =>
+          ensureProjectEnvironment(
+            {
+              repo: request.repo,
+              sha: side.sha,
+              side: side.name,
+              dependencies,
+              version: settings.version ? { specifier: settings.version, from: `python.version in ${side.config.source}` } : null,
+              driftbotPython,
+              workdir,
+              sandboxed,
+              log: request.log ?? (() => {}),
+              signal: deadline,
+              ...(request.stepTimeoutMs ? { timeoutMs: request.stepTimeoutMs } : {}),
+            },
+            pythonCacheRoot(),
+          ),
+        ),
+      );
+    }
+    for (const point of points) await symlink(headCheckout.dir, linkOf(point));
     this.relay = await openRelay(socketDir, relayTarget(server.adminUrl, server.socketDir));
     databases.runnerSocketDir = this.relay.socketDir;
     deadline.throwIfAborted();
-    this.runner = await time('runner start', () =>
-      AlembicRunner.start({
+    for (const { python, folders } of pythons) {
+      if (this.runners.has(python)) continue;
+      this.runners.set(
         python,
-        confinement: sandboxed
-          ? {
-              readOnly: [head.dir, ...starts.map((tree) => tree.dir)],
-              writable: [scratch, socketDir],
-              symlinks: points.map((point) => ({ path: point, target: linkOf(point) })),
-              cwd: scratch,
-            }
-          : null,
-        env: scrubbedEnvironment(scratch),
-        cwd: scratch,
-        timeoutMs: request.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
-        limits: {
-          memoryBytes: request.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES,
-          fileSizeBytes: FILE_SIZE_LIMIT_BYTES,
-          cpuSeconds: Math.ceil((request.timeoutMs ?? 30 * 60 * 1000) / 1000),
-          // The sandbox's user is its own (a user namespace): only there does this count just the runner's processes.
-          ...(sandboxed ? { processes: PROCESS_LIMIT } : {}),
-        },
-        log: (line) => request.log?.(`runner: ${line}`),
-      }),
-    );
+        await time('runner start', () =>
+          AlembicRunner.start({
+            python,
+            ...(folders ? { interpreterFolders: folders } : {}),
+            confinement: sandboxed
+              ? {
+                  readOnly: [headCheckout.dir, ...startCheckouts.map((tree) => tree.dir)],
+                  writable: [scratch, socketDir],
+                  symlinks: points.map((point) => ({ path: point, target: linkOf(point) })),
+                  cwd: scratch,
+                }
+              : null,
+            env: scrubbedEnvironment(scratch),
+            cwd: scratch,
+            timeoutMs: request.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
+            limits: {
+              memoryBytes: request.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES,
+              fileSizeBytes: FILE_SIZE_LIMIT_BYTES,
+              cpuSeconds: Math.ceil((request.timeoutMs ?? 30 * 60 * 1000) / 1000),
+              // The sandbox's user is its own (a user namespace): only there does this count just the runner's processes.
+              ...(sandboxed ? { processes: PROCESS_LIMIT } : {}),
+            },
+            log: (line) => request.log?.(`runner: ${line}`),
+          }),
+        ),
+      );
+    }
+    const runnerOf = (i: number) => this.runners.get(pythons[i]!.python)!;
+    const head: Tree = { ...headCheckout, runner: runnerOf(0) };
+    const starts: Tree[] = startCheckouts.map((tree, i) => ({ ...tree, runner: runnerOf(i + 1) }));
     const warnings = [
+      ...assumed,
       ...(sandbox && !sandbox.available && request.scope !== 'static' ? [`the repository's code ran without a sandbox: ${sandbox.reason}`] : []),
       // A mount point is a path in the sandbox's own filesystem: without one there is nowhere to put it.
       ...(!sandboxed && points.length && request.scope !== 'static'
         ? [`python.mounts (${points.join(', ')}) need the sandbox: without it the code is not laid out there, and paths the project expects there do not resolve`]
         : []),
     ];
-    return { head, starts, runner: this.runner, scratch, sandboxed, warnings };
+    return { head, starts, scratch, sandboxed, warnings };
   }
 
   async close(): Promise<void> {
-    await this.runner?.close();
+    for (const runner of this.runners.values()) await runner.close();
     await this.relay?.close();
     if (this.workdir) await rm(this.workdir, { recursive: true, force: true });
     this.forgetWorkdir();
@@ -135,7 +196,7 @@ export class Preparation {
  * settings files, mounted folders — and resolves its settings: dotenv files first, then
  * `python.env`, `{root}` standing for this checkout.
  */
-async function checkout(repo: string, sha: string, dir: string, config: DriftbotConfig, files: RepoFiles, linkOf: (point: string) => string): Promise<Tree> {
+async function checkout(repo: string, sha: string, dir: string, config: DriftbotConfig, files: RepoFiles, linkOf: (point: string) => string): Promise<Omit<Tree, 'runner'>> {
   const needed = new Set<string>();
   for (const database of config.databases) {
     for (const chain of database.chains) needed.add(chain.versions);

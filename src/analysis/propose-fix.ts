@@ -80,7 +80,7 @@ async function verify(tools: BuildTools, input: FixInput, fix: Fix, fileName: st
     await writeFile(join(versions, fileName), fix.content);
     const schemas: Schema[] = [];
     for (const build of [input.fresh, ...input.upgraded]) {
-      const result = await tools.runner.upgrade({
+      const result = await input.head.runner.upgrade({
         url: build.database.runnerUrl,
         versions,
         versionTable: input.chain.versionTable,

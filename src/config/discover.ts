@@ -76,7 +76,7 @@ export async function discoverConfig(files: RepoFiles): Promise<DriftbotConfig> 
   );
   return {
     databases: [{ name: 'default', chains: [{ versions: chosen.versions, versionTable: 'alembic_version' }], models: modelFiles }],
-    python: { paths, stubMissingImports: true, env: {}, envFiles: [], mounts: {} },
+    python: { paths, stubMissingImports: true, env: {}, envFiles: [], mounts: {}, requirements: null, version: null },
     ignore: [],
     fix: { revision: 'auto' },
     upgradeFrom: [],

@@ -84,6 +84,12 @@ export async function loadConfig(files: RepoFiles, given?: { text: string; path:
     const { line, column } = at(keys);
     throw new ConfigError(path, line, column, `${keyPathText(keys)}: file "${file}" does not exist in this commit`);
   });
+  config.python.requirements?.forEach((entry, i) => {
+    if (files.paths.includes(entry) || files.paths.some((file) => file.startsWith(`${entry}/`))) return;
+    const keys = ['python', 'requirements', i];
+    const { line, column } = at(keys);
+    throw new ConfigError(path, line, column, `${keyPathText(keys)}: "${entry}" does not exist in this commit (give a pyproject.toml, a requirements file, or their folder)`);
+  });
   for (const [point, folder] of Object.entries(config.python.mounts)) {
     if (folder === '.' || files.paths.some((file) => file.startsWith(`${folder}/`))) continue;
     const keys = ['python', 'mounts', point];
@@ -143,6 +149,8 @@ function toDomain(file: ConfigFile, path: string): DriftbotConfig {
       env: file.python.env,
       envFiles: file.python.env_file.map(repoPath),
       mounts: Object.fromEntries(Object.entries(file.python.mounts).map(([point, folder]) => [point, repoPath(folder)])),
+      requirements: file.python.requirements?.map(repoPath) ?? null,
+      version: file.python.version,
     },
     ignore: file.ignore,
     fix: { revision: file.fix.revision },

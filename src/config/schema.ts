@@ -57,6 +57,14 @@ export const configFileSchema = z
         env_file: z.array(z.string().min(1)).default([]),
         /** Where the project's container lays the code out (`/app: api`): sandbox only. */
         mounts: z.record(z.string(), z.string().min(1)).default({}),
+        /** The project's dependency files (a pyproject.toml with its lock beside it, requirements files); null = discovered, [] = none. */
+        requirements: z.array(z.string().min(1)).nullable().default(null),
+        /** The Python the project runs on, as a version or specifier ("3.12", ">=3.11,<3.13"); null = its requires-python. */
+        version: z
+          .string()
+          .regex(/^[0-9.*,<>=!~ ]+$/, 'give a Python version such as "3.12", or a specifier such as ">=3.11,<3.13"')
+          .nullable()
+          .default(null),
       })
       .superRefine((python, context) => {
         for (const name of Object.keys(python.env)) {
@@ -68,7 +76,7 @@ export const configFileSchema = z
           if (message) context.addIssue({ code: 'custom', path: ['mounts', point], message });
         }
       })
-      .default({ paths: [], stub_missing_imports: true, executable: null, env: {}, env_file: [], mounts: {} }),
+      .default({ paths: [], stub_missing_imports: true, executable: null, env: {}, env_file: [], mounts: {}, requirements: null, version: null }),
     ignore: z.array(z.string().min(1)).default([]),
     upgrade_from: z.array(z.string().min(1)).default([]),
     fix: z

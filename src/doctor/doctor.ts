@@ -11,6 +11,10 @@ import type { DriftbotConfig } from '../config/config.js';
 import { importedFiles, readEnvPy } from '../config/env-py.js';
 import { loadConfig } from '../config/load.js';
 import { detectSandbox, type SandboxStatus } from '../sandbox/sandbox.js';
+import { discoveryFolders, readDependencySet, type DependencySet } from '../environment/dependency-files.js';
+import { interpreterAt } from '../environment/interpreters.js';
+import { packageIndex, projectInterpreter } from '../environment/install.js';
+import { versionText } from '../environment/specifier.js';
 import { resolveCommit } from '../workspace/git.js';
 import { matchGlobs } from '../workspace/globs.js';
 import { repoFilesAt, type RepoFiles } from '../workspace/repo-files.js';
@@ -26,7 +30,8 @@ export interface DoctorReport {
   assumptions: string[];
   warnings: string[];
   databases: DoctorDatabase[];
-  dependencies: { files: string[]; requiresPython: string | null };
+  /** The files the project's environment would be made from, how they were chosen, or why they cannot be used. */
+  dependencies: { files: string[]; requiresPython: string | null; chosenBy: string | null; problem: string | null };
   interpreter: { python: string; chosenBy: string; version: string | null; problem: string | null };
   settings: { envNames: string[]; envFiles: string[]; mounts: Record<string, string> };
   sandbox: SandboxStatus;
@@ -56,16 +61,14 @@ export interface DoctorOptions {
   python: string | null;
 }
 
-const DEPENDENCY_FILE = /^(pyproject\.toml|uv\.lock|poetry\.lock|requirements[^/]*\.txt)$/;
-
 export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
   const sha = await resolveCommit(options.repo, options.ref);
   const files = await repoFilesAt(options.repo, sha);
   const config = await loadConfig(files);
-  const [databases, dependencies, interpreter, sandbox] = await Promise.all([
+  const { dependencies, set } = await dependencyFiles(files, config);
+  const [databases, interpreter, sandbox] = await Promise.all([
     Promise.all(config.databases.map((database) => describeDatabase(files, config, database))),
-    dependencyFiles(files, config.python.paths),
-    describeInterpreter(options.python),
+    options.python || !set ? describeInterpreter(options.python) : describeProjectInterpreter(set, config),
     detectSandbox(),
   ]);
   return {
@@ -109,15 +112,38 @@ async function describeDatabase(files: RepoFiles, config: DriftbotConfig, databa
   return { name: database.name, chains, modelFiles: matchGlobs(files.paths, database.models) };
 }
 
-/** pyproject.toml, uv.lock, poetry.lock and requirements*.txt beside the import roots, and requires-python. */
-async function dependencyFiles(files: RepoFiles, paths: string[]): Promise<DoctorReport['dependencies']> {
-  const roots = new Set([...paths, '.']);
-  const found = files.paths.filter((path) => roots.has(posix.dirname(path)) && DEPENDENCY_FILE.test(posix.basename(path))).sort();
-  let requiresPython: string | null = null;
-  for (const path of found.filter((p) => p.endsWith('pyproject.toml'))) {
-    requiresPython ??= /^\s*requires-python\s*=\s*["']([^"'\n]+)["']/m.exec((await files.read(path)) ?? '')?.[1] ?? null;
+/** The files the project's environment would be made from (as an analysis chooses them), and requires-python. */
+async function dependencyFiles(files: RepoFiles, config: DriftbotConfig): Promise<{ dependencies: DoctorReport['dependencies']; set: DependencySet | null }> {
+  const versions = config.databases.flatMap((database) => database.chains.map((chain) => chain.versions));
+  try {
+    const set = await readDependencySet(files, config.python.requirements, discoveryFolders(config.python.paths, versions), config.source, packageIndex());
+    return {
+      set,
+      dependencies: {
+        files: set?.files.map((file) => file.path) ?? [],
+        requiresPython: set?.requiresPython?.specifier ?? null,
+        chosenBy: set?.chosenBy ?? null,
+        problem: null,
+      },
+    };
+  } catch (error) {
+    return { set: null, dependencies: { files: [], requiresPython: null, chosenBy: null, problem: (error as Error).message } };
   }
-  return { files: found, requiresPython };
+}
+
+/** The interpreter the project's environment would be made from; nothing is installed here. */
+async function describeProjectInterpreter(set: DependencySet, config: DriftbotConfig): Promise<DoctorReport['interpreter']> {
+  const version = config.python.version ? { specifier: config.python.version, from: `python.version in ${config.source}` } : null;
+  const chosenBy = `the project's own environment, installed with uv on first use (${set.files.map((file) => file.path).join(', ')})${
+    version ? `, on the Python ${version.from} asks for` : set.requiresPython ? `, on a Python that fits requires-python in ${set.requiresPython.from}` : ''
+  }`;
+  try {
+    const base = await interpreterAt(process.env.DRIFTBOT_BASE_PYTHON ?? 'python3');
+    const chosen = await projectInterpreter(set, version, base?.executable ?? null);
+    return { python: chosen.executable, chosenBy, version: versionText(chosen.version), problem: null };
+  } catch (error) {
+    return { python: '(none)', chosenBy, version: null, problem: (error as Error).message };
+  }
 }
 
 /** The operator's interpreter, or the one driftbot's managed environment is made from; never built here. */

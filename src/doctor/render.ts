@@ -28,9 +28,14 @@ export function renderDoctor(report: DoctorReport): string {
     }
     lines.push(`  model files imported: ${list(database.modelFiles)}`);
   }
+  const { dependencies } = report;
   lines.push(
     '',
-    `Dependency files: ${list(report.dependencies.files)}${report.dependencies.requiresPython ? `; requires-python ${clean(report.dependencies.requiresPython)}` : ''}`,
+    dependencies.problem
+      ? `Dependency files: unusable: ${clean(dependencies.problem)}`
+      : `Dependency files: ${dependencies.files.length ? `${list(dependencies.files)} (${clean(dependencies.chosenBy ?? '')})` : "none: driftbot's own environment is used"}${
+          dependencies.requiresPython ? `; requires-python ${clean(dependencies.requiresPython)}` : ''
+        }`,
   );
   const { interpreter } = report;
   lines.push(

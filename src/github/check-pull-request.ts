@@ -70,6 +70,18 @@ export interface PullRequestInfo {
   maintainerCanModify: boolean;
 }
 
+const ENVIRONMENT_STEPS = { installing: 'installing', reused: 'already installed', ready: 'installed', adding: "adding driftbot's runner packages" };
+
+/** The check run's progress line for a log line of the analysis, or null when it is not a step shown there. */
+export function progressLine(line: string): string | null {
+  const stage = /^(\S+): (fresh|base|upgraded): applying (.*)$/.exec(line);
+  if (stage) return `- ${stage[1]}: ${stage[2]} · \`${stage[3]}\``;
+  // The project's own dependencies: the side and the step only (file names are the pull request's).
+  const environment = /^python environment for (head|base|start\d+): (installing|reused|ready|adding)\b/.exec(line);
+  if (environment) return `- Python dependencies for ${environment[1]}: ${ENVIRONMENT_STEPS[environment[2] as keyof typeof ENVIRONMENT_STEPS]}`;
+  return null;
+}
+
 export async function checkPullRequest(
   github: { octokit: GitHubClient; log: Logger },
   target: PullRequestTarget,
@@ -116,9 +128,9 @@ export async function checkPullRequest(
     // A newer push cancels this run: the runner stops at once instead of holding a slot.
     signal,
     log: (line) => {
-      const stage = /^(\S+): (fresh|base|upgraded): applying (.*)$/.exec(line);
+      const stage = progressLine(line);
       if (!stage) return;
-      stages.push(`- ${stage[1]}: ${stage[2]} · \`${stage[3]}\``);
+      stages.push(stage);
       void check.progress(`Building the databases:\n\n${stages.join('\n')}`).catch(() => {});
     },
   });

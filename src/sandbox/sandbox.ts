@@ -14,7 +14,9 @@
  * - uid and gid 65534 in a user namespace of its own, with every capability dropped;
  * - no network at all (a network namespace with no interface but a downed loopback):
  *   Postgres is reached through the one Unix socket driftbot relays for this analysis
- *   (postgres-relay.ts).
+ *   (postgres-relay.ts);
+ *   only the install of the project's dependencies (environment/install.ts) shares the
+ *   network, to reach the package index.
  *
  * Limits on processes, file size, CPU time and memory are set by the runner on itself
  * before any repository code runs (hard limits, which it then cannot raise).
@@ -35,6 +37,11 @@ export interface Confinement {
   symlinks?: { path: string; target: string }[];
   /** The working directory inside. */
   cwd: string;
+  /**
+   * Share the host's network (installing the project's dependencies from the package
+   * index): DNS and hosts files are shown too. Everything else stays as above.
+   */
+  network?: boolean;
 }
 
 export type SandboxStatus = { available: true; version: string } | { available: false; reason: string };
@@ -47,12 +54,15 @@ const BWRAP = 'bwrap';
 const SYSTEM_ROOTS = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
 /** What the dynamic loader and Python read from /etc: nothing secret. */
 const ETC_FILES = ['/etc/ld.so.cache', '/etc/ld.so.conf', '/etc/localtime', '/etc/alternatives'];
+/** What name resolution and TLS read from /etc, for a sandbox that shares the network. */
+const NETWORK_ETC_FILES = ['/etc/resolv.conf', '/etc/hosts', '/etc/nsswitch.conf', '/etc/host.conf', '/etc/gai.conf', '/etc/ssl', '/etc/ca-certificates', '/etc/pki'];
 
 /** The command line that runs `command` confined. */
 export async function confinedCommand(command: string[], confinement: Confinement, bwrap = BWRAP): Promise<string[]> {
   const args = [
     bwrap,
     '--unshare-all',
+    ...(confinement.network ? ['--share-net'] : []),
     '--die-with-parent',
     // A new session: the code cannot push characters into a terminal it was started from.
     '--new-session',
@@ -68,7 +78,7 @@ export async function confinedCommand(command: string[], confinement: Confinemen
     '/usr',
     '/usr',
     ...(await systemRoots()),
-    ...ETC_FILES.flatMap((path) => ['--ro-bind-try', path, path]),
+    ...[...ETC_FILES, ...(confinement.network ? NETWORK_ETC_FILES : [])].flatMap((path) => ['--ro-bind-try', path, path]),
     '--proc',
     '/proc',
     '--dev',

@@ -81,6 +81,22 @@ op.execute(f"CREATE TABLE {settings.table_name} (id int)")`,
     expect(result.standIns).toEqual([]);
   });
 
+  it('never replace a package the repository itself has: the import fails and says which python.paths folder is missing', async () => {
+    const root = await tree({
+      'server/app/__init__.py': '',
+      'server/app/settings.py': 'TABLE = "accounts"\n',
+      'versions/0001_a.py': revision('0001', null, 'a', 'op.execute(f"CREATE TABLE {TABLE} (id int)")', 'from alembic import op\nfrom app.settings import TABLE\n'),
+    });
+    // server/ is not an import root: `app` is the repository's own, not a missing third-party package.
+    const { result, tables } = await upgradeTree(runner, root, { pythonPaths: [root] });
+    expect(result.standIns).toEqual([]);
+    expect(tables).toEqual([]);
+    expect(result.failure).toMatchObject({ revision: '0001', path: 'versions/0001_a.py' });
+    expect(result.failure?.error).toContain(
+      "ModuleNotFoundError: No module named 'app': the repository has it at server/app, which is not importable as 'app': add the folder above it to python.paths",
+    );
+  });
+
   it('mix into declarative models and ABCs without a metaclass conflict; the real columns and constructor remain', async () => {
     const root = await tree({
       'app/__init__.py': '',

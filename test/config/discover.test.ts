@@ -66,7 +66,7 @@ describe('discoverConfig', () => {
           models: ['standalone.py', 'svc/app/db/audit.py', 'svc/app/db/models.py', 'tools/loose/models.py'],
         },
       ],
-      python: { paths: ['svc', 'tools/loose', '.'], stubMissingImports: true, env: {}, envFiles: [], mounts: {} },
+      python: { paths: ['svc', 'tools/loose', '.'], stubMissingImports: true, env: {}, envFiles: [], mounts: {}, requirements: null, version: null },
       ignore: [],
       fix: { revision: 'auto' },
       upgradeFrom: [],

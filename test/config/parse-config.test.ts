@@ -45,7 +45,7 @@ describe('parseConfig', () => {
           models: ['api/oss/src/dbs/postgres/**/dbes.py'],
         },
       ],
-      python: { paths: ['api'], stubMissingImports: true, env: {}, envFiles: [], mounts: {} },
+      python: { paths: ['api'], stubMissingImports: true, env: {}, envFiles: [], mounts: {}, requirements: null, version: null },
       ignore: [],
       fix: { revision: 'auto' },
       upgradeFrom: [],
@@ -59,7 +59,7 @@ describe('parseConfig', () => {
   it('fills every default from the smallest file', () => {
     expect(parseConfig('databases:\n  - chains:\n      - versions: ./migrations/versions/\n', 'x.yml')).toEqual({
       databases: [{ name: 'default', chains: [{ versions: 'migrations/versions', versionTable: 'alembic_version' }], models: [] }],
-      python: { paths: [], stubMissingImports: true, env: {}, envFiles: [], mounts: {} },
+      python: { paths: [], stubMissingImports: true, env: {}, envFiles: [], mounts: {}, requirements: null, version: null },
       ignore: [],
       fix: { revision: 'auto' },
       upgradeFrom: [],
@@ -84,7 +84,7 @@ describe('parseConfig', () => {
       PATH,
     );
     expect(config.databases[0]).toEqual({ name: 'billing', chains: [{ versions: 'db/versions', versionTable: 'billing_version' }], models: [] });
-    expect(config.python).toEqual({ paths: ['src', '.', 'lib/x'], stubMissingImports: false, env: {}, envFiles: [], mounts: {} });
+    expect(config.python).toEqual({ paths: ['src', '.', 'lib/x'], stubMissingImports: false, env: {}, envFiles: [], mounts: {}, requirements: null, version: null });
     // The repository never chooses what runs (a fork's config would otherwise start any program).
     expect(config.warnings).toEqual([expect.stringMatching(/^\.github\/driftbot\.yml: python\.executable is ignored: .*--python or DRIFTBOT_PYTHON/)]);
     expect(config.ignore).toEqual(['audit_*', 'users.legacy_name']);

@@ -63,8 +63,17 @@ describe('driftbot doctor', () => {
         modelFiles: ['app/models.py'],
       },
     ]);
-    expect(report.dependencies).toEqual({ files: ['pyproject.toml', 'requirements-dev.txt'], requiresPython: '>=3.11' });
-    expect(report.interpreter.version).toMatch(/^3\.\d+\.\d+$/);
+    expect(report.dependencies).toEqual({
+      files: ['pyproject.toml', 'requirements-dev.txt'],
+      requiresPython: '>=3.11',
+      chosenBy: 'found pyproject.toml (set python.requirements to choose others, or [] for none)',
+      problem: null,
+    });
+    // The project's environment would be made from an interpreter requires-python accepts.
+    expect(report.interpreter.version).toMatch(/^3\.(1[1-9]|[2-9]\d)\.\d+$/);
+    expect(report.interpreter.chosenBy).toContain(
+      "the project's own environment, installed with uv on first use (pyproject.toml, requirements-dev.txt), on a Python that fits requires-python in pyproject.toml",
+    );
     expect(report.sandbox).toEqual(await detectSandbox());
 
     const suggested = parseConfig(report.suggestedConfig, '.github/driftbot.yml');

@@ -121,6 +121,26 @@ class StandInLoader(importlib.abc.Loader):
         pass
 
 
+# Folders that are never the project's own code.
+SKIPPED_FOLDERS = frozenset({"node_modules", "site-packages", "__pycache__", "venv", ".venv", "build", "dist"})
+
+
+def repository_modules(root: str) -> dict[str, str]:
+    """Top-level names of the modules and packages in the tree (a `name.py`, or a folder
+    holding Python files): name → its repository-relative path, the shallowest first."""
+    found: dict[str, str] = {}
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = sorted(d for d in subfolders if d not in SKIPPED_FOLDERS and not d.startswith("."))
+        if folder != root and any(f.endswith(".py") for f in files):
+            name = os.path.basename(folder)
+            if name.isidentifier():
+                found.setdefault(name, rel(folder, root))
+        for file in sorted(files):
+            if file.endswith(".py") and file[:-3].isidentifier():
+                found.setdefault(file[:-3], rel(os.path.join(folder, file), root))
+    return found
+
+
 class StandInFinder(importlib.abc.MetaPathFinder):
     """Last on sys.meta_path: answers only when no real module exists, and only for
     imports made by the analysed repository's own files (never SQLAlchemy's or
@@ -129,6 +149,8 @@ class StandInFinder(importlib.abc.MetaPathFinder):
     def __init__(self) -> None:
         self.root: str | None = None
         self.records: list[StandInRecord] = []
+        # Top-level modules and packages the repository itself has: never stood in.
+        self.own: dict[str, str] = {}
         # Frames of importlib and of the runner itself are never "the importing file".
         self.skipped = (
             os.path.dirname(os.path.abspath(importlib.__file__)) + os.sep,
@@ -138,6 +160,7 @@ class StandInFinder(importlib.abc.MetaPathFinder):
     def reset(self, root: str | None) -> None:
         self.root = root
         self.records = []
+        self.own = repository_modules(root) if root is not None else {}
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
@@ -149,6 +172,14 @@ class StandInFinder(importlib.abc.MetaPathFinder):
             importer = self.importing_file()
             if importer is None or not is_under(importer, [self.root]):
                 return None
+            own = self.own.get(fullname.partition(".")[0])
+            if own is not None:
+                # The repository's own code is never replaced: that would hide the real error.
+                raise ModuleNotFoundError(
+                    f"No module named '{fullname}': the repository has it at {own}, which is not importable as "
+                    f"'{fullname.partition('.')[0]}': add the folder above it to python.paths",
+                    name=fullname,
+                )
             self.records.append({"module": fullname, "importedFrom": rel(importer, self.root)})
         return importlib.machinery.ModuleSpec(fullname, StandInLoader(), is_package=True)
 

@@ -25,7 +25,7 @@ import { sharedHistory, type ChainHistory } from './shared-history.js';
 import { lintRevisions } from '../hazards/lint.js';
 import { FIX_LOCK_TIMEOUT } from '../fix/migration-file.js';
 import type { RevisionRun } from './causes.js';
-import { splitPreexisting, type PullRequestChanges } from './preexisting.js';
+import { modelsForFix, splitPreexisting, type PullRequestChanges } from './preexisting.js';
 
 export interface DatabaseOutcome {
   editedMigrations: EditedMigration[];
@@ -141,7 +141,7 @@ export async function analyseDatabase(tools: BuildTools, input: DatabaseInput): 
         findings,
         fresh: { ...builds.fresh, schema: fresh },
         upgraded,
-        models,
+        models: modelsForFix(models, split.preexisting, fresh),
         chain: chain.config,
         chainRevisions: chain.head.revisions,
         chainHeads: chain.head.heads,

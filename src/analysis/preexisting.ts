@@ -7,6 +7,7 @@
  * request's finding. Pure.
  */
 import type { Finding } from '../report/report.js';
+import type { Schema } from '../schema/schema.js';
 import type { RevisionRun } from './causes.js';
 
 export interface PullRequestChanges {
@@ -42,4 +43,28 @@ export function namesTable(statement: string, table: string): boolean {
     .pop()!
     .replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return new RegExp(`(^|[^A-Za-z0-9_$])"?${name}"?([^A-Za-z0-9_$]|$)`, 'i').test(statement);
+}
+
+/**
+ * The models as the fix should target them: where a difference was already there on
+ * base, the migrations' own definition (the fix repairs what this branch did, not what
+ * the project lived with before it).
+ */
+export function modelsForFix(models: Schema | null, preexisting: Finding[], fresh: Schema): Schema | null {
+  if (!models || preexisting.length === 0) return models;
+  const named = (t: { schema: string; name: string }) => (t.schema === 'public' ? t.name : `${t.schema}.${t.name}`);
+  const tables = new Set(preexisting.filter((f) => f.object === 'table').map((f) => f.name));
+  const columns = new Set(preexisting.filter((f) => f.object === 'column').map((f) => `${f.table}\u0000${f.name}`));
+  return {
+    ...models,
+    tables: models.tables
+      .filter((table) => !tables.has(named(table)))
+      .map((table) => {
+        const own = fresh.tables.find((t) => named(t) === named(table));
+        return {
+          ...table,
+          columns: table.columns.map((column) => (columns.has(`${named(table)}\u0000${column.name}`) ? (own?.columns.find((c) => c.name === column.name) ?? column) : column)),
+        };
+      }),
+  };
 }

@@ -2,7 +2,8 @@
  * Proposes the forward migration that reconciles every build of a database, and proves
  * it: the revision file is dropped into a copy of head's versions folder and applied,
  * by Alembic, to the fresh and the upgraded database; then all three builds are
- * compared again. `verified` is true only when nothing differs any more.
+ * compared again. `verified` is true only when nothing differs any more but what the
+ * commented-out (destructive) steps would remove, once a person enables them.
  */
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -17,6 +18,7 @@ import type { Finding, Fix } from '../report/report.js';
 import type { Build, BuildTools, Tree, UpgradedBuild } from './builds.js';
 import { readSchema, treeArgs } from './builds.js';
 import { compareBuilds } from './findings.js';
+import { schemaEntries } from '../schema/entries.js';
 
 export interface FixInput {
   database: string;
@@ -93,13 +95,18 @@ async function verify(tools: BuildTools, input: FixInput, fix: Fix, fileName: st
       schemas.push(await readSchema(build.database));
     }
     const [fresh, ...upgraded] = schemas;
+    // What the commented-out steps would remove is left for a person to decide: it remains
+    // by design, and does not count against the fix.
+    const heldBack = new Set(fix.steps.filter((step) => step.disabled).map((step) => step.entryKey));
     // Every starting point against the fresh install and the models, counted once per object.
     const remaining = new Set(
-      upgraded.flatMap((schema, i) =>
-        compareBuilds(input.database, { fresh: fresh!, upgraded: schema, models: input.models }, input.ignore, input.upgraded[i]!.startingPoint).map(
-          (f) => `${f.object}:${f.table}:${f.name}`,
-        ),
-      ),
+      upgraded.flatMap((schema, i) => {
+        const entries = [...schemaEntries(schema).values(), ...schemaEntries(fresh!).values()];
+        const keyOf = (f: Finding) => entries.find((e) => e.kind === f.object && e.table === f.table && e.name === f.name)?.key;
+        return compareBuilds(input.database, { fresh: fresh!, upgraded: schema, models: input.models }, input.ignore, input.upgraded[i]!.startingPoint)
+          .filter((f) => !heldBack.has(keyOf(f) ?? ''))
+          .map((f) => `${f.object}:${f.table}:${f.name}`);
+      }),
     );
     return { ...fix, remainingDifferences: remaining.size, verified: remaining.size === 0 };
   } finally {

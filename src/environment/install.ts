@@ -112,8 +112,10 @@ export async function ensureProjectEnvironment(request: EnvironmentRequest, cach
     log(`python environment for ${side}: installing ${what} into ${target}`);
     await rm(building, { recursive: true, force: true });
     await Promise.all([mkdir(building, { recursive: true }), mkdir(temporary, { recursive: true })]);
-    // Builds write into their source (build/, *.egg-info): a copy of the commit of its own.
-    await materialize(request.repo, request.sha, ['.'], copy);
+    // Builds write into their source (build/, *.egg-info): a copy of its own, of just the
+    // dependency files and the path dependencies (a big repository, or a clone that lacks
+    // some blobs, costs nothing for files no install reads).
+    await materialize(request.repo, request.sha, [...new Set([...dependencies.files.map((f) => f.path), ...dependencies.pathDependencies])], copy);
     const uv = join(dirname(request.driftbotPython), 'uv');
     const tool = new Installer({ ...request, uv, interpreter, uvCache, building, copy, temporary, index });
     await tool.uv(['venv', '--relocatable', '--no-project', '--python', interpreter.executable, building], copy);

@@ -300,10 +300,14 @@ function fixBlocks({ summary, cuts, evidenceUrl }: Context, proposed: FixSummary
   ];
 }
 
-function verification(summary: Summary, { fix, state }: FixSummary): string[] {
+function verification(summary: Summary, { fix, state, disabledSteps }: FixSummary): string[] {
   switch (state) {
     case 'verified':
-      return [`✅ **Verified**: ${appliedTo(summary)}; afterwards fresh, upgraded and models agree (0 differences).`];
+      return [
+        disabledSteps.length
+          ? `✅ **Verified**: ${appliedTo(summary)}; afterwards fresh, upgraded and models agree, but for what the ${count(disabledSteps.length, 'commented-out step')} would remove.`
+          : `✅ **Verified**: ${appliedTo(summary)}; afterwards fresh, upgraded and models agree (0 differences).`,
+      ];
     case 'failed-to-apply':
       return ['❌ **Not verified**: applying it failed:', codeBlock(clip(fix.verificationError ?? '', ERROR_LIMIT), 'text')];
     case 'differences-remain':

@@ -161,7 +161,7 @@ export interface Fix {
   path: string; // contract
   content: string; // contract: the whole Alembic migration file
   statements: string[]; // contract: the statements the fix applies (disabled steps excluded)
-  verified: boolean; // contract: applied to every build, which then match
+  verified: boolean; // contract: applied to every build, which then match but for what its disabled (destructive) steps would remove
   remainingDifferences: number; // contract
   database: string;
   /** Folder of the chain the revision belongs to. */

@@ -98,7 +98,15 @@ function findingLine(finding: Finding, paint: Paint, showStartingPoints: boolean
 }
 
 const FIX_VERDICTS: Record<FixSummary['state'], (fix: FixSummary['fix'], safe: (text: string) => string) => [Style, string]> = {
-  verified: () => ['green', '✅ verified: fresh, upgraded and models agree after it (0 differences)'],
+  verified: (fix) => {
+    const held = fix.steps.filter((s) => s.disabled).length;
+    return [
+      'green',
+      held
+        ? `✅ verified: fresh, upgraded and models agree after it, but for what its ${held} commented-out step${held === 1 ? '' : 's'} would remove`
+        : '✅ verified: fresh, upgraded and models agree after it (0 differences)',
+    ];
+  },
   'failed-to-apply': (fix, safe) => ['red', `❌ not verified: applying it failed: ${safe(fix.verificationError ?? '')}`],
   'differences-remain': (fix) => ['red', `❌ not verified: ${fix.remainingDifferences} difference${fix.remainingDifferences === 1 ? '' : 's'} remain after it`],
 };

@@ -182,3 +182,36 @@ describe('models that already disagreed with the migrations on base', () => {
     expect(report.findings).toEqual([expect.objectContaining({ table: 'accounts', name: 'email', difference: 'differs-from-models' })]);
   });
 });
+
+describe('the fix repairs what the branch did', () => {
+  it('is verified when only what its commented-out drops would remove is left', async () => {
+    const repo = await newRepo('fix-held-back');
+    const withNickname = ACCOUNTS_0001.replace(
+      'sa.Column("email", sa.String(length=200), nullable=False),',
+      'sa.Column("email", sa.String(length=200), nullable=False),\n    sa.Column("nickname", sa.Text()),',
+    );
+    await repo.commit('base', { ...SCAFFOLD, ...models(ACCOUNT_MODEL), [versionFile('0001_create_accounts')]: withNickname });
+    await repo.branch('feature');
+    await repo.commit('drop nickname from 0001 in place', { [versionFile('0001_create_accounts')]: ACCOUNTS_0001 });
+    const report = await check(repo);
+    expect(report.findings).toEqual([expect.objectContaining({ table: 'accounts', name: 'nickname', difference: 'only-on-upgraded' })]);
+    expect(report.fix?.steps).toEqual([expect.objectContaining({ disabled: true, sql: expect.stringContaining('DROP COLUMN IF EXISTS nickname') })]);
+    expect(report.fix).toMatchObject({ verified: true, remainingDifferences: 0 });
+  });
+
+  it('leaves alone a models difference base already had', async () => {
+    // The model says 100 characters where the migration made 200, on base and head alike;
+    // the branch edits another table's revision in place.
+    const narrow = models(ACCOUNT_MODEL.replace('sa.String(200)', 'sa.String(100)'));
+    const teams = (extra: string) => revision('0002', '0001', 'create teams', `op.create_table(\n    "teams",\n    sa.Column("id", sa.Integer(), primary_key=True),${extra}\n)`);
+    const repo = await newRepo('fix-leaves-base-alone');
+    await repo.commit('base', { ...SCAFFOLD, ...narrow, [versionFile('0001_create_accounts')]: ACCOUNTS_0001, [versionFile('0002_create_teams')]: teams('') });
+    await repo.branch('feature');
+    await repo.commit('edit 0002 in place', { [versionFile('0002_create_teams')]: teams('\n    sa.Column("slug", sa.Text()),') });
+    const report = await check(repo);
+    expect(report.findings).toEqual([expect.objectContaining({ table: 'teams', name: 'slug', difference: 'missing-on-upgraded' })]);
+    expect(report.warnings).toEqual(expect.arrayContaining([expect.stringContaining('column accounts.email already differed')]));
+    expect(report.fix?.statements.join('\n')).not.toContain('email');
+    expect(report.fix).toMatchObject({ verified: true, remainingDifferences: 0 });
+  });
+});

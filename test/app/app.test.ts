@@ -25,6 +25,7 @@ import type { GitFixture } from '../../demo/git-fixture.js';
 import { revision } from '../support/app-repo.js';
 import { testServer } from '../support/analysis.js';
 import { hostileMigration, PROBES } from '../support/hostile.js';
+import { detectSandbox } from '../../src/sandbox/sandbox.js';
 import { interpreterFolders } from '../../src/alembic/python-env.js';
 import { FakeGitHub, type PullState } from './fake-github.js';
 
@@ -654,6 +655,8 @@ describe('webhook delivery', () => {
 
 describe('a hostile pull request, delivered to the App', () => {
   it('its migration reaches no key, no environment, no clone cache, no venv, no socket but its own database, and leaves no process', async () => {
+    // Never run the hostile migration where there is no sandbox: it would write into the shared virtualenv.
+    expect(await detectSandbox(), 'the sandbox must work where these tests run: install bubblewrap (.ci/run does)').toMatchObject({ available: true });
     const keyFile = join(root, 'private-key.pem');
     await writeFile(keyFile, privateKey);
     const sleepMarker = `8${Date.now() % 100000}.5`;

@@ -63,8 +63,14 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
     const workspace = await preparation.open(inputs, databases, request.server, stop);
     sandboxed = workspace.sandboxed;
     warnings.push(...workspace.warnings);
+    const cache =
+      request.cache && workspace.environmentKey
+        ? { templates: request.cache, common: { repository: request.repo, environmentKey: workspace.environmentKey, postgresVersion: request.server.version } }
+        : null;
     const tools = {
       runner: workspace.runner,
+      runners: workspace.runners,
+      cache,
       databases,
       log,
       time: clock.time,

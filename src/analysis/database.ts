@@ -83,7 +83,8 @@ export async function analyseDatabase(tools: BuildTools, input: DatabaseInput): 
   const modelFiles = matchGlobs(input.headFiles.paths, database.models);
   // Only the same chains, in the same order, can share a history.
   const sameChains = JSON.stringify(base.database?.chains ?? null) === JSON.stringify(database.chains);
-  const builds = await buildDatabase(tools, database, head, input.starts, modelFiles, sameChains ? sharedHistory(histories) : null);
+  const shared = sameChains ? sharedHistory(histories) : null;
+  const builds = await buildDatabase(tools, database, head, input.starts, modelFiles, shared ? { shared, chains: histories } : null);
   outcome.standIns.push(...builds.standIns);
   outcome.warnings.push(...standInWarnings(builds.standIns, database, modelFiles));
   // A models build that fails leaves the installs' comparison standing: its error is reported beside it.

@@ -5,9 +5,11 @@
  * `close()`, whatever happened.
  */
 import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AlembicRunner } from '../alembic/bridge.js';
+import { AlembicRunner, type RunnerOptions } from '../alembic/bridge.js';
+import { environmentKey } from '../alembic/environment-key.js';
+import { RunnerPool } from '../alembic/runner-pool.js';
 import { ensurePythonEnvironment } from '../alembic/python-env.js';
 import type { DriftbotConfig } from '../config/config.js';
 import { parseDotenv } from '../config/dotenv.js';
@@ -17,7 +19,7 @@ import type { ThrowawayDatabases } from '../postgres/throwaway.js';
 import { openRelay, relayTarget, type PostgresRelay } from '../sandbox/postgres-relay.js';
 import { detectSandbox } from '../sandbox/sandbox.js';
 import { onShutdown } from '../shutdown.js';
-import { materialize } from '../workspace/git.js';
+import { listBlobs, materialize } from '../workspace/git.js';
 import type { RepoFiles } from '../workspace/repo-files.js';
 import type { AnalysisRequest } from './request.js';
 import type { Tree } from './builds.js';
@@ -38,6 +40,10 @@ export interface Workspace {
   /** One per starting point, in the same order. */
   starts: Tree[];
   runner: AlembicRunner;
+  /** Runners for builds that run side by side (the first is `runner`). */
+  runners: RunnerPool;
+  /** The Python environment's identity, for the keys of cached builds; null when nothing is cached. */
+  environmentKey: string | null;
   /** The one folder the runner may write. */
   scratch: string;
   /** The repository's code runs in the sandbox. */
@@ -50,6 +56,7 @@ export class Preparation {
   private workdir: string | null = null;
   private relay: PostgresRelay | null = null;
   private runner: AlembicRunner | null = null;
+  private runners: RunnerPool | null = null;
   private forgetWorkdir: () => void = () => {};
 
   constructor(
@@ -60,6 +67,7 @@ export class Preparation {
   /** Stops the runner now (the deadline, a cancellation); close() still cleans up. */
   kill(): void {
     this.runner?.kill();
+    this.runners?.kill();
   }
 
   async open(inputs: Inputs, databases: ThrowawayDatabases, server: PostgresServer, deadline: AbortSignal): Promise<Workspace> {
@@ -88,9 +96,8 @@ export class Preparation {
     this.relay = await openRelay(socketDir, relayTarget(server.adminUrl, server.socketDir));
     databases.runnerSocketDir = this.relay.socketDir;
     deadline.throwIfAborted();
-    this.runner = await time('runner start', () =>
-      AlembicRunner.start({
-        python,
+    const runnerOptions: RunnerOptions = {
+      python,
         confinement: sandboxed
           ? {
               readOnly: [head.dir, ...starts.map((tree) => tree.dir)],
@@ -109,9 +116,12 @@ export class Preparation {
           // The sandbox's user is its own (a user namespace): only there does this count just the runner's processes.
           ...(sandboxed ? { processes: PROCESS_LIMIT } : {}),
         },
-        log: (line) => request.log?.(`runner: ${line}`),
-      }),
-    );
+      log: (line) => request.log?.(`runner: ${line}`),
+    };
+    this.runner = await time('runner start', () => AlembicRunner.start(runnerOptions));
+    this.runners = new RunnerPool(runnerOptions, Math.max(1, request.runners ?? availableParallelism()), this.runner);
+    // Asked while the runner starts: the interpreter's own description, once per process.
+    const environment = request.cache ? await time('python', () => environmentKey(python)) : null;
     const warnings = [
       ...(sandbox && !sandbox.available && request.scope !== 'static' ? [`the repository's code ran without a sandbox: ${sandbox.reason}`] : []),
       // A mount point is a path in the sandbox's own filesystem: without one there is nowhere to put it.
@@ -119,11 +129,11 @@ export class Preparation {
         ? [`python.mounts (${points.join(', ')}) need the sandbox: without it the code is not laid out there, and paths the project expects there do not resolve`]
         : []),
     ];
-    return { head, starts, runner: this.runner, scratch, sandboxed, warnings };
+    return { head, starts, runner: this.runner, runners: this.runners, environmentKey: environment, scratch, sandboxed, warnings };
   }
 
   async close(): Promise<void> {
-    await this.runner?.close();
+    await (this.runners ?? this.runner)?.close();
     await this.relay?.close();
     if (this.workdir) await rm(this.workdir, { recursive: true, force: true });
     this.forgetWorkdir();
@@ -143,7 +153,8 @@ async function checkout(repo: string, sha: string, dir: string, config: Driftbot
   }
   for (const path of [...config.python.paths, ...config.python.envFiles, ...Object.values(config.python.mounts)]) needed.add(path);
   const paths = [...needed].filter((p) => p === '.' || p === '' || files.paths.some((f) => f === p || f.startsWith(`${p.replace(/\/$/, '')}/`)));
-  await materialize(repo, sha, paths.includes('.') || paths.includes('') ? ['.'] : paths, dir);
+  const written = paths.includes('.') || paths.includes('') ? ['.'] : paths;
+  const [blobs] = await Promise.all([listBlobs(repo, sha), materialize(repo, sha, written, dir)]);
   const fromFiles = await Promise.all(config.python.envFiles.map(async (file) => parseDotenv(await readFile(join(dir, file), 'utf8'))));
   const env = Object.fromEntries(
     Object.entries(Object.assign({}, ...fromFiles, config.python.env) as Record<string, string>)
@@ -151,7 +162,13 @@ async function checkout(repo: string, sha: string, dir: string, config: Driftbot
       .map(([name, value]) => [name, value.replaceAll('{root}', dir)]),
   );
   const mounts = Object.entries(config.python.mounts).map(([point, folder]) => ({ link: linkOf(point), target: join(dir, folder) }));
-  return { dir, python: config.python, settings: { env, mounts } };
+  const under = written.map((p) => p.replace(/^\.\//, '').replace(/\/+$/, ''));
+  const identity = {
+    blobs: new Map([...blobs].filter(([path]) => under.some((p) => p === '.' || p === '' || path === p || path.startsWith(`${p}/`)))),
+    // As written: `{root}` stands for wherever the tree is, which differs from run to run.
+    settings: JSON.stringify([config.python.env, config.python.envFiles, config.python.mounts, config.python.paths, config.python.stubMissingImports]),
+  };
+  return { dir, python: config.python, settings: { env, mounts }, identity };
 }
 
 /**

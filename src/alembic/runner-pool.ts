@@ -24,6 +24,28 @@ export class RunnerPool {
     this.all = [first];
   }
 
+  /**
+   * Starts the other runners now, in the background: Python's start and its imports
+   * then overlap the revisions' scan instead of delaying the first build that needs one.
+   */
+  prestart(): void {
+    while (!this.closed && this.all.length + this.starting < this.size) {
+      this.starting++;
+      AlembicRunner.start(this.options).then(
+        (runner) => {
+          this.starting--;
+          this.all.push(runner);
+          if (this.closed) runner.kill();
+          else this.release(runner);
+        },
+        () => {
+          // Not fatal here: the build that needs a runner starts one and reports why it cannot.
+          this.starting--;
+        },
+      );
+    }
+  }
+
   /** Runs `work` on a runner no other work uses meanwhile. */
   async use<T>(work: (runner: AlembicRunner) => Promise<T>): Promise<T> {
     const runner = await this.acquire();

@@ -90,6 +90,8 @@ export class Preparation {
       Promise.all(inputs.starts.map((start, i) => checkout(request.repo, start.ref.sha, join(workdir, `start${i}`), start.config ?? inputs.headConfig, start.files, linkOf))),
     );
     const python = request.python ?? (await time('python', () => ensurePythonEnvironment({ log: request.log })));
+    // Described while the rest is prepared (a failure is held until it is awaited).
+    const describing = request.cache ? environmentKey(python).then((key) => ({ key }), (error: Error) => ({ error })) : null;
     const sandbox = request.sandbox === false ? null : await detectSandbox();
     const sandboxed = sandbox?.available === true;
     for (const point of points) await symlink(head.dir, linkOf(point));
@@ -120,8 +122,10 @@ export class Preparation {
     };
     this.runner = await time('runner start', () => AlembicRunner.start(runnerOptions));
     this.runners = new RunnerPool(runnerOptions, Math.max(1, request.runners ?? availableParallelism()), this.runner);
-    // Asked while the runner starts: the interpreter's own description, once per process.
-    const environment = request.cache ? await time('python', () => environmentKey(python)) : null;
+    if (request.scope !== 'static') this.runners.prestart();
+    const described = describing ? await time('python', () => describing) : null;
+    if (described && 'error' in described) throw described.error;
+    const environment = described?.key ?? null;
     const warnings = [
       ...(sandbox && !sandbox.available && request.scope !== 'static' ? [`the repository's code ran without a sandbox: ${sandbox.reason}`] : []),
       // A mount point is a path in the sandbox's own filesystem: without one there is nowhere to put it.

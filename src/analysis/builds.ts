@@ -17,7 +17,7 @@ import type { Schema } from '../schema/schema.js';
 import type { MigrationFailure, StandIn } from '../report/report.js';
 import type { RevisionRun } from './causes.js';
 import type { ChainHistory, SharedHistory } from './shared-history.js';
-import { historySteps, modelsKey, treeKey, type CacheCommon, type TreeIdentity } from './cache-keys.js';
+import { historySteps, modelsKey, treeKey, type CacheCommon, type HistoryStep, type TreeIdentity } from './cache-keys.js';
 import type { RevisionFile } from './edited-migrations.js';
 
 /** One git tree as materialized on disk, with the configuration it is built with. */
@@ -128,10 +128,12 @@ export async function buildDatabase(
     tools.runners.use(async (runner) => {
       const fromShared = i === 0 && shared !== null;
       const target = fromShared ? shared.upgraded : await tools.time('create databases', () => tools.databases.create(`${name}_upgraded${i || ''}`));
-      const built = start.database
-        ? await tools.time('build base', () => legs.apply(runner, target, start.tree, start.database!.chains.slice(fromShared ? resume : 0), 'base'))
-        : { runs: [], failure: null, standIns: [] };
-      const startRuns = [...(fromShared ? shared.runs : []), ...built.runs];
+      const wholeBase = fromShared ? shared.wholeBase : null;
+      const built =
+        start.database && !wholeBase
+          ? await tools.time('build base', () => legs.apply(runner, target, start.tree, start.database!.chains.slice(fromShared ? resume : 0), 'base'))
+          : { runs: [], failure: null, standIns: wholeBase?.standIns ?? [] };
+      const startRuns = wholeBase ? wholeBase.runs : [...(fromShared ? shared.runs : []), ...built.runs];
       const after = built.failure
         ? { runs: [], failure: built.failure, standIns: [] }
         : await tools.time('upgrade to head', () => legs.apply(runner, target, head, database.chains, 'upgraded'));
@@ -223,13 +225,17 @@ interface SharedStart {
   upgraded: ThrowawayDatabase;
   runs: RevisionRun[];
   standIns: StandInInfo[];
+  /** When `upgraded` is a copy of all of base's history (kept), what applying it ran: the upgraded build applies only head then. */
+  wholeBase: { runs: RevisionRun[]; standIns: StandInInfo[] } | null;
 }
 
 /**
  * Base's side of the shared history, as two databases the fresh and the upgraded builds
- * start from: copied from the cache when it has this history, else built (from the
- * longest cached part of it, if any) and kept. If it fails, nothing is shared: the
- * builds run whole and report the failure where it belongs.
+ * start from. With a cache, two histories are kept: the shared part (fresh goes on from
+ * it) and all of base (upgraded goes on from it: base's history is replayed by nobody
+ * while base does not change); each is copied when kept, else built from the longest
+ * kept part of it. If a build fails, nothing is shared: the builds run whole and report
+ * the failure where it belongs.
  */
 async function sharedHistory(tools: BuildTools, legs: Legs, tree: Tree, chains: ChainConfig[], history: HistoryFiles): Promise<SharedStart | null> {
   const { upTo, wholeChains } = history.shared;
@@ -242,35 +248,61 @@ async function sharedHistory(tools: BuildTools, legs: Legs, tree: Tree, chains: 
     const [fresh, upgraded] = await tools.time('create databases', () =>
       Promise.all([tools.databases.copy(database, `${name}_fresh`), tools.databases.copy(database, `${name}_upgraded`)]),
     );
-    return { fresh, upgraded, runs: built.runs, standIns: built.standIns };
+    return { fresh, upgraded, runs: built.runs, standIns: built.standIns, wholeBase: null };
   }
-  const { templates, common } = tools.cache;
-  const steps = historySteps(treeKey(common, tree.identity, revisionPaths(history.chains, 'base')), partFiles(history.chains, part, upTo));
+  const treeId = treeKey(tools.cache.common, tree.identity, revisionPaths(history.chains, 'base'));
+  const sharedSteps = historySteps(treeId, partFiles(history.chains, part, upTo));
+  const baseSteps = historySteps(treeId, partFiles(history.chains, chains, null));
+  const shared = await keptHistory(tools, legs, tree, part, upTo, sharedSteps);
+  if (!shared) return null;
+  // Base's whole history starts the same: it is built on from the shared part (or is it).
+  const whole = baseSteps[baseSteps.length - 1]?.key === shared.key ? shared : await keptHistory(tools, legs, tree, chains, null, baseSteps);
+  const templates = tools.cache.templates;
+  const [fresh, upgraded] = await tools.time('create databases', () =>
+    Promise.all([templates.copy(shared, tools.databases, `${name}_fresh`), templates.copy(whole ?? shared, tools.databases, `${name}_upgraded`)]),
+  );
+  // Evicted between being kept and copied (a busy server): build without.
+  if (!fresh || !upgraded) return null;
+  const wholeBase = whole && whole !== shared ? { runs: await withContent(tree, whole.result.runs), standIns: whole.result.standIns } : null;
+  return { fresh, upgraded, runs: await withContent(tree, shared.result.runs), standIns: shared.result.standIns, wholeBase };
+}
+
+/**
+ * The history of `steps` as a kept template: found, or built (from the longest kept part
+ * of it) by a role of its own and kept. Null when it fails to build, or the server
+ * would not keep it.
+ */
+async function keptHistory(
+  tools: BuildTools,
+  legs: Legs,
+  tree: Tree,
+  chains: ChainConfig[],
+  upTo: string | null,
+  steps: HistoryStep[],
+): Promise<CachedTemplate<Applied> | null> {
+  const { templates } = tools.cache!;
+  const name = legs.name;
   const last = steps[steps.length - 1];
   if (!last) return null;
   const found = await templates.find<Applied>(steps.map((step) => step.key));
   if (found?.key === last.key) {
-    const copies = await copiesOf(tools, name, found);
-    if (copies) {
-      for (const chain of part) legs.announce('base', chain);
-      tools.log(`${name}: base: reused the cached history up to ${last.revision}`);
-      return { ...copies, runs: await withContent(tree, found.result.runs), standIns: found.result.standIns };
-    }
+    for (const chain of chains) legs.announce('base', chain);
+    tools.log(`${name}: base: reused the kept history up to ${last.revision}`);
+    return found;
   }
-  // Built by a role of its own, so that its objects can change hands when it is kept.
   const builder = tools.databases.sibling();
   try {
-    // From the longest part of it the cache has, if any.
-    const partial = found && found.key !== last.key ? await tools.time('create databases', () => templates.copy(found, builder, `${name}_shared`)) : null;
+    const partial = found ? await tools.time('create databases', () => templates.copy(found, builder, `${name}_history`)) : null;
     const from = partial ? steps.find((step) => step.key === found!.key)! : null;
-    const database = partial ?? (await tools.time('create databases', () => builder.create(`${name}_shared`)));
+    const database = partial ?? (await tools.time('create databases', () => builder.create(`${name}_history`)));
     const cached: Applied = partial ? found!.result : { runs: [], standIns: [] };
-    // The chains the cached part finished are skipped; the one it stopped in continues.
-    const doneChains = from ? (from.revision === lastRevisionOf(history.chains, part, from.chain, upTo) ? from.chain + 1 : from.chain) : 0;
-    for (const chain of part.slice(0, doneChains)) legs.announce('base', chain);
-    if (from) tools.log(`${name}: base: reused the cached history up to ${from.revision}`);
+    // The chains the kept part finished are skipped; the one it stopped in goes on.
+    const chainFiles = steps.filter((step) => step.chain === from?.chain);
+    const doneChains = from ? (chainFiles[chainFiles.length - 1]?.key === from.key ? from.chain + 1 : from.chain) : 0;
+    for (const chain of chains.slice(0, doneChains)) legs.announce('base', chain);
+    if (from) tools.log(`${name}: base: building on the kept history up to ${from.revision}`);
     const built = await tools.time('build shared history', () =>
-      tools.runners.use((runner) => legs.apply(runner, database, tree, part.slice(doneChains), 'base', upTo)),
+      tools.runners.use((runner) => legs.apply(runner, database, tree, chains.slice(doneChains), 'base', upTo)),
     );
     if (built.failure) return null;
     const result: Applied = {
@@ -278,22 +310,11 @@ async function sharedHistory(tools: BuildTools, legs: Legs, tree: Tree, chains: 
       standIns: [...cached.standIns, ...built.standIns],
     };
     await tools.time('cache', () => templates.publish(database, builder, last.key, 'history', result));
-    // Ours, or the one another analysis published first: the same inputs, the same history.
-    const published = await templates.find<Applied>([last.key]);
-    const copies = published ? await copiesOf(tools, name, published) : null;
-    if (!copies) return null;
-    return { ...copies, runs: await withContent(tree, result.runs), standIns: result.standIns };
+    // Ours, or the one another analysis kept first: the same inputs, the same history.
+    return await templates.find<Applied>([last.key]);
   } finally {
     await builder.dropAll();
   }
-}
-
-async function copiesOf(tools: BuildTools, name: string, template: CachedTemplate<unknown>): Promise<{ fresh: ThrowawayDatabase; upgraded: ThrowawayDatabase } | null> {
-  const templates = tools.cache!.templates;
-  const [fresh, upgraded] = await tools.time('create databases', () =>
-    Promise.all([templates.copy(template, tools.databases, `${name}_fresh`), templates.copy(template, tools.databases, `${name}_upgraded`)]),
-  );
-  return fresh && upgraded ? { fresh, upgraded } : null;
 }
 
 /** The revision files of base's side of each chain of the part, in the order they apply, the last chain only up to `upTo`. */
@@ -305,11 +326,6 @@ function partFiles(chains: ChainHistory[], part: ChainConfig[], upTo: string | n
     const end = i === part.length - 1 && upTo ? order.indexOf(upTo) + 1 : order.length;
     return { config, files: order.slice(0, end).map((id) => byId.get(id)!) };
   });
-}
-
-function lastRevisionOf(chains: ChainHistory[], part: ChainConfig[], index: number, upTo: string | null): string | undefined {
-  const files = partFiles(chains, part, upTo)[index]?.files ?? [];
-  return files[files.length - 1]?.revision;
 }
 
 function revisionPaths(chains: ChainHistory[], side: 'base' | 'head'): Set<string> {
@@ -347,7 +363,7 @@ async function modelsBuild(
   const found = await templates.find<{ tables: ModelTable[]; errors: { path: string; message: string }[]; standIns: StandInInfo[] }>([key]);
   const copy = found && (await tools.time('create databases', () => templates.copy(found, tools.databases, `${name}_models`)));
   if (found && copy) {
-    tools.log(`${name}: reused the cached models build`);
+    tools.log(`${name}: reused the kept models build`);
     return { schema: await tools.time('introspect', () => readSchema(copy)), ...found.result };
   }
   const builder = tools.databases.sibling();

@@ -151,6 +151,14 @@ function comparable(report: Report): unknown {
   return { ...rest, environment: { ...environment, runId: null, databasesBuilt: null } };
 }
 
+/** How many templates of a kind the repository has kept. */
+async function kept(repository: string, kind: string): Promise<number> {
+  const { rows } = await withClient(databaseUrl(server.adminUrl, CATALOG_DATABASE), (c) =>
+    c.query<{ n: number }>(`SELECT count(*)::int AS n FROM templates WHERE repository = $1 AND kind = $2`, [repository, kind]),
+  );
+  return rows[0]!.n;
+}
+
 const applying = (log: string[]) => log.filter((line) => /: applying /.test(line)).sort();
 
 describe('cached builds', () => {
@@ -164,9 +172,13 @@ describe('cached builds', () => {
     expect(cold.report.errors).toEqual([]);
     expect(comparable(warm.report)).toEqual(comparable(cold.report));
     expect(comparable(uncached.report)).toEqual(comparable(cold.report));
+    // Cold: nothing kept yet; it keeps the shared history (up to 7), then builds all of base's on it.
     expect(cold.log.join('\n')).not.toMatch(/reused/);
-    expect(warm.log).toContain('core: base: reused the cached history up to oss000000007');
-    expect(warm.log).toContain('core: reused the cached models build');
+    expect(cold.log).toContain('core: base: building on the kept history up to oss000000007');
+    expect(warm.log).toContain('core: base: reused the kept history up to oss000000007');
+    expect(warm.log).toContain('core: base: reused the kept history up to oss000000008');
+    expect(warm.log).toContain('core: reused the kept models build');
+    expect(await kept(repo.dir, 'history')).toBe(2);
     // The same progress, built or copied.
     expect(applying(warm.log)).toEqual(applying(cold.log));
   }, 300_000);
@@ -190,14 +202,18 @@ describe('cached builds', () => {
       await repo.branch(`${name}-head`);
       await repo.checkout(`${name}-head`);
       await repo.git('cherry-pick', 'feature');
+      const before = await kept(repo.dir, 'history');
       const cached = await run(repo, `${name}-base`, `${name}-head`, cache);
+      // Nothing kept was found: both histories (the shared part, all of base) were built and kept anew.
+      expect(await kept(repo.dir, 'history'), name).toBe(before + 2);
       expect(cached.report.errors, name).toEqual([]);
       const uncached = await run(repo, `${name}-base`, `${name}-head`, null);
-      expect(cached.log.join('\n'), name).not.toMatch(/reused the cached history/);
+      expect(cached.log.join('\n'), name).not.toMatch(/reused the kept history/);
       expect(comparable(cached.report), name).toEqual(comparable(uncached.report));
       // Kept in its turn: the same variant again is warm.
       const again = await run(repo, `${name}-base`, `${name}-head`, cache);
-      expect(again.log, name).toContain('core: base: reused the cached history up to oss000000007');
+      expect(again.log, name).toContain('core: base: reused the kept history up to oss000000007');
+      expect(await kept(repo.dir, 'history'), name).toBe(before + 2);
       expect(comparable(again.report), name).toEqual(comparable(uncached.report));
       await repo.checkout('main');
     }

@@ -45,8 +45,8 @@ describe('driftbot check with its own embedded server', () => {
       // Stopped cleanly: nothing runs between runs.
       expect(existsSync(join(data, 'postmaster.pid'))).toBe(false);
       const warm = await check('warm');
-      expect(warm.stderr).toMatch(/core: base: reused the cached history up to oss000000007/);
-      expect(warm.stderr).toMatch(/core: reused the cached models build/);
+      expect(warm.stderr).toMatch(/core: base: reused the kept history up to oss000000008/);
+      expect(warm.stderr).toMatch(/core: reused the kept models build/);
       expect(warm.report).toEqual(cold.report);
       expect(warm.server).toBe('embedded');
       expect(existsSync(join(data, 'postmaster.pid'))).toBe(false);

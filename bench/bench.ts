@@ -180,10 +180,18 @@ function printTable(subject: Subject, rows: DriftbotRows, naive: NaiveResult[], 
   ] as const;
   for (const [name, what, runs] of scenarios) {
     const first = runs[0]!;
-    row(`driftbot ${name}: bin/driftbot check`, ms(m(runs.map((r) => r.ms))), `${what}; analysis ${m(runs.map((r) => r.analysisMs)).toFixed(0)} ms; ${first.status}, ${first.findings} finding(s)`);
+    row(
+      `driftbot ${name}: bin/driftbot check`,
+      ms(m(runs.map((r) => r.ms))),
+      `${what}; analysis ${m(runs.map((r) => r.analysisMs)).toFixed(0)} ms; ${first.status}, ${first.findings} finding(s)`,
+    );
   }
   for (const [name, , runs] of scenarios) {
-    row(`peak RSS, driftbot process tree (${name})`, `${(Math.max(...runs.map((r) => r.peakRss)) / 2 ** 20).toFixed(0)} MiB`, 'largest of the runs; the Postgres server is not in the tree');
+    row(
+      `peak RSS, driftbot process tree (${name})`,
+      `${(Math.max(...runs.map((r) => r.peakRss)) / 2 ** 20).toFixed(0)} MiB`,
+      'largest of the runs; the Postgres server is not in the tree',
+    );
   }
   for (const [name, , runs] of scenarios) {
     const driftbotMs = m(runs.map((r) => r.ms));

@@ -272,14 +272,7 @@ async function sharedHistory(tools: BuildTools, legs: Legs, tree: Tree, chains: 
  * of it) by a role of its own and kept. Null when it fails to build, or the server
  * would not keep it.
  */
-async function keptHistory(
-  tools: BuildTools,
-  legs: Legs,
-  tree: Tree,
-  chains: ChainConfig[],
-  upTo: string | null,
-  steps: HistoryStep[],
-): Promise<CachedTemplate<Applied> | null> {
+async function keptHistory(tools: BuildTools, legs: Legs, tree: Tree, chains: ChainConfig[], upTo: string | null, steps: HistoryStep[]): Promise<CachedTemplate<Applied> | null> {
   const { templates } = tools.cache!;
   const name = legs.name;
   const last = steps[steps.length - 1];
@@ -301,9 +294,7 @@ async function keptHistory(
     const doneChains = from ? (chainFiles[chainFiles.length - 1]?.key === from.key ? from.chain + 1 : from.chain) : 0;
     for (const chain of chains.slice(0, doneChains)) legs.announce('base', chain);
     if (from) tools.log(`${name}: base: building on the kept history up to ${from.revision}`);
-    const built = await tools.time('build shared history', () =>
-      tools.runners.use((runner) => legs.apply(runner, database, tree, chains.slice(doneChains), 'base', upTo)),
-    );
+    const built = await tools.time('build shared history', () => tools.runners.use((runner) => legs.apply(runner, database, tree, chains.slice(doneChains), 'base', upTo)));
     if (built.failure) return null;
     const result: Applied = {
       runs: [...cached.runs, ...built.runs.map(({ revision, path, statements }) => ({ revision, path, statements }))],

@@ -91,7 +91,12 @@ export class Preparation {
     );
     const python = request.python ?? (await time('python', () => ensurePythonEnvironment({ log: request.log })));
     // Described while the rest is prepared (a failure is held until it is awaited).
-    const describing = request.cache ? environmentKey(python).then((key) => ({ key }), (error: Error) => ({ error })) : null;
+    const describing = request.cache
+      ? environmentKey(python).then(
+          (key) => ({ key }),
+          (error: Error) => ({ error }),
+        )
+      : null;
     const sandbox = request.sandbox === false ? null : await detectSandbox();
     const sandboxed = sandbox?.available === true;
     for (const point of points) await symlink(head.dir, linkOf(point));
@@ -100,24 +105,24 @@ export class Preparation {
     deadline.throwIfAborted();
     const runnerOptions: RunnerOptions = {
       python,
-        confinement: sandboxed
-          ? {
-              readOnly: [head.dir, ...starts.map((tree) => tree.dir)],
-              writable: [scratch, socketDir],
-              symlinks: points.map((point) => ({ path: point, target: linkOf(point) })),
-              cwd: scratch,
-            }
-          : null,
-        env: scrubbedEnvironment(scratch),
-        cwd: scratch,
-        timeoutMs: request.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
-        limits: {
-          memoryBytes: request.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES,
-          fileSizeBytes: FILE_SIZE_LIMIT_BYTES,
-          cpuSeconds: Math.ceil((request.timeoutMs ?? 30 * 60 * 1000) / 1000),
-          // The sandbox's user is its own (a user namespace): only there does this count just the runner's processes.
-          ...(sandboxed ? { processes: PROCESS_LIMIT } : {}),
-        },
+      confinement: sandboxed
+        ? {
+            readOnly: [head.dir, ...starts.map((tree) => tree.dir)],
+            writable: [scratch, socketDir],
+            symlinks: points.map((point) => ({ path: point, target: linkOf(point) })),
+            cwd: scratch,
+          }
+        : null,
+      env: scrubbedEnvironment(scratch),
+      cwd: scratch,
+      timeoutMs: request.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
+      limits: {
+        memoryBytes: request.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES,
+        fileSizeBytes: FILE_SIZE_LIMIT_BYTES,
+        cpuSeconds: Math.ceil((request.timeoutMs ?? 30 * 60 * 1000) / 1000),
+        // The sandbox's user is its own (a user namespace): only there does this count just the runner's processes.
+        ...(sandboxed ? { processes: PROCESS_LIMIT } : {}),
+      },
       log: (line) => request.log?.(`runner: ${line}`),
     };
     this.runner = await time('runner start', () => AlembicRunner.start(runnerOptions));

@@ -49,7 +49,22 @@ describe('driftbot check', () => {
   it('exits 1 on drift and writes the JSON report of the contract to --output', async () => {
     const output = join(dir, '..', `${Date.now()}-report.json`);
     captureStderr();
-    const code = await main(['check', '--repo', dir, '--base', 'main', '--head', 'feature', '--format', 'json', '--output', output, '--database-url', inject('postgresUrl'), '--no-cache']);
+    const code = await main([
+      'check',
+      '--repo',
+      dir,
+      '--base',
+      'main',
+      '--head',
+      'feature',
+      '--format',
+      'json',
+      '--output',
+      output,
+      '--database-url',
+      inject('postgresUrl'),
+      '--no-cache',
+    ]);
     expect(code).toBe(1);
     const report = JSON.parse(await readFile(output, 'utf8'));
     await rm(output);
@@ -89,7 +104,9 @@ describe('driftbot check', () => {
 
   it('exits 2 naming the --config file when it does not exist', async () => {
     captureStderr();
-    expect(await main(['check', '--repo', dir, '--base', 'main', '--head', 'feature', '--config', join(dir, 'nope.yml'), '--database-url', inject('postgresUrl'), '--no-cache'])).toBe(2);
+    expect(
+      await main(['check', '--repo', dir, '--base', 'main', '--head', 'feature', '--config', join(dir, 'nope.yml'), '--database-url', inject('postgresUrl'), '--no-cache']),
+    ).toBe(2);
     expect(stderr).toContain('nope.yml');
   });
 

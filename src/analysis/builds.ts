@@ -263,7 +263,8 @@ async function sharedHistory(tools: BuildTools, legs: Legs, tree: Tree, chains: 
   );
   // Evicted between being kept and copied (a busy server): build without.
   if (!fresh || !upgraded) return null;
-  const wholeBase = whole && whole !== shared ? { runs: await withContent(tree, whole.result.runs), standIns: whole.result.standIns } : null;
+  // Upgraded then applies only head's revisions (when the shared part is all of base, too: base has nothing left to apply).
+  const wholeBase = whole ? { runs: await withContent(tree, whole.result.runs), standIns: whole.result.standIns } : null;
   return { fresh, upgraded, runs: await withContent(tree, shared.result.runs), standIns: shared.result.standIns, wholeBase };
 }
 

@@ -18,6 +18,8 @@ import { runFloor, type FloorResult } from './floor.js';
 import { median } from './measure.js';
 import { copyTree, runNaive, type NaiveChain, type NaiveResult } from './naive.js';
 import { findPgTools, openBenchServer, type PgTools } from './pg-tools.js';
+import { addRevision } from './warm.js';
+import { clearTemplateCache } from '../src/postgres/template-cache.js';
 
 interface Subject {
   title: string;
@@ -90,13 +92,22 @@ try {
 async function benchOne(server: PostgresServer, python: string, tools: PgTools, subject: Subject, dir: string): Promise<void> {
   const repo = join(dir, 'repo');
   const { base, head } = await subject.create(repo);
-  const cold: DriftbotRun[] = [];
+  const rows: DriftbotRows = { cold: [], warmPush: [], warmBase: [] };
   const naive: NaiveResult[] = [];
   const floor: FloorResult[] = [];
-  const driftbotRun = async () => {
-    const run = await runDriftbot(server, repo, base, head, dir);
-    if (run.status !== subject.expect) throw new Error(`${subject.title}: driftbot reported ${run.status}, expected ${subject.expect}`);
-    cold.push(run);
+  const versions = subject.chains[0]!.versions;
+  const driftbotRun = async (i: number) => {
+    // Cold: nothing cached on the server.
+    await clearTemplateCache(server);
+    const cold = await runDriftbot(server, repo, base, head, dir);
+    if (cold.status !== subject.expect) throw new Error(`${subject.title}: driftbot reported ${cold.status}, expected ${subject.expect}`);
+    rows.cold.push(cold);
+    // The same pull request, one more commit on head; then another pull request on the same base.
+    const pushed = await addRevision(repo, head, `bench-push-${i}`, versions);
+    const warmPush = await runDriftbot(server, repo, base, pushed, dir);
+    if (warmPush.status !== subject.expect) throw new Error(`${subject.title}: warm-push reported ${warmPush.status}, expected ${subject.expect}`);
+    rows.warmPush.push(warmPush);
+    rows.warmBase.push(await runDriftbot(server, repo, base, await addRevision(repo, base, `bench-other-${i}`, versions), dir));
   };
   const baselineRun = async (i: number) => {
     // Fresh tree copies for every run, as a CI job checks out: no bytecode left by the last one.
@@ -122,19 +133,27 @@ async function benchOne(server: PostgresServer, python: string, tools: PgTools, 
   for (let i = 0; i < subject.runs; i++) {
     // Alternating which goes first, so that neither always meets a warmer server and page cache.
     if (i % 2 === 0) {
-      await driftbotRun();
+      await driftbotRun(i);
       await baselineRun(i);
     } else {
       await baselineRun(i);
-      await driftbotRun();
+      await driftbotRun(i);
     }
   }
-  printTable(subject, cold, naive, floor);
+  await clearTemplateCache(server);
+  printTable(subject, rows, naive, floor);
 }
 
-function printTable(subject: Subject, cold: DriftbotRun[], naive: NaiveResult[], floor: FloorResult[]): void {
+interface DriftbotRows {
+  cold: DriftbotRun[];
+  /** The same pull request after one more commit on head (a revision added). */
+  warmPush: DriftbotRun[];
+  /** Another pull request on the same base (a revision added). */
+  warmBase: DriftbotRun[];
+}
+
+function printTable(subject: Subject, rows: DriftbotRows, naive: NaiveResult[], floor: FloorResult[]): void {
   const m = (values: number[]) => median(values);
-  const driftbotMs = m(cold.map((r) => r.ms));
   const naiveMs = m(naive.map((r) => r.ms));
   const restoreMs = m(floor.map((r) => r.restoreMs));
   const templateMs = m(floor.map((r) => r.templateMs));
@@ -143,7 +162,7 @@ function printTable(subject: Subject, cold: DriftbotRun[], naive: NaiveResult[],
   const schemas = floor[0]?.schemas ?? 0;
   const diffLines = naive[0]!.diff.split('\n').filter((line) => /^[-+][^-+]/.test(line)).length;
   const row = (label: string, value: string, note = '') => console.log(`  ${label.padEnd(44)}${value.padStart(12)}  ${note}`);
-  const NA = 'n/a (no cache yet: issue #11 items 1-2)';
+  const copyFloor = Math.min(templateMs, fileCopyMs);
 
   console.log(`\n${subject.title} · median of ${subject.runs} run${subject.runs === 1 ? '' : 's'}`);
   row(
@@ -154,18 +173,37 @@ function printTable(subject: Subject, cold: DriftbotRun[], naive: NaiveResult[],
   row(`floor: psql restore of ${schemas} schema dumps`, ms(restoreMs));
   row(`floor: CREATE DATABASE … TEMPLATE ×${schemas}`, ms(templateMs), 'default strategy (WAL_LOG)');
   row(`floor: … TEMPLATE STRATEGY = FILE_COPY ×${schemas}`, ms(fileCopyMs));
-  row('driftbot cold: bin/driftbot check', ms(driftbotMs), `analysis ${m(cold.map((r) => r.analysisMs)).toFixed(0)} ms; ${cold[0]!.status}, ${cold[0]!.findings} finding(s)`);
-  row('driftbot warm-push', 'n/a', NA);
-  row('driftbot warm-base', 'n/a', NA);
-  row('peak RSS, driftbot process tree', `${(Math.max(...cold.map((r) => r.peakRss)) / 2 ** 20).toFixed(0)} MiB`, 'largest of the runs; the Postgres server is not in the tree');
-  row('naive / driftbot cold', ratio(naiveMs, driftbotMs));
-  row('driftbot cold / floor (psql restore)', ratio(driftbotMs, restoreMs));
-  row('driftbot cold / floor (template copy)', ratio(driftbotMs, Math.min(templateMs, fileCopyMs)), 'the faster strategy');
-  console.log('  driftbot phases (median ms):');
-  const names = [...new Set(cold.flatMap((r) => r.phases.map((p) => p.name)))];
+  const scenarios = [
+    ['cold', 'empty cache', rows.cold],
+    ['warm-push', 'one more commit on head', rows.warmPush],
+    ['warm-base', 'another pull request on base', rows.warmBase],
+  ] as const;
+  for (const [name, what, runs] of scenarios) {
+    const first = runs[0]!;
+    row(
+      `driftbot ${name}: bin/driftbot check`,
+      ms(m(runs.map((r) => r.ms))),
+      `${what}; analysis ${m(runs.map((r) => r.analysisMs)).toFixed(0)} ms; ${first.status}, ${first.findings} finding(s)`,
+    );
+  }
+  for (const [name, , runs] of scenarios) {
+    row(
+      `peak RSS, driftbot process tree (${name})`,
+      `${(Math.max(...runs.map((r) => r.peakRss)) / 2 ** 20).toFixed(0)} MiB`,
+      'largest of the runs; the Postgres server is not in the tree',
+    );
+  }
+  for (const [name, , runs] of scenarios) {
+    const driftbotMs = m(runs.map((r) => r.ms));
+    row(`naive / driftbot ${name}`, ratio(naiveMs, driftbotMs));
+    row(`driftbot ${name} / floor (psql restore)`, ratio(driftbotMs, restoreMs));
+    row(`driftbot ${name} / floor (template copy)`, ratio(driftbotMs, copyFloor), 'the faster strategy');
+  }
+  console.log(`  driftbot phases (median ms): ${scenarios.map(([name]) => name.padStart(10)).join('')}`);
+  const names = [...new Set(scenarios.flatMap(([, , runs]) => runs.flatMap((r) => r.phases.map((p) => p.name))))];
   for (const name of names) {
-    const values = cold.map((r) => r.phases.filter((p) => p.name === name).reduce((sum, p) => sum + p.ms, 0));
-    console.log(`    ${name.padEnd(42)}${m(values).toFixed(0).padStart(12)}`);
+    const cells = scenarios.map(([, , runs]) => m(runs.map((r) => r.phases.filter((p) => p.name === name).reduce((sum, p) => sum + p.ms, 0))));
+    console.log(`    ${name.padEnd(42)}${cells.map((c) => c.toFixed(0).padStart(10)).join('')}`);
   }
 }
 

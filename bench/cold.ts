@@ -3,7 +3,8 @@
  * (so that its whole tree — node, the Python runners, git — can be measured), on the
  * bench's server, told that server's major (`--postgres-version`: the bench runs on
  * the client's major, not driftbot's default 17, and driftbot applies the rules of the
- * major it is told). Nothing is cached between runs today: every run is cold.
+ * major it is told). It keeps built templates on that server as users' runs do: the
+ * bench clears them before a cold run (bench.ts) and leaves them for the warm ones.
  */
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -2,13 +2,15 @@
  * `driftbot` on the command line (docs/contract.md §1). Exit codes: 0 no drift, 1 drift
  * found, 2 could not analyse. Progress goes to stderr, the report to stdout or --output.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, realpath, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyse } from './analysis/analyse.js';
 import type { Report } from './report/report.js';
 import { canIsolateAnalyses, NO_ISOLATION_WARNING, openServer } from './postgres/server.js';
 import { sweepStaleDatabases } from './postgres/throwaway.js';
+import { TemplateCache } from './postgres/template-cache.js';
+import { driftbotCacheFolder } from './cache-folder.js';
 import { renderReport, type ReportFormat } from './report/index.js';
 import { defaultBaseRef, resolveCommit } from './workspace/git.js';
 import { packageVersion } from './version.js';
@@ -25,7 +27,7 @@ const USAGE = `Usage:
                  [--format text|markdown|json|sarif] [--output FILE]
                  [--database-url URL] [--postgres-version N]
                  [--keep-databases] [--verbose]
-                 [--upgrade-from REF]... [--python PATH] [--no-sandbox]
+                 [--upgrade-from REF]... [--python PATH] [--no-sandbox] [--no-cache]
   driftbot doctor [--repo DIR] [--ref REF] [--python PATH]
   driftbot serve
   driftbot --version | --help
@@ -67,6 +69,10 @@ check   Builds the repository's databases from --base and --head by running Alem
                       or driftbot's managed one when it has none
   --no-sandbox        run the repository's code without the sandbox (bubblewrap);
                       by default it is used wherever the machine has it
+  --no-cache          build everything, keep nothing: by default the history a branch
+                      shares with its base and the models build are kept on the server
+                      (the embedded one's data stays in driftbot's cache folder) and
+                      copied by later runs whose inputs are the same
   --keep-databases    do not drop the throwaway databases (for inspection)
   --verbose           more progress on stderr
 
@@ -101,6 +107,7 @@ function parseCommandLine(argv: string[]) {
       'upgrade-from': { type: 'string', multiple: true },
       python: { type: 'string' },
       'no-sandbox': { type: 'boolean' },
+      'no-cache': { type: 'boolean' },
       verbose: { type: 'boolean' },
       version: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -170,8 +177,10 @@ export async function main(argv: string[]): Promise<number> {
     const configFile = values.config ? { path: values.config, text: await readConfigFile(values.config) } : null;
     progress(`checking ${head.ref} (${head.sha.slice(0, 7)}) against ${base.ref} (${base.sha.slice(0, 7)})`);
 
+    const caching = !values['no-cache'];
     const server = await openServer({
       databaseUrl: values['database-url'] ?? process.env.DRIFTBOT_DATABASE_URL ?? null,
+      dataFolder: caching ? driftbotCacheFolder() : null,
       // The flag wins over the configuration; the head commit's configuration is the one analysed.
       version: postgresVersion ?? (await configuredPostgresVersion(await repoFilesAt(repo, headSha), configFile)),
       log: (line) => progress(`postgres: ${line}`),
@@ -192,6 +201,7 @@ export async function main(argv: string[]): Promise<number> {
         upgradeFrom: values['upgrade-from'] ?? [],
         python: values.python ?? process.env.DRIFTBOT_PYTHON ?? null,
         sandbox: !values['no-sandbox'],
+        cache: caching ? new TemplateCache(server, await realpath(repo)) : null,
       });
     } finally {
       if (!values['keep-databases']) await server.stop();

@@ -4,7 +4,7 @@
  * setup flow, which registers the app from app.yml in a few clicks.
  */
 import { run } from 'probot';
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { join } from 'node:path';
 import { driftbotApp } from './app.js';
 import { analyse } from './analysis/analyse.js';
@@ -13,6 +13,7 @@ import { JobQueue } from './github/job-queue.js';
 import { CheckRunLedger } from './github/check-run-ledger.js';
 import { canIsolateAnalyses, keepServing, NO_ISOLATION_WARNING, openServer } from './postgres/server.js';
 import { sweepStaleDatabases } from './postgres/throwaway.js';
+import { TemplateCache } from './postgres/template-cache.js';
 import { onShutdown } from './shutdown.js';
 import { detectSandbox } from './sandbox/sandbox.js';
 import { appSandboxPolicy } from './sandbox/policy.js';
@@ -32,7 +33,10 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
   if (swept.length) process.stderr.write(`driftbot: dropped ${swept.length} stale throwaway database(s)\n`);
   const cloneUrl = env.DRIFTBOT_CLONE_URL ?? null;
   const cacheDir = env.DRIFTBOT_CACHE_DIR ?? join(homedir(), '.cache', 'driftbot');
-  const queue = new JobQueue(Number(env.DRIFTBOT_CONCURRENCY ?? 2), (key, error) => process.stderr.write(`driftbot: ${key}: ${(error as Error).stack ?? error}\n`));
+  const concurrency = Number(env.DRIFTBOT_CONCURRENCY ?? 2);
+  // Each analysis' builds side by side, on its share of the cores.
+  const runners = Math.max(1, Math.floor(availableParallelism() / Math.max(1, concurrency)));
+  const queue = new JobQueue(concurrency, (key, error) => process.stderr.write(`driftbot: ${key}: ${(error as Error).stack ?? error}\n`));
   onShutdown(async () => {
     await queue.close();
     await server.stop();
@@ -45,7 +49,9 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
           // An embedded server that died (crash, OOM kill) is started again for the next job.
           server = await keepServing(server, serverOptions);
           const scope = policy.maxScope === 'static' ? 'static' : request.scope;
-          const report = await analyse({ ...request, scope, server, sandbox: policy.sandbox, python: env.DRIFTBOT_PYTHON ?? null });
+          // Built histories and models are kept on the server, per repository (its clone is its identity).
+          const cache = new TemplateCache(server, request.repo);
+          const report = await analyse({ ...request, scope, server, sandbox: policy.sandbox, python: env.DRIFTBOT_PYTHON ?? null, cache, runners });
           if (policy.warning) report.warnings.push(policy.warning);
           return report;
         },

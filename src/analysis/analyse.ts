@@ -63,7 +63,9 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
     const workspace = await preparation.open(inputs, databases, request.server, stop);
     sandboxed = workspace.sandboxed;
     warnings.push(...workspace.warnings);
+    const cache = request.cache ? { templates: request.cache, common: { repository: request.repo, postgresVersion: request.server.version } } : null;
     const tools = {
+      cache,
       databases,
       log,
       time: clock.time,

@@ -7,24 +7,34 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AlembicRunner, StandInInfo, ModelTable, TreeArgs } from '../alembic/bridge.js';
+import type { RunnerPool } from '../alembic/runner-pool.js';
 import type { ChainConfig, DatabaseConfig, PythonConfig } from '../config/config.js';
-import type { ThrowawayDatabase, ThrowawayDatabases } from '../postgres/throwaway.js';
+import type { Extension, ThrowawayDatabase, ThrowawayDatabases } from '../postgres/throwaway.js';
+import type { CachedTemplate, TemplateCache } from '../postgres/template-cache.js';
 import { withClient } from '../postgres/client.js';
 import { RunnerError } from '../errors.js';
 import { introspect } from '../schema/introspect.js';
 import type { Schema } from '../schema/schema.js';
 import type { MigrationFailure, StandIn } from '../report/report.js';
 import type { RevisionRun } from './causes.js';
-import type { SharedHistory } from './shared-history.js';
+import type { ChainHistory, SharedHistory } from './shared-history.js';
+import { historySteps, modelsKey, treeKey, type CacheCommon, type HistoryStep, type TreeIdentity } from './cache-keys.js';
+import type { RevisionFile } from './edited-migrations.js';
 
 /** One git tree as materialized on disk, with the configuration it is built with. */
 export interface Tree {
   dir: string;
-  /** The runner in this side's Python environment (its own dependencies, or driftbot's). */
+  /** The runner in this side's Python environment (its own dependencies, or driftbot's): scans, the fix. */
   runner: AlembicRunner;
+  /** Runners in the same environment, for the builds that run side by side (the first is `runner`). */
+  runners: RunnerPool;
+  /** That environment's identity, for the keys of cached builds; null when nothing is cached. */
+  environmentKey: string | null;
   python: PythonConfig;
   /** The project's settings and mounts, resolved for this tree. */
   settings: { env: Record<string, string>; mounts: { link: string; target: string }[] };
+  /** Its files and settings as the keys of cached builds count them. */
+  identity: TreeIdentity;
 }
 
 /** What the runner needs to import a tree's code: import roots, stand-ins, settings, mounts. */
@@ -46,6 +56,13 @@ export interface BuildTools {
   statementTimeoutMs: number;
   /** The one folder the runner may write (the fix is verified from a copy made there). */
   scratch: string;
+  /** Builds kept across analyses, and what their keys share; null: everything is built here. */
+  cache: { templates: TemplateCache; common: Omit<CacheCommon, 'environmentKey'> } | null;
+}
+
+/** What a tree's builds are kept under: what every key shares, and the environment it runs in. */
+function cacheCommon(tools: BuildTools, tree: Tree): CacheCommon | null {
+  return tools.cache && tree.environmentKey ? { ...tools.cache.common, environmentKey: tree.environmentKey } : null;
 }
 
 export interface Build {
@@ -77,136 +94,312 @@ export interface DatabaseBuilds {
   standIns: StandIn[];
 }
 
+/** What head's and base's chains hold, from git (database.ts): the revision files in the order they apply. */
+export interface HistoryFiles {
+  shared: SharedHistory;
+  chains: ChainHistory[];
+}
+
+/** What the runner reported while applying revisions: kept with a cached history, so that a copy reports the same. */
+interface Applied {
+  runs: { revision: string; path: string; statements: string[] }[];
+  standIns: StandInInfo[];
+}
+
+type Failure = MigrationFailure | null;
+
 export async function buildDatabase(
   tools: BuildTools,
   database: DatabaseConfig,
   head: Tree,
   starts: StartingPoint[],
   modelFiles: string[],
-  shared: SharedHistory | null = null,
+  history: HistoryFiles | null = null,
 ): Promise<DatabaseBuilds> {
   const name = database.name;
-  const standIns: StandIn[] = [];
-  /** Applies each chain to its heads, or the last one only up to `upTo`. */
-  const apply = async (target: ThrowawayDatabase, tree: Tree, chains: ChainConfig[], build: MigrationFailure['build'], upTo: string | null = null) => {
-    const runs: RevisionRun[] = [];
-    for (const [i, chain] of chains.entries()) {
-      tools.log(`${name}: ${build}: applying ${chain.versions}`);
-      const result = await tree.runner.upgrade({
-        url: target.runnerUrl,
-        versions: join(tree.dir, chain.versions),
-        versionTable: chain.versionTable,
-        statementTimeoutMs: tools.statementTimeoutMs,
-        ...(upTo !== null && i === chains.length - 1 ? { target: upTo } : {}),
-        ...treeArgs(tree),
-      });
-      standIns.push(...result.standIns.map((s: StandInInfo) => ({ module: s.module, database: name, importedFrom: s.importedFrom })));
-      for (const applied of result.applied) {
-        runs.push({ ...applied, content: await readFile(join(tree.dir, applied.path), 'utf8').catch(() => '') });
-      }
-      if (result.failure) return { runs, failure: { ...result.failure, database: name, build } };
-    }
-    return { runs, failure: null };
-  };
+  const legs = new Legs(tools, name);
 
-  // The history base and head share is built once, from base's tree, and copied.
-  const history = shared && starts[0]?.database ? await buildSharedHistory(tools, name, starts[0].tree, starts[0].database.chains, shared, apply) : null;
-  const resume = history ? shared!.wholeChains : 0;
-  const newDatabase = (purpose: string) => tools.time('create databases', () => (history ? tools.databases.copy(history.database, purpose) : tools.databases.create(purpose)));
+  // The history base and head share is built once, from base's tree (or copied from the
+  // cache), and both the fresh and the upgraded database start as copies of it.
+  const shared = history && starts[0]?.database ? await sharedHistory(tools, legs, starts[0].tree, starts[0].database.chains, history) : null;
+  const resume = shared ? history!.shared.wholeChains : 0;
 
-  const freshDb = await newDatabase(`${name}_fresh`);
-  const freshRest = await tools.time('build fresh', () => apply(freshDb, head, database.chains.slice(resume), 'fresh'));
-  const fresh = { runs: [...(history?.runs ?? []), ...freshRest.runs], failure: freshRest.failure };
-
-  const upgraded: UpgradedBuild[] = [];
-  for (const [i, start] of starts.entries()) {
-    const fromShared = i === 0 && history !== null;
-    const target = fromShared ? await newDatabase(`${name}_upgraded`) : await tools.time('create databases', () => tools.databases.create(`${name}_upgraded${i || ''}`));
-    const built = start.database
-      ? await tools.time('build base', () => apply(target, start.tree, start.database!.chains.slice(fromShared ? resume : 0), 'base'))
-      : { runs: [], failure: null };
-    const before = { runs: [...(fromShared ? history!.runs : []), ...built.runs], failure: built.failure };
-    const after = before.failure ? { runs: [], failure: before.failure } : await tools.time('upgrade to head', () => apply(target, head, database.chains, 'upgraded'));
-    upgraded.push({
-      database: target,
-      schema: null,
-      runs: [...before.runs, ...after.runs],
-      failure: after.failure ? { ...after.failure, startingPoint: start.ref } : null,
-      startingPoint: start.ref,
-      startRuns: before.runs,
-    });
-  }
-
-  let freshSchema: Schema | null = null;
-  let models: DatabaseBuilds['models'] = null;
-  if (modelFiles.length > 0) {
-    const modelsDb = await tools.time('create databases', () => tools.databases.create(`${name}_models`));
-    // Models use the types extensions bring (citext, ltree…) but never create them: the
-    // migrations do. Give the models database what the fresh install has.
-    if (!fresh.failure) await tools.time('build models', () => tools.databases.copyExtensions(freshDb, modelsDb));
-    // The models build stands alone: when it fails, the installs' comparison still stands.
-    const result = await tools
-      .time('build models', () =>
-        head.runner.buildModels({
-          url: modelsDb.runnerUrl,
-          files: modelFiles.map((file) => join(head.dir, file)),
-          skip: database.chains.map((chain) => join(head.dir, chain.versions)),
-          statementTimeoutMs: tools.statementTimeoutMs,
-          ...treeArgs(head),
-        }),
-      )
-      .catch((error: unknown) => {
-        if (!(error instanceof RunnerError)) throw error;
-        return { failed: error.message };
-      });
-    if ('failed' in result) {
-      models = { schema: null, tables: [], errors: [{ path: null, message: result.failed }], warnings: [] };
-    } else {
-      standIns.push(...result.standIns.map((s: StandInInfo) => ({ module: s.module, database: name, importedFrom: s.importedFrom })));
-      const schema = await tools.time('introspect', () => readSchema(modelsDb));
-      models = { schema, tables: result.tables, errors: result.errors, warnings: result.warnings };
-    }
-  }
-
-  await tools.time('introspect', async () => {
-    const schemas = await Promise.all([fresh.failure ? null : readSchema(freshDb), ...upgraded.map((u) => (u.failure ? null : readSchema(u.database)))]);
-    for (const [i, u] of upgraded.entries()) u.schema = schemas[i + 1] ?? null;
-    freshSchema = schemas[0] ?? null;
+  // The builds side by side, each on a runner of its own; models wait for fresh's extensions.
+  const freshLeg = head.runners.use(async (runner) => {
+    const target = shared?.fresh ?? (await tools.time('create databases', () => tools.databases.create(`${name}_fresh`)));
+    const rest = await tools.time('build fresh', () => legs.apply(runner, target, head, database.chains.slice(resume), 'fresh'));
+    const runs = [...(shared?.runs ?? []), ...rest.runs];
+    const schema = rest.failure ? null : await tools.time('introspect', () => readSchema(target));
+    return { database: target, schema, runs, failure: rest.failure, standIns: rest.standIns };
   });
+  const upgradedLegs = starts.map(async (start, i) => {
+    const fromShared = i === 0 && shared !== null;
+    const target = fromShared ? shared.upgraded : await tools.time('create databases', () => tools.databases.create(`${name}_upgraded${i || ''}`));
+    const wholeBase = fromShared ? shared.wholeBase : null;
+    // Base in base's environment, head on top in head's: each side with its own dependencies.
+    const built =
+      start.database && !wholeBase
+        ? await tools.time('build base', () =>
+            start.tree.runners.use((runner) => legs.apply(runner, target, start.tree, start.database!.chains.slice(fromShared ? resume : 0), 'base')),
+          )
+        : { runs: [], failure: null, standIns: wholeBase?.standIns ?? [] };
+    const startRuns = wholeBase ? wholeBase.runs : [...(fromShared ? shared.runs : []), ...built.runs];
+    const after = built.failure
+      ? { runs: [], failure: built.failure, standIns: [] }
+      : await tools.time('upgrade to head', () => head.runners.use((runner) => legs.apply(runner, target, head, database.chains, 'upgraded')));
+    const failure: Failure = after.failure ? { ...after.failure, startingPoint: start.ref } : null;
+    const schema = failure ? null : await tools.time('introspect', () => readSchema(target));
+    const build: UpgradedBuild = { database: target, schema, runs: [...startRuns, ...after.runs], failure, startingPoint: start.ref, startRuns };
+    return { build, standIns: [...built.standIns, ...after.standIns] };
+  });
+  const modelsLeg =
+    modelFiles.length > 0
+      ? freshLeg.then(async (fresh) => {
+          // Models use the types extensions bring (citext, ltree…) but never create them: the
+          // migrations do. Give the models database what the fresh install has.
+          const extensions = fresh.failure ? [] : await tools.databases.extensionsOf(fresh.database);
+          return modelsBuild(tools, head, database, modelFiles, extensions, history);
+        })
+      : Promise.resolve(null);
+  // Every leg is awaited before any failure is thrown: none is left running.
+  const [fresh, upgraded, models] = await Promise.all([
+    freshLeg,
+    Promise.all(upgradedLegs),
+    modelsLeg.then(
+      (value) => ({ value, error: null }),
+      (error: unknown) => ({ value: null, error }),
+    ),
+  ]).catch(async (error: unknown) => {
+    await Promise.allSettled([freshLeg, ...upgradedLegs, modelsLeg]);
+    throw error;
+  });
+  if (models.error) throw models.error;
+  const standIns = [...(shared?.standIns ?? []), ...fresh.standIns, ...upgraded.flatMap((u) => u.standIns), ...(models.value?.standIns ?? [])];
   return {
-    fresh: { database: freshDb, schema: freshSchema, runs: fresh.runs, failure: fresh.failure },
-    upgraded,
-    models,
-    standIns: dedupe(standIns),
+    fresh: { database: fresh.database, schema: fresh.schema, runs: fresh.runs, failure: fresh.failure },
+    upgraded: upgraded.map((u) => u.build),
+    models: models.value ? { schema: models.value.schema, tables: models.value.tables, errors: models.value.errors, warnings: models.value.warnings } : null,
+    standIns: dedupe(standIns.map((s) => ({ module: s.module, database: name, importedFrom: s.importedFrom }))),
   };
 }
 
-/**
- * Base's side of the shared history, in a database of its own that the fresh and the
- * upgraded builds are copied from. If it fails, nothing is shared: the builds run whole
- * and report the failure where it belongs.
- */
-async function buildSharedHistory(
-  tools: BuildTools,
-  name: string,
-  tree: Tree,
-  chains: ChainConfig[],
-  shared: SharedHistory,
-  apply: (
+/** Applying chains with a runner, as a build of one database does it. */
+class Legs {
+  constructor(
+    private readonly tools: BuildTools,
+    readonly name: string,
+  ) {}
+
+  /** Applies each chain to its heads, or the last one only up to `upTo`. */
+  async apply(
+    runner: AlembicRunner,
     target: ThrowawayDatabase,
     tree: Tree,
     chains: ChainConfig[],
     build: MigrationFailure['build'],
-    upTo?: string | null,
-  ) => Promise<{ runs: RevisionRun[]; failure: MigrationFailure | null }>,
-): Promise<{ database: ThrowawayDatabase; runs: RevisionRun[] } | null> {
-  const upTo = shared.upTo;
-  const part = chains.slice(0, shared.wholeChains + (upTo ? 1 : 0));
-  const database = await tools.time('create databases', () => tools.databases.create(`${name}_shared`));
-  const result = await tools.time('build shared history', () => apply(database, tree, part, 'base', upTo));
-  if (result.failure) return null;
-  // A chain shared up to a revision continues from there in both builds: it is not skipped.
-  return { database, runs: result.runs };
+    upTo: string | null = null,
+  ): Promise<{ runs: RevisionRun[]; failure: Failure; standIns: StandInInfo[] }> {
+    const runs: RevisionRun[] = [];
+    const standIns: StandInInfo[] = [];
+    for (const [i, chain] of chains.entries()) {
+      this.announce(build, chain);
+      const result = await runner.upgrade({
+        url: target.runnerUrl,
+        versions: join(tree.dir, chain.versions),
+        versionTable: chain.versionTable,
+        statementTimeoutMs: this.tools.statementTimeoutMs,
+        ...(upTo !== null && i === chains.length - 1 ? { target: upTo } : {}),
+        ...treeArgs(tree),
+      });
+      standIns.push(...result.standIns);
+      runs.push(...(await withContent(tree, result.applied)));
+      if (result.failure) return { runs, failure: { ...result.failure, database: this.name, build }, standIns };
+    }
+    return { runs, failure: null, standIns };
+  }
+
+  /** The progress line a chain gets, applied here or copied from the cache alike. */
+  announce(build: MigrationFailure['build'], chain: ChainConfig): void {
+    this.tools.log(`${this.name}: ${build}: applying ${chain.versions}`);
+  }
+}
+
+async function withContent(tree: Tree, applied: Applied['runs']): Promise<RevisionRun[]> {
+  return Promise.all(applied.map(async (run) => ({ ...run, content: await readFile(join(tree.dir, run.path), 'utf8').catch(() => '') })));
+}
+
+interface SharedStart {
+  /** Copies of the shared history, to build fresh and upgraded on. */
+  fresh: ThrowawayDatabase;
+  upgraded: ThrowawayDatabase;
+  runs: RevisionRun[];
+  standIns: StandInInfo[];
+  /** When `upgraded` is a copy of all of base's history (kept), what applying it ran: the upgraded build applies only head then. */
+  wholeBase: { runs: RevisionRun[]; standIns: StandInInfo[] } | null;
+}
+
+/**
+ * Base's side of the shared history, as two databases the fresh and the upgraded builds
+ * start from. With a cache, two histories are kept: the shared part (fresh goes on from
+ * it) and all of base (upgraded goes on from it: base's history is replayed by nobody
+ * while base does not change); each is copied when kept, else built from the longest
+ * kept part of it. If a build fails, nothing is shared: the builds run whole and report
+ * the failure where it belongs.
+ */
+async function sharedHistory(tools: BuildTools, legs: Legs, tree: Tree, chains: ChainConfig[], history: HistoryFiles): Promise<SharedStart | null> {
+  const { upTo, wholeChains } = history.shared;
+  const part = chains.slice(0, wholeChains + (upTo ? 1 : 0));
+  const name = legs.name;
+  const common = cacheCommon(tools, tree);
+  if (!tools.cache || !common) {
+    const database = await tools.time('create databases', () => tools.databases.create(`${name}_shared`));
+    const built = await tools.time('build shared history', () => tree.runners.use((runner) => legs.apply(runner, database, tree, part, 'base', upTo)));
+    if (built.failure) return null;
+    const [fresh, upgraded] = await tools.time('create databases', () =>
+      Promise.all([tools.databases.copy(database, `${name}_fresh`), tools.databases.copy(database, `${name}_upgraded`)]),
+    );
+    return { fresh, upgraded, runs: built.runs, standIns: built.standIns, wholeBase: null };
+  }
+  const treeId = treeKey(common, tree.identity, revisionPaths(history.chains, 'base'));
+  const sharedSteps = historySteps(treeId, partFiles(history.chains, part, upTo));
+  const baseSteps = historySteps(treeId, partFiles(history.chains, chains, null));
+  const shared = await keptHistory(tools, legs, tree, part, upTo, sharedSteps);
+  if (!shared) return null;
+  // Base's whole history starts the same: it is built on from the shared part (or is it).
+  const whole = baseSteps[baseSteps.length - 1]?.key === shared.key ? shared : await keptHistory(tools, legs, tree, chains, null, baseSteps);
+  const templates = tools.cache.templates;
+  const [fresh, upgraded] = await tools.time('create databases', () =>
+    Promise.all([templates.copy(shared, tools.databases, `${name}_fresh`), templates.copy(whole ?? shared, tools.databases, `${name}_upgraded`)]),
+  );
+  // Evicted between being kept and copied (a busy server): build without.
+  if (!fresh || !upgraded) return null;
+  // Upgraded then applies only head's revisions (when the shared part is all of base, too: base has nothing left to apply).
+  const wholeBase = whole ? { runs: await withContent(tree, whole.result.runs), standIns: whole.result.standIns } : null;
+  return { fresh, upgraded, runs: await withContent(tree, shared.result.runs), standIns: shared.result.standIns, wholeBase };
+}
+
+/**
+ * The history of `steps` as a kept template: found, or built (from the longest kept part
+ * of it) by a role of its own and kept. Null when it fails to build, or the server
+ * would not keep it.
+ */
+async function keptHistory(tools: BuildTools, legs: Legs, tree: Tree, chains: ChainConfig[], upTo: string | null, steps: HistoryStep[]): Promise<CachedTemplate<Applied> | null> {
+  const { templates } = tools.cache!;
+  const name = legs.name;
+  const last = steps[steps.length - 1];
+  if (!last) return null;
+  const found = await templates.find<Applied>(steps.map((step) => step.key));
+  if (found?.key === last.key) {
+    for (const chain of chains) legs.announce('base', chain);
+    tools.log(`${name}: base: reused the kept history up to ${last.revision}`);
+    return found;
+  }
+  const builder = tools.databases.sibling();
+  try {
+    const partial = found ? await tools.time('create databases', () => templates.copy(found, builder, `${name}_history`)) : null;
+    const from = partial ? steps.find((step) => step.key === found!.key)! : null;
+    const database = partial ?? (await tools.time('create databases', () => builder.create(`${name}_history`)));
+    const cached: Applied = partial ? found!.result : { runs: [], standIns: [] };
+    // The chains the kept part finished are skipped; the one it stopped in goes on.
+    const chainFiles = steps.filter((step) => step.chain === from?.chain);
+    const doneChains = from ? (chainFiles[chainFiles.length - 1]?.key === from.key ? from.chain + 1 : from.chain) : 0;
+    for (const chain of chains.slice(0, doneChains)) legs.announce('base', chain);
+    if (from) tools.log(`${name}: base: building on the kept history up to ${from.revision}`);
+    const built = await tools.time('build shared history', () => tree.runners.use((runner) => legs.apply(runner, database, tree, chains.slice(doneChains), 'base', upTo)));
+    if (built.failure) return null;
+    const result: Applied = {
+      runs: [...cached.runs, ...built.runs.map(({ revision, path, statements }) => ({ revision, path, statements }))],
+      standIns: [...cached.standIns, ...built.standIns],
+    };
+    await tools.time('cache', () => templates.publish(database, builder, last.key, 'history', result));
+    // Ours, or the one another analysis kept first: the same inputs, the same history.
+    return await templates.find<Applied>([last.key]);
+  } finally {
+    await builder.dropAll();
+  }
+}
+
+/** The revision files of base's side of each chain of the part, in the order they apply, the last chain only up to `upTo`. */
+function partFiles(chains: ChainHistory[], part: ChainConfig[], upTo: string | null): { config: ChainConfig; files: RevisionFile[] }[] {
+  return part.map((config, i) => {
+    const chain = chains[i]!;
+    const byId = new Map(chain.baseFiles.map((file) => [file.revision, file]));
+    const order = chain.base?.order ?? [];
+    const end = i === part.length - 1 && upTo ? order.indexOf(upTo) + 1 : order.length;
+    return { config, files: order.slice(0, end).map((id) => byId.get(id)!) };
+  });
+}
+
+function revisionPaths(chains: ChainHistory[], side: 'base' | 'head'): Set<string> {
+  return new Set(chains.flatMap((chain) => (side === 'base' ? chain.baseFiles : chain.headFiles).map((file) => file.path)));
+}
+
+/** What the models build gives: a schema, or the error that stopped it (the installs' comparison stands without it). */
+interface ModelsBuilt {
+  schema: Schema | null;
+  tables: ModelTable[];
+  errors: { path: string | null; message: string }[];
+  warnings: string[];
+  standIns: StandInInfo[];
+}
+
+/** Head's models, in a database of their own: from the cache when it has this build, else built and kept. */
+async function modelsBuild(
+  tools: BuildTools,
+  head: Tree,
+  database: DatabaseConfig,
+  modelFiles: string[],
+  extensions: Extension[],
+  history: HistoryFiles | null,
+): Promise<ModelsBuilt> {
+  const name = database.name;
+  const build = async (databases: ThrowawayDatabases): Promise<ModelsBuilt & { database: ThrowawayDatabase }> => {
+    const modelsDb = await tools.time('create databases', () => databases.create(`${name}_models`));
+    await tools.time('build models', () => tools.databases.createExtensions(modelsDb, extensions));
+    const result = await tools
+      .time('build models', () =>
+        head.runners.use((runner) =>
+          runner.buildModels({
+            url: modelsDb.runnerUrl,
+            files: modelFiles.map((file) => join(head.dir, file)),
+            skip: database.chains.map((chain) => join(head.dir, chain.versions)),
+            statementTimeoutMs: tools.statementTimeoutMs,
+            ...treeArgs(head),
+          }),
+        ),
+      )
+      .catch((error: unknown) => {
+        // create_all itself failed (a type the models use but never create…): said beside the installs' findings.
+        if (!(error instanceof RunnerError)) throw error;
+        return { failed: error.message };
+      });
+    if ('failed' in result) return { database: modelsDb, schema: null, tables: [], errors: [{ path: null, message: result.failed }], warnings: [], standIns: [] };
+    const schema = await tools.time('introspect', () => readSchema(modelsDb));
+    return { database: modelsDb, schema, tables: result.tables, errors: result.errors, warnings: result.warnings, standIns: result.standIns };
+  };
+  const common = cacheCommon(tools, head);
+  if (!tools.cache || !common) return build(tools.databases);
+  const { templates } = tools.cache;
+  const key = modelsKey(treeKey(common, head.identity, revisionPaths(history?.chains ?? [], 'head')), modelFiles, extensions);
+  type Kept = Omit<ModelsBuilt, 'schema'>;
+  const found = await templates.find<Kept>([key]);
+  const copy = found && (await tools.time('create databases', () => templates.copy(found, tools.databases, `${name}_models`)));
+  if (found && copy) {
+    tools.log(`${name}: reused the kept models build`);
+    return { schema: await tools.time('introspect', () => readSchema(copy)), ...found.result, warnings: found.result.warnings ?? [] };
+  }
+  const builder = tools.databases.sibling();
+  try {
+    const built = await build(builder);
+    // A build that reported errors is not kept: the next analysis tries again.
+    if (built.errors.length === 0 && built.schema) {
+      const kept: Kept = { tables: built.tables, errors: built.errors, warnings: built.warnings, standIns: built.standIns };
+      await tools.time('cache', () => templates.publish(built.database, builder, key, 'models', kept));
+    }
+    return built;
+  } finally {
+    await builder.dropAll();
+  }
 }
 
 export function readSchema(database: ThrowawayDatabase): Promise<Schema> {

@@ -85,7 +85,8 @@ export async function analyseDatabase(tools: BuildTools, input: DatabaseInput): 
   // Only the same chains, in the same order, run with the same dependencies, can share a
   // history: the same file run with other packages (base's pins, head's) may build another schema.
   const sameChains = JSON.stringify(base.database?.chains ?? null) === JSON.stringify(database.chains) && base.tree.runner === head.runner;
-  const builds = await buildDatabase(tools, database, head, input.starts, modelFiles, sameChains ? sharedHistory(histories) : null);
+  const shared = sameChains ? sharedHistory(histories) : null;
+  const builds = await buildDatabase(tools, database, head, input.starts, modelFiles, shared ? { shared, chains: histories } : null);
   outcome.standIns.push(...builds.standIns);
   outcome.warnings.push(...standInWarnings(builds.standIns, database, modelFiles));
   // A models build that fails leaves the installs' comparison standing: its error is reported beside it.

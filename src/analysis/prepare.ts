@@ -5,9 +5,11 @@
  * `close()`, whatever happened.
  */
 import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AlembicRunner } from '../alembic/bridge.js';
+import { AlembicRunner, type RunnerOptions } from '../alembic/bridge.js';
+import { environmentKey } from '../alembic/environment-key.js';
+import { RunnerPool } from '../alembic/runner-pool.js';
 import { ensurePythonEnvironment, pythonCacheRoot } from '../alembic/python-env.js';
 import type { DriftbotConfig } from '../config/config.js';
 import { parseDotenv } from '../config/dotenv.js';
@@ -17,7 +19,7 @@ import type { ThrowawayDatabases } from '../postgres/throwaway.js';
 import { openRelay, relayTarget, type PostgresRelay } from '../sandbox/postgres-relay.js';
 import { detectSandbox } from '../sandbox/sandbox.js';
 import { onShutdown } from '../shutdown.js';
-import { materialize } from '../workspace/git.js';
+import { listBlobs, materialize } from '../workspace/git.js';
 import type { RepoFiles } from '../workspace/repo-files.js';
 import type { AnalysisRequest } from './request.js';
 import type { Tree } from './builds.js';
@@ -51,8 +53,8 @@ export interface Workspace {
 export class Preparation {
   private workdir: string | null = null;
   private relay: PostgresRelay | null = null;
-  /** One runner per Python environment the sides need. */
-  private readonly runners = new Map<string, AlembicRunner>();
+  /** Per Python environment the sides need, its runners: the first, and the others the builds use side by side. */
+  private readonly runners = new Map<string, RunnerPool>();
   private forgetWorkdir: () => void = () => {};
 
   constructor(
@@ -62,7 +64,7 @@ export class Preparation {
 
   /** Stops the runner now (the deadline, a cancellation); close() still cleans up. */
   kill(): void {
-    for (const runner of this.runners.values()) runner.kill();
+    for (const pool of this.runners.values()) pool.kill();
   }
 
   async open(inputs: Inputs, databases: ThrowawayDatabases, server: PostgresServer, deadline: AbortSignal): Promise<Workspace> {
@@ -138,40 +140,48 @@ export class Preparation {
     this.relay = await openRelay(socketDir, relayTarget(server.adminUrl, server.socketDir));
     databases.runnerSocketDir = this.relay.socketDir;
     deadline.throwIfAborted();
+    // Runners per environment: each build that runs at the same time gets a process of its own.
+    const poolSize = Math.max(1, request.runners ?? availableParallelism());
+    const keys = new Map<string, string | null>();
     for (const { python, folders } of pythons) {
       if (this.runners.has(python)) continue;
-      this.runners.set(
+      const options: RunnerOptions = {
         python,
-        await time('runner start', () =>
-          AlembicRunner.start({
-            python,
-            ...(folders ? { interpreterFolders: folders } : {}),
-            confinement: sandboxed
-              ? {
-                  readOnly: [headCheckout.dir, ...startCheckouts.map((tree) => tree.dir)],
-                  writable: [scratch, socketDir],
-                  symlinks: points.map((point) => ({ path: point, target: linkOf(point) })),
-                  cwd: scratch,
-                }
-              : null,
-            env: scrubbedEnvironment(scratch),
-            cwd: scratch,
-            timeoutMs: request.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
-            limits: {
-              memoryBytes: request.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES,
-              fileSizeBytes: FILE_SIZE_LIMIT_BYTES,
-              cpuSeconds: Math.ceil((request.timeoutMs ?? 30 * 60 * 1000) / 1000),
-              // The sandbox's user is its own (a user namespace): only there does this count just the runner's processes.
-              ...(sandboxed ? { processes: PROCESS_LIMIT } : {}),
-            },
-            log: (line) => request.log?.(`runner: ${line}`),
-          }),
-        ),
-      );
+        ...(folders ? { interpreterFolders: folders } : {}),
+        confinement: sandboxed
+          ? {
+              readOnly: [headCheckout.dir, ...startCheckouts.map((tree) => tree.dir)],
+              writable: [scratch, socketDir],
+              symlinks: points.map((point) => ({ path: point, target: linkOf(point) })),
+              cwd: scratch,
+            }
+          : null,
+        env: scrubbedEnvironment(scratch),
+        cwd: scratch,
+        timeoutMs: request.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
+        limits: {
+          memoryBytes: request.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES,
+          fileSizeBytes: FILE_SIZE_LIMIT_BYTES,
+          cpuSeconds: Math.ceil((request.timeoutMs ?? 30 * 60 * 1000) / 1000),
+          // The sandbox's user is its own (a user namespace): only there does this count just the runner's processes.
+          ...(sandboxed ? { processes: PROCESS_LIMIT } : {}),
+        },
+        log: (line) => request.log?.(`runner: ${line}`),
+      };
+      const first = await time('runner start', () => AlembicRunner.start(options));
+      const pool = new RunnerPool(options, poolSize, first);
+      this.runners.set(python, pool);
+      if (request.scope !== 'static') pool.prestart();
+      // A project's environment is described from its folder, never by running its Python outside the sandbox.
+      keys.set(python, request.cache ? await time('python', () => environmentKey(python, { mayRun: !folders })) : null);
     }
-    const runnerOf = (i: number) => this.runners.get(pythons[i]!.python)!;
-    const head: Tree = { ...headCheckout, runner: runnerOf(0) };
-    const starts: Tree[] = startCheckouts.map((tree, i) => ({ ...tree, runner: runnerOf(i + 1) }));
+    const treeOf = (tree: Omit<Tree, 'runner' | 'runners' | 'environmentKey'>, i: number): Tree => {
+      const { python } = pythons[i]!;
+      const pool = this.runners.get(python)!;
+      return { ...tree, runner: pool.first, runners: pool, environmentKey: keys.get(python) ?? null };
+    };
+    const head = treeOf(headCheckout, 0);
+    const starts: Tree[] = startCheckouts.map((tree, i) => treeOf(tree, i + 1));
     const warnings = [
       ...assumed,
       ...(sandbox && !sandbox.available && request.scope !== 'static' ? [`the repository's code ran without a sandbox: ${sandbox.reason}`] : []),
@@ -184,7 +194,7 @@ export class Preparation {
   }
 
   async close(): Promise<void> {
-    for (const runner of this.runners.values()) await runner.close();
+    for (const pool of this.runners.values()) await pool.close();
     await this.relay?.close();
     if (this.workdir) await rm(this.workdir, { recursive: true, force: true });
     this.forgetWorkdir();
@@ -196,7 +206,14 @@ export class Preparation {
  * settings files, mounted folders — and resolves its settings: dotenv files first, then
  * `python.env`, `{root}` standing for this checkout.
  */
-async function checkout(repo: string, sha: string, dir: string, config: DriftbotConfig, files: RepoFiles, linkOf: (point: string) => string): Promise<Omit<Tree, 'runner'>> {
+async function checkout(
+  repo: string,
+  sha: string,
+  dir: string,
+  config: DriftbotConfig,
+  files: RepoFiles,
+  linkOf: (point: string) => string,
+): Promise<Omit<Tree, 'runner' | 'runners' | 'environmentKey'>> {
   const needed = new Set<string>();
   for (const database of config.databases) {
     for (const chain of database.chains) needed.add(chain.versions);
@@ -204,7 +221,8 @@ async function checkout(repo: string, sha: string, dir: string, config: Driftbot
   }
   for (const path of [...config.python.paths, ...config.python.envFiles, ...Object.values(config.python.mounts)]) needed.add(path);
   const paths = [...needed].filter((p) => p === '.' || p === '' || files.paths.some((f) => f === p || f.startsWith(`${p.replace(/\/$/, '')}/`)));
-  await materialize(repo, sha, paths.includes('.') || paths.includes('') ? ['.'] : paths, dir);
+  const written = paths.includes('.') || paths.includes('') ? ['.'] : paths;
+  const [blobs] = await Promise.all([listBlobs(repo, sha), materialize(repo, sha, written, dir)]);
   const fromFiles = await Promise.all(config.python.envFiles.map(async (file) => parseDotenv(await readFile(join(dir, file), 'utf8'))));
   const env = Object.fromEntries(
     Object.entries(Object.assign({}, ...fromFiles, config.python.env) as Record<string, string>)
@@ -212,7 +230,13 @@ async function checkout(repo: string, sha: string, dir: string, config: Driftbot
       .map(([name, value]) => [name, value.replaceAll('{root}', dir)]),
   );
   const mounts = Object.entries(config.python.mounts).map(([point, folder]) => ({ link: linkOf(point), target: join(dir, folder) }));
-  return { dir, python: config.python, settings: { env, mounts } };
+  const under = written.map((p) => p.replace(/^\.\//, '').replace(/\/+$/, ''));
+  const identity = {
+    blobs: new Map([...blobs].filter(([path]) => under.some((p) => p === '.' || p === '' || path === p || path.startsWith(`${p}/`)))),
+    // As written: `{root}` stands for wherever the tree is, which differs from run to run.
+    settings: JSON.stringify([config.python.env, config.python.envFiles, config.python.mounts, config.python.paths, config.python.stubMissingImports]),
+  };
+  return { dir, python: config.python, settings: { env, mounts }, identity };
 }
 
 /**

@@ -80,21 +80,24 @@ async function verify(tools: BuildTools, input: FixInput, fix: Fix, fileName: st
   try {
     await cp(join(input.head.dir, input.chain.versions), versions, { recursive: true });
     await writeFile(join(versions, fileName), fix.content);
-    const schemas: Schema[] = [];
-    for (const build of [input.fresh, ...input.upgraded]) {
-      const result = await input.head.runner.upgrade({
-        url: build.database.runnerUrl,
-        versions,
-        versionTable: input.chain.versionTable,
-        statementTimeoutMs: tools.statementTimeoutMs,
-        ...treeArgs(input.head),
-      });
-      if (result.failure) {
-        return { ...fix, verificationError: `${result.failure.revision}: ${result.failure.error}` };
-      }
-      schemas.push(await readSchema(build.database));
-    }
-    const [fresh, ...upgraded] = schemas;
+    // Applied to every build side by side; the first failure in build order is the one reported.
+    const results = await Promise.all(
+      [input.fresh, ...input.upgraded].map((build) =>
+        input.head.runners.use(async (runner) => {
+          const result = await runner.upgrade({
+            url: build.database.runnerUrl,
+            versions,
+            versionTable: input.chain.versionTable,
+            statementTimeoutMs: tools.statementTimeoutMs,
+            ...treeArgs(input.head),
+          });
+          return result.failure ? { failure: result.failure, schema: null } : { failure: null, schema: await readSchema(build.database) };
+        }),
+      ),
+    );
+    const failed = results.find((r) => r.failure)?.failure;
+    if (failed) return { ...fix, verificationError: `${failed.revision}: ${failed.error}` };
+    const [fresh, ...upgraded] = results.map((r) => r.schema as Schema);
     // What the commented-out steps would remove is left for a person to decide: it remains
     // by design, and does not count against the fix.
     const heldBack = new Set(fix.steps.filter((step) => step.disabled).map((step) => step.entryKey));

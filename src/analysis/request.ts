@@ -1,5 +1,6 @@
 /** What an analysis is asked to do: the input of the pipeline (analyse.ts). */
 import type { PostgresServer } from '../postgres/server.js';
+import type { TemplateCache } from '../postgres/template-cache.js';
 import type { AnalysisScope, CommitRef } from '../report/report.js';
 
 export interface AnalysisRequest {
@@ -30,6 +31,13 @@ export interface AnalysisRequest {
   sandbox?: boolean;
   /** `static` reads git and the revision files (parsed, never run) and stops there: for pull requests whose code may not run automatically. */
   scope?: AnalysisScope;
+  /**
+   * Where built histories and models builds are kept across analyses (postgres/template-cache.ts),
+   * made by the edge for this repository; null or absent: nothing is kept, everything is built.
+   */
+  cache?: TemplateCache | null;
+  /** Runner processes this analysis may use at once, its builds side by side (default: the machine's cores). */
+  runners?: number;
   /** Cancels the analysis (a newer push): the runner is stopped and nothing more is built. */
   signal?: AbortSignal;
 }

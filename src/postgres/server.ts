@@ -4,7 +4,8 @@
  * PostgreSQL that driftbot starts in a temporary folder and removes when done, so
  * nothing has to be installed by hand.
  */
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,10 +36,16 @@ export interface ServerOptions {
    */
   version?: PostgresMajor | null;
   log?: (message: string) => void;
+  /**
+   * A folder the embedded server keeps its data in between runs (the CLI's cache, so that
+   * built templates outlive the run); null: a temporary folder, removed when it stops.
+   * Used by one process at a time: a run that finds it in use gets a temporary one.
+   */
+  dataFolder?: string | null;
 }
 
 export async function openServer(options: ServerOptions = {}): Promise<PostgresServer> {
-  if (!options.databaseUrl) return startEmbeddedServer(options.version ?? DEFAULT_POSTGRES_MAJOR, options.log);
+  if (!options.databaseUrl) return startEmbeddedServer(options.version ?? DEFAULT_POSTGRES_MAJOR, options.log, options.dataFolder ?? null);
   const server = await connectToServer(options.databaseUrl);
   if (options.version && majorOf(server.version) !== options.version) {
     throw new Error(
@@ -67,23 +74,24 @@ async function connectToServer(databaseUrl: string): Promise<PostgresServer> {
   return { adminUrl: databaseUrl, label, version, stop: async () => {}, socketDir: null };
 }
 
-async function startEmbeddedServer(major: PostgresMajor, log: (message: string) => void = () => {}): Promise<PostgresServer> {
+async function startEmbeddedServer(major: PostgresMajor, log: (message: string) => void = () => {}, dataFolder: string | null = null): Promise<PostgresServer> {
   const EmbeddedPostgres = await loadEmbeddedPostgres(major);
-  const folder = await mkdtemp(join(tmpdir(), 'driftbot-pg-'));
+  const kept = dataFolder ? await claimDataFolder(join(dataFolder, `postgres-${major}`), log) : null;
+  const folder = kept?.folder ?? (await mkdtemp(join(tmpdir(), 'driftbot-pg-')));
   // initdb runs as the unprivileged `postgres` user when we are root: it must reach the folder.
   await chmod(folder, 0o755);
-  const password = randomBytes(12).toString('hex');
+  const password = kept?.password ?? randomBytes(12).toString('hex');
   const port = await freePort();
   // A Unix socket too, so that a runner without a network can still reach the server.
   const socketDir = join(folder, 'socket');
-  await mkdir(socketDir);
+  await mkdir(socketDir, { recursive: true });
   await chmod(socketDir, 0o1777);
   const server = new EmbeddedPostgres({
     databaseDir: join(folder, 'data'),
     user: 'postgres',
     password,
     port,
-    persistent: false,
+    persistent: kept !== null,
     // Postgres refuses to run as root; the package creates a `postgres` user for it.
     createPostgresUser: process.getuid?.() === 0,
     // Throwaway databases need no durability; this makes builds several times faster.
@@ -109,14 +117,22 @@ async function startEmbeddedServer(major: PostgresMajor, log: (message: string) 
     unregister();
     await server.stop().catch(() => {});
     // The postmaster may still be writing its last files: retry instead of leaving them.
-    await rm(folder, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    if (kept) await rm(join(folder, 'socket'), { recursive: true, force: true });
+    else await rm(folder, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   };
   const unregister = onShutdown(stop);
   try {
-    await server.initialise();
+    if (!kept?.initialised) await server.initialise();
     await server.start();
   } catch (error) {
     await stop();
+    if (kept) {
+      // Another driftbot started it a moment before us, or the folder is damaged: this run
+      // gets a temporary server, and a damaged folder is started afresh next time.
+      if (!(await postmasterAlive(join(folder, 'data')))) await rm(folder, { recursive: true, force: true });
+      log(`the kept Postgres data folder ${folder} could not be used (${(error as Error).message?.split('\n')[0]}): using a temporary server`);
+      return startEmbeddedServer(major, log, null);
+    }
     throw new Error(`could not start the embedded Postgres ${major} server: ${(error as Error).message}`);
   }
   const adminUrl = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
@@ -132,6 +148,51 @@ async function startEmbeddedServer(major: PostgresMajor, log: (message: string) 
     );
   }
   return { adminUrl, label: 'embedded', version, stop, socketDir };
+}
+
+/**
+ * The data folder kept between runs, made ready: its password (written beside it at
+ * first use), and whether initdb already ran. A folder another driftbot is using now
+ * (its postmaster is alive) is not touched: null, and this run uses a temporary one.
+ * One left by a server that did not stop cleanly is started afresh: it ran without
+ * fsync, so nothing in it can be trusted, the cached templates included.
+ */
+async function claimDataFolder(folder: string, log: (message: string) => void): Promise<{ folder: string; password: string; initialised: boolean } | null> {
+  const data = join(folder, 'data');
+  const running = await postmasterAlive(data);
+  if (running !== null) {
+    if (running) {
+      log(`${folder} is in use by another driftbot: this run starts a temporary server, and nothing is cached`);
+      return null;
+    }
+    log(`${folder} was left by a server that did not stop cleanly: starting it afresh`);
+    await rm(folder, { recursive: true, force: true });
+  }
+  const password = (await readFile(join(folder, 'password'), 'utf8').catch(() => '')).trim();
+  const initialised = password !== '' && existsSync(join(data, 'PG_VERSION'));
+  if (!initialised) {
+    await rm(folder, { recursive: true, force: true });
+    await mkdir(folder, { recursive: true, mode: 0o755 });
+    const fresh = randomBytes(12).toString('hex');
+    await writeFile(join(folder, 'password'), `${fresh}\n`, { mode: 0o600 });
+    return { folder, password: fresh, initialised: false };
+  }
+  return { folder, password, initialised: true };
+}
+
+/** Whether the server of a data folder runs now; null when its last one stopped cleanly (or it never ran). */
+async function postmasterAlive(data: string): Promise<boolean | null> {
+  const pid = Number.parseInt((await readFile(join(data, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0] ?? '', 10);
+  return Number.isInteger(pid) && pid > 0 ? processExists(pid) : null;
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**

@@ -20,6 +20,11 @@ const PREFIX = 'driftbot_';
 /** Temporary files one session of an analysis may write (Postgres's temp_file_limit). */
 const TEMP_FILE_LIMIT = '2GB';
 
+export interface Extension {
+  name: string;
+  schema: string;
+}
+
 export interface ThrowawayDatabase {
   name: string;
   url: string;
@@ -33,11 +38,22 @@ export class ThrowawayDatabases {
   private readonly unregister: () => void;
   private role: { name: string; password: string } | null | undefined;
   private dropping: Promise<void> = Promise.resolve();
+  private makingRole: Promise<{ name: string; password: string } | null> | null = null;
   /** The folder of the analysis' relay socket (sandbox/postgres-relay.ts), once it is open. */
   runnerSocketDir: string | null = null;
 
   constructor(private readonly server: PostgresServer) {
     this.unregister = onShutdown(() => this.dropAll());
+  }
+
+  /**
+   * Another set of throwaway databases on the same server, with a role of its own: a
+   * build that may become a cached template is made by a role that owns nothing else.
+   */
+  sibling(): ThrowawayDatabases {
+    const sibling = new ThrowawayDatabases(this.server);
+    sibling.runnerSocketDir = this.runnerSocketDir;
+    return sibling;
   }
 
   /** False when the server would not create a role for the analysis (then its own credentials are used); null before the first database. */
@@ -77,8 +93,16 @@ export class ThrowawayDatabases {
     return this.create(purpose, template.name);
   }
 
-  private async ensureRole(seconds: number): Promise<{ name: string; password: string } | null> {
-    if (this.role !== undefined) return this.role;
+  /** One role per run, even when its builds create their first databases at the same time. */
+  private ensureRole(seconds: number): Promise<{ name: string; password: string } | null> {
+    if (this.role !== undefined) return Promise.resolve(this.role);
+    this.makingRole ??= this.makeRole(seconds).finally(() => {
+      this.makingRole = null;
+    });
+    return this.makingRole;
+  }
+
+  private async makeRole(seconds: number): Promise<{ name: string; password: string } | null> {
     const role = { name: `${PREFIX}${seconds}_${this.runId}`, password: randomBytes(18).toString('hex') };
     try {
       await withClient(this.server.adminUrl, (client) =>
@@ -100,18 +124,22 @@ export class ThrowawayDatabases {
     return this.role;
   }
 
-  /**
-   * Creates in `to` the extensions `from` has, in the same schemas, as the server's own
-   * user (an analysis role may not create untrusted extensions). Names come from the
-   * catalog of a database the analysis built, so they are quoted like any other name.
-   */
-  async copyExtensions(from: ThrowawayDatabase, to: ThrowawayDatabase): Promise<void> {
-    const extensions = await withClient(databaseUrl(this.server.adminUrl, from.name), async (client) => {
-      const { rows } = await client.query<{ name: string; schema: string }>(
+  /** The extensions a database the analysis built has, and in which schemas (plpgsql, always there, left out). */
+  async extensionsOf(database: ThrowawayDatabase): Promise<Extension[]> {
+    return withClient(databaseUrl(this.server.adminUrl, database.name), async (client) => {
+      const { rows } = await client.query<Extension>(
         `SELECT e.extname AS name, n.nspname AS schema FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql' ORDER BY e.oid`,
       );
       return rows;
     });
+  }
+
+  /**
+   * Creates extensions in `to`, in the same schemas, as the server's own user (an
+   * analysis role may not create untrusted extensions). Names come from the catalog of a
+   * database the analysis built, so they are quoted like any other name.
+   */
+  async createExtensions(to: ThrowawayDatabase, extensions: Extension[]): Promise<void> {
     if (extensions.length === 0) return;
     const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
     await withClient(databaseUrl(this.server.adminUrl, to.name), async (client) => {
@@ -120,6 +148,17 @@ export class ThrowawayDatabases {
         await client.query(`CREATE EXTENSION IF NOT EXISTS ${quote(extension.name)} SCHEMA ${quote(extension.schema)}`);
       }
     });
+  }
+
+  /** The analysis role its databases belong to; null before the first database, or when the server would not create one. */
+  get roleName(): string | null {
+    return this.role?.name ?? null;
+  }
+
+  /** A database that is no longer this run's to drop (it became a cached template). */
+  forget(name: string): void {
+    const index = this.created.indexOf(name);
+    if (index >= 0) this.created.splice(index, 1);
   }
 
   /** How many databases this run created. */

@@ -114,6 +114,20 @@ export async function listFiles(repo: string, sha: string): Promise<string[]> {
   return output.toString('utf8').split('\0').filter(Boolean);
 }
 
+/** Every file of a commit's tree with its git object id (`ls-tree -r`): a file's identity without reading it. */
+export async function listBlobs(repo: string, sha: string): Promise<Map<string, string>> {
+  checkRef(sha);
+  const output = await git(repo, ['ls-tree', '-r', '-z', '--end-of-options', sha]);
+  const blobs = new Map<string, string>();
+  for (const entry of output.toString('utf8').split('\0')) {
+    // <mode> SP <type> SP <object> TAB <path>
+    const tab = entry.indexOf('\t');
+    if (tab < 0) continue;
+    blobs.set(entry.slice(tab + 1), entry.slice(0, tab).split(' ')[2] ?? '');
+  }
+  return blobs;
+}
+
 /** A file's bytes at a commit; null when that commit has no file at that path. */
 export async function readFileAt(repo: string, sha: string, path: string): Promise<Buffer | null> {
   checkRef(sha);

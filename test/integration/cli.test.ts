@@ -40,7 +40,7 @@ describe('driftbot check', () => {
         const child = spawn(process.execPath, [join(packageRoot(), 'bin/driftbot'), ...args], { stdio: 'ignore' });
         child.on('exit', (code) => resolve(code));
       });
-    const common = ['--repo', dir, '--database-url', inject('postgresUrl'), '--format', 'json', '--output', join(dir, `${Date.now()}-bin.json`)];
+    const common = ['--repo', dir, '--database-url', inject('postgresUrl'), '--no-cache', '--format', 'json', '--output', join(dir, `${Date.now()}-bin.json`)];
     expect(await exitCode(['check', '--base', 'main', '--head', 'feature', ...common])).toBe(1);
     expect(await exitCode(['check', '--base', 'main', '--head', 'main', ...common])).toBe(0);
     expect(await exitCode(['check', '--base', 'main', '--head', 'no-such-ref', ...common])).toBe(2);
@@ -49,7 +49,22 @@ describe('driftbot check', () => {
   it('exits 1 on drift and writes the JSON report of the contract to --output', async () => {
     const output = join(dir, '..', `${Date.now()}-report.json`);
     captureStderr();
-    const code = await main(['check', '--repo', dir, '--base', 'main', '--head', 'feature', '--format', 'json', '--output', output, '--database-url', inject('postgresUrl')]);
+    const code = await main([
+      'check',
+      '--repo',
+      dir,
+      '--base',
+      'main',
+      '--head',
+      'feature',
+      '--format',
+      'json',
+      '--output',
+      output,
+      '--database-url',
+      inject('postgresUrl'),
+      '--no-cache',
+    ]);
     expect(code).toBe(1);
     const report = JSON.parse(await readFile(output, 'utf8'));
     await rm(output);
@@ -63,7 +78,7 @@ describe('driftbot check', () => {
   it('writes markdown, the exact GitHub comment, when stdout is not a terminal', async () => {
     const output = join(dir, '..', `${Date.now()}-report.md`);
     captureStderr();
-    const code = await main(['check', '--repo', dir, '--base', 'main', '--head', 'feature', '--output', output, '--database-url', inject('postgresUrl')]);
+    const code = await main(['check', '--repo', dir, '--base', 'main', '--head', 'feature', '--output', output, '--database-url', inject('postgresUrl'), '--no-cache']);
     expect(code).toBe(1);
     const markdown = await readFile(output, 'utf8');
     await rm(output);
@@ -73,7 +88,7 @@ describe('driftbot check', () => {
 
   it('exits 2 with a message naming the ref that does not exist', async () => {
     captureStderr();
-    const code = await main(['check', '--repo', dir, '--base', 'main', '--head', 'no-such-branch', '--database-url', inject('postgresUrl')]);
+    const code = await main(['check', '--repo', dir, '--base', 'main', '--head', 'no-such-branch', '--database-url', inject('postgresUrl'), '--no-cache']);
     expect(code).toBe(2);
     expect(stderr).toContain('no-such-branch');
   });
@@ -89,7 +104,9 @@ describe('driftbot check', () => {
 
   it('exits 2 naming the --config file when it does not exist', async () => {
     captureStderr();
-    expect(await main(['check', '--repo', dir, '--base', 'main', '--head', 'feature', '--config', join(dir, 'nope.yml'), '--database-url', inject('postgresUrl')])).toBe(2);
+    expect(
+      await main(['check', '--repo', dir, '--base', 'main', '--head', 'feature', '--config', join(dir, 'nope.yml'), '--database-url', inject('postgresUrl'), '--no-cache']),
+    ).toBe(2);
     expect(stderr).toContain('nope.yml');
   });
 
@@ -104,7 +121,7 @@ describe('driftbot check', () => {
     const output = join(dir, `${Date.now()}-embedded.json`);
     captureStderr();
     try {
-      const code = await main(['check', '--repo', dir, '--base', 'main', '--head', 'feature', '--format', 'json', '--output', output]);
+      const code = await main(['check', '--repo', dir, '--base', 'main', '--head', 'feature', '--format', 'json', '--output', output, '--no-cache']);
       expect(code, stderr).toBe(1);
       expect(await readdir(privateTmp)).toEqual([]);
     } finally {

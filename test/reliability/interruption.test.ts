@@ -28,7 +28,21 @@ describe('interruption', () => {
       await seed.repo.commit('slow', { [`${VERSIONS}/oss000000010_slow.py`]: revision('oss000000010', 'oss000000008', 'slow', 'op.execute("SELECT pg_sleep(30)")') });
       const child = spawn(
         process.execPath,
-        [join(packageRoot(), 'bin/driftbot'), 'check', '--repo', dir, '--base', 'main', '--head', 'feature', '--database-url', inject('postgresUrl'), '--format', 'json'],
+        [
+          join(packageRoot(), 'bin/driftbot'),
+          'check',
+          '--repo',
+          dir,
+          '--base',
+          'main',
+          '--head',
+          'feature',
+          '--database-url',
+          inject('postgresUrl'),
+          '--no-cache',
+          '--format',
+          'json',
+        ],
         {
           stdio: ['ignore', 'pipe', 'pipe'],
         },

@@ -1,0 +1,92 @@
+/**
+ * Runner processes for one analysis, so that its builds (fresh, upgraded, models) run
+ * side by side: each runner takes one request at a time, so each build that runs at
+ * once gets a process of its own. At most `size` (the machine's cores, shared with the
+ * App's other analyses); a runner is started the first time it is needed, with the
+ * same options (sandbox, limits, environment) as the first.
+ */
+import { AlembicRunner, type RunnerOptions } from './bridge.js';
+
+export class RunnerPool {
+  private readonly idle: AlembicRunner[];
+  private readonly all: AlembicRunner[];
+  private readonly waiting: ((runner: AlembicRunner) => void)[] = [];
+  private starting = 0;
+  private closed = false;
+
+  constructor(
+    private readonly options: RunnerOptions,
+    private readonly size: number,
+    /** The runner already started (the tree's own: scans, the fix). */
+    readonly first: AlembicRunner,
+  ) {
+    this.idle = [first];
+    this.all = [first];
+  }
+
+  /**
+   * Starts the other runners now, in the background: Python's start and its imports
+   * then overlap the revisions' scan instead of delaying the first build that needs one.
+   */
+  prestart(): void {
+    while (!this.closed && this.all.length + this.starting < this.size) {
+      this.starting++;
+      AlembicRunner.start(this.options).then(
+        (runner) => {
+          this.starting--;
+          this.all.push(runner);
+          if (this.closed) runner.kill();
+          else this.release(runner);
+        },
+        () => {
+          // Not fatal here: the build that needs a runner starts one and reports why it cannot.
+          this.starting--;
+        },
+      );
+    }
+  }
+
+  /** Runs `work` on a runner no other work uses meanwhile. */
+  async use<T>(work: (runner: AlembicRunner) => Promise<T>): Promise<T> {
+    const runner = await this.acquire();
+    try {
+      return await work(runner);
+    } finally {
+      this.release(runner);
+    }
+  }
+
+  private async acquire(): Promise<AlembicRunner> {
+    const idle = this.idle.pop();
+    if (idle) return idle;
+    if (!this.closed && this.all.length + this.starting < this.size) {
+      this.starting++;
+      try {
+        const runner = await AlembicRunner.start(this.options);
+        this.all.push(runner);
+        // Closed while it started: it goes at once.
+        if (this.closed) runner.kill();
+        return runner;
+      } finally {
+        this.starting--;
+      }
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(runner: AlembicRunner): void {
+    const next = this.waiting.shift();
+    if (next) next(runner);
+    else this.idle.push(runner);
+  }
+
+  kill(): void {
+    this.closed = true;
+    for (const runner of this.all) runner.kill();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.all.map((runner) => runner.close()));
+  }
+}

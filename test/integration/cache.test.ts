@@ -1,0 +1,221 @@
+/**
+ * Builds kept across analyses, on a real server. The cache itself: publishing is all
+ * or nothing and happens once per key, a copy belongs to the analysis that takes it, no
+ * analysis role can reach a template, and the least recently used go first past the
+ * bound. On the real pipeline: a warm run copies what the cold one kept and reports
+ * exactly the same, and a template is never used when anything that went into it
+ * changed — an edited revision, another version table, other settings. One file: the
+ * cache's bound is the server's, so these tests must not run side by side.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { analyse } from '../../src/analysis/analyse.js';
+import type { Report } from '../../src/report/report.js';
+import { databaseUrl, withClient } from '../../src/postgres/client.js';
+import { CATALOG_DATABASE, clearTemplateCache, TemplateCache } from '../../src/postgres/template-cache.js';
+import { ThrowawayDatabases, type ThrowawayDatabase } from '../../src/postgres/throwaway.js';
+import { resolveCommit } from '../../src/workspace/git.js';
+import { createSeedRepository, HISTORY, SEED_CONFIG } from '../../demo/seed-repo.js';
+import type { GitFixture } from '../../demo/git-fixture.js';
+import { databasesOfRun, newRepo, testServer } from '../support/analysis.js';
+
+const server = testServer();
+const runs: ThrowawayDatabases[] = [];
+
+afterAll(async () => {
+  for (const run of runs) await run.dropAll();
+  await clearTemplateCache(server);
+  const left = await withClient(server.adminUrl, (c) =>
+    c.query(`SELECT datname FROM pg_database WHERE datname LIKE 'driftbot\\_cache%' ESCAPE '\\' OR datname = '${CATALOG_DATABASE}'`),
+  );
+  expect(left.rows).toEqual([]);
+});
+
+function newRun(): ThrowawayDatabases {
+  const run = new ThrowawayDatabases(server);
+  runs.push(run);
+  return run;
+}
+
+/** A build by its own role, as an analysis makes one: a table that role owns. */
+async function built(table: string): Promise<{ builder: ThrowawayDatabases; database: ThrowawayDatabase }> {
+  const builder = newRun();
+  const database = await builder.create('shared');
+  await withClient(database.url, (c) => c.query(`CREATE TABLE ${table} (id int)`));
+  return { builder, database };
+}
+
+const key = () => randomBytes(32).toString('hex');
+
+describe('template cache', () => {
+  it('publishes a build once, and a copy belongs to the analysis that takes it, objects included', async () => {
+    const cache = new TemplateCache(server, `/repos/${key()}`);
+    const k = key();
+    const first = await built('kept');
+    const second = await built('kept');
+    // Two analyses that built the same key at once: one publishes, the other keeps its own.
+    const published = await Promise.all([
+      cache.publish(first.database, first.builder, k, 'history', { runs: ['first'] }),
+      cache.publish(second.database, second.builder, k, 'history', { runs: ['second'] }),
+    ]);
+    expect(published.filter(Boolean)).toHaveLength(1);
+    const found = await cache.find<{ runs: string[] }>([key(), k]);
+    expect(found?.name).toBe(cache.nameOf(k));
+    expect(found?.result.runs).toEqual([published[0] ? 'first' : 'second']);
+    // The builders' roles go with their runs: nothing of theirs is left in the template.
+    await first.builder.dropAll();
+    await second.builder.dropAll();
+
+    const run = newRun();
+    const copy = await cache.copy(found!, run, 'fresh');
+    const owner = await withClient(copy!.url, (c) => c.query<{ tableowner: string }>(`SELECT tableowner FROM pg_tables WHERE tablename = 'kept'`));
+    expect(owner.rows[0]?.tableowner).toBe(run.roleName);
+    // The analysis may change what it owns.
+    await withClient(copy!.url, (c) => c.query(`ALTER TABLE kept ADD COLUMN name text`));
+    // …and cannot reach the template itself, nor the catalog.
+    const template = new URL(copy!.url);
+    for (const name of [found!.name, CATALOG_DATABASE]) {
+      template.pathname = `/${name}`;
+      await expect(withClient(template.toString(), (c) => c.query('SELECT 1'))).rejects.toThrow(/permission denied/);
+    }
+  });
+
+  it('finds only its own repository’s templates, and the longest history of those asked', async () => {
+    const mine = new TemplateCache(server, `/repos/${key()}`);
+    const theirs = new TemplateCache(server, `/repos/${key()}`);
+    const [short, long] = [key(), key()];
+    for (const k of [short, long]) {
+      const b = await built('t');
+      expect(await mine.publish(b.database, b.builder, k, 'history', { k })).toBe(true);
+    }
+    expect(mine.nameOf(short)).not.toBe(theirs.nameOf(short));
+    expect((await mine.find([short, long, key()]))?.key).toBe(long);
+    expect((await mine.find([short, key()]))?.key).toBe(short);
+    expect(await theirs.find([short, long])).toBeNull();
+  });
+
+  it('never finds a template whose database is gone, and replaces a half-published one of the same name', async () => {
+    const cache = new TemplateCache(server, `/repos/${key()}`);
+    const k = key();
+    const b = await built('t');
+    await cache.publish(b.database, b.builder, k, 'history', {});
+    await withClient(server.adminUrl, (c) => c.query(`DROP DATABASE "${cache.nameOf(k)}"`));
+    expect(await cache.find([k])).toBeNull();
+    // A database of the name with no catalog row: a publisher died between rename and row.
+    await withClient(server.adminUrl, (c) => c.query(`CREATE DATABASE "${cache.nameOf(k)}"`));
+    expect(await cache.find([k])).toBeNull();
+    const again = await built('complete');
+    expect(await cache.publish(again.database, again.builder, k, 'history', { complete: true })).toBe(true);
+    const found = await cache.find<{ complete: boolean }>([k]);
+    expect(found?.result).toEqual({ complete: true });
+    const tables = await withClient(databaseUrl(server.adminUrl, found!.name), (c) => c.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`));
+    expect(tables.rows).toEqual([{ tablename: 'complete' }]);
+  });
+
+  it('evicts the least recently used past the count bound', async () => {
+    const cache = new TemplateCache(server, `/repos/${key()}`, { maxTemplates: 2, maxBytes: Number.MAX_SAFE_INTEGER });
+    // The bound is the server's: start from an empty cache.
+    await clearTemplateCache(server);
+    const [a, b, c] = [key(), key(), key()];
+    for (const k of [a, b]) {
+      const x = await built('t');
+      await cache.publish(x.database, x.builder, k, 'history', {});
+    }
+    // a is used again: b is now the least recently used.
+    expect((await cache.find([a]))?.key).toBe(a);
+    const x = await built('t');
+    await cache.publish(x.database, x.builder, c, 'history', {});
+    expect(await cache.find([b])).toBeNull();
+    expect((await cache.find([a]))?.key).toBe(a);
+    expect((await cache.find([c]))?.key).toBe(c);
+  });
+});
+
+async function run(repo: GitFixture, base: string, head: string, cache: TemplateCache | null): Promise<{ report: Report; log: string[] }> {
+  const log: string[] = [];
+  const report = await analyse({
+    repo: repo.dir,
+    base: { ref: base, sha: await resolveCommit(repo.dir, base) },
+    head: { ref: head, sha: await resolveCommit(repo.dir, head) },
+    server,
+    cache,
+    log: (line) => log.push(line),
+  });
+  expect(await databasesOfRun(server, report.environment.runId)).toEqual([]);
+  return { report, log };
+}
+
+/** The report less what differs between any two runs: timings, the run's id, how many databases it made. */
+function comparable(report: Report): unknown {
+  const { timings: _timings, environment, ...rest } = report;
+  return { ...rest, environment: { ...environment, runId: null, databasesBuilt: null } };
+}
+
+/** How many templates of a kind the repository has kept. */
+async function kept(repository: string, kind: string): Promise<number> {
+  const { rows } = await withClient(databaseUrl(server.adminUrl, CATALOG_DATABASE), (c) =>
+    c.query<{ n: number }>(`SELECT count(*)::int AS n FROM templates WHERE repository = $1 AND kind = $2`, [repository, kind]),
+  );
+  return rows[0]!.n;
+}
+
+const applying = (log: string[]) => log.filter((line) => /: applying /.test(line)).sort();
+
+describe('cached builds', () => {
+  it('a warm run reports exactly what a cold run and an uncached run do, from copies of what the cold one kept', async () => {
+    const repo = (await createSeedRepository((await newRepo('cache-warm')).dir)).repo;
+    const cache = new TemplateCache(server, repo.dir);
+    const cold = await run(repo, 'main', 'feature', cache);
+    const warm = await run(repo, 'main', 'feature', cache);
+    const uncached = await run(repo, 'main', 'feature', null);
+    expect(cold.report.status).toBe('drift');
+    expect(cold.report.errors).toEqual([]);
+    expect(comparable(warm.report)).toEqual(comparable(cold.report));
+    expect(comparable(uncached.report)).toEqual(comparable(cold.report));
+    // Cold: nothing kept yet; it keeps the shared history (up to 7), then builds all of base's on it.
+    expect(cold.log.join('\n')).not.toMatch(/reused/);
+    expect(cold.log).toContain('core: base: building on the kept history up to oss000000007');
+    expect(warm.log).toContain('core: base: reused the kept history up to oss000000007');
+    expect(warm.log).toContain('core: base: reused the kept history up to oss000000008');
+    expect(warm.log).toContain('core: reused the kept models build');
+    expect(await kept(repo.dir, 'history')).toBe(2);
+    // The same progress, built or copied.
+    expect(applying(warm.log)).toEqual(applying(cold.log));
+  }, 300_000);
+
+  it('never uses a template when an input changed: an edited revision, another version table, other settings', async () => {
+    const repo = (await createSeedRepository((await newRepo('cache-inputs')).dir)).repo;
+    const cache = new TemplateCache(server, repo.dir);
+    await run(repo, 'main', 'feature', cache);
+    const revision3 = Object.keys(HISTORY).find((path) => path.includes('oss000000003'))!;
+    const variants: Record<string, Record<string, string>> = {
+      // A column more in a revision of the shared history: a wrong copy would not have it.
+      'edited-revision': { [revision3]: HISTORY[revision3]!.replace(/(def upgrade\(\)[^\n]*:\n)/, '$1    op.execute("CREATE TABLE cache_probe (id int)")\n') },
+      'version-table': { '.github/driftbot.yml': SEED_CONFIG.replace('version_table: alembic_version', 'version_table: alembic_version_core') },
+      settings: { '.github/driftbot.yml': SEED_CONFIG.replace('python:\n', 'python:\n  env:\n    APP_CACHE_PROBE: "1"\n') },
+    };
+    for (const [name, files] of Object.entries(variants)) {
+      expect(Object.values(files)[0], name).not.toBe(HISTORY[revision3]);
+      await repo.branch(`${name}-base`, 'main');
+      await repo.checkout(`${name}-base`);
+      await repo.commit(name, files);
+      await repo.branch(`${name}-head`);
+      await repo.checkout(`${name}-head`);
+      await repo.git('cherry-pick', 'feature');
+      const before = await kept(repo.dir, 'history');
+      const cached = await run(repo, `${name}-base`, `${name}-head`, cache);
+      // Nothing kept was found: both histories (the shared part, all of base) were built and kept anew.
+      expect(await kept(repo.dir, 'history'), name).toBe(before + 2);
+      expect(cached.report.errors, name).toEqual([]);
+      const uncached = await run(repo, `${name}-base`, `${name}-head`, null);
+      expect(cached.log.join('\n'), name).not.toMatch(/reused the kept history/);
+      expect(comparable(cached.report), name).toEqual(comparable(uncached.report));
+      // Kept in its turn: the same variant again is warm.
+      const again = await run(repo, `${name}-base`, `${name}-head`, cache);
+      expect(again.log, name).toContain('core: base: reused the kept history up to oss000000007');
+      expect(await kept(repo.dir, 'history'), name).toBe(before + 2);
+      expect(comparable(again.report), name).toEqual(comparable(uncached.report));
+      await repo.checkout('main');
+    }
+  }, 600_000);
+});

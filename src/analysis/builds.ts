@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AlembicRunner, StandInInfo, ModelTable, TreeArgs } from '../alembic/bridge.js';
+import type { AlembicRunner, StandInInfo, ModelTable, ModelsResult, TreeArgs } from '../alembic/bridge.js';
 import type { ChainConfig, DatabaseConfig, PythonConfig } from '../config/config.js';
 import type { ThrowawayDatabase, ThrowawayDatabases } from '../postgres/throwaway.js';
 import { withClient } from '../postgres/client.js';
@@ -86,18 +86,19 @@ export async function buildDatabase(
   const name = database.name;
   const standIns: StandIn[] = [];
   /** Applies each chain to its heads, or the last one only up to `upTo`. */
+  const chainArgs = (target: ThrowawayDatabase, tree: Tree, chain: ChainConfig) => ({
+    url: target.runnerUrl,
+    versions: join(tree.dir, chain.versions),
+    versionTable: chain.versionTable,
+    schema: chain.schema,
+    statementTimeoutMs: tools.statementTimeoutMs,
+    ...treeArgs(tree),
+  });
   const apply = async (target: ThrowawayDatabase, tree: Tree, chains: ChainConfig[], build: MigrationFailure['build'], upTo: string | null = null) => {
     const runs: RevisionRun[] = [];
     for (const [i, chain] of chains.entries()) {
       tools.log(`${name}: ${build}: applying ${chain.versions}`);
-      const result = await tools.runner.upgrade({
-        url: target.runnerUrl,
-        versions: join(tree.dir, chain.versions),
-        versionTable: chain.versionTable,
-        statementTimeoutMs: tools.statementTimeoutMs,
-        ...(upTo !== null && i === chains.length - 1 ? { target: upTo } : {}),
-        ...treeArgs(tree),
-      });
+      const result = await tools.runner.upgrade({ ...chainArgs(target, tree, chain), ...(upTo !== null && i === chains.length - 1 ? { target: upTo } : {}) });
       standIns.push(...result.standIns.map((s: StandInInfo) => ({ module: s.module, database: name, importedFrom: s.importedFrom })));
       for (const applied of result.applied) {
         runs.push({ ...applied, content: await readFile(join(tree.dir, applied.path), 'utf8').catch(() => '') });
@@ -107,14 +108,29 @@ export async function buildDatabase(
     return { runs, failure: null };
   };
 
-  // The history base and head share is built once, from base's tree, and copied.
-  const history = shared && starts[0]?.database ? await buildSharedHistory(tools, name, starts[0].tree, starts[0].database.chains, shared, apply) : null;
+  // The history base and head share is built once, from base's tree, and copied; a new
+  // install made from the models shares nothing with the migrations.
+  const fromMigrations = database.install === 'migrations';
+  const history = fromMigrations && shared && starts[0]?.database ? await buildSharedHistory(tools, name, starts[0].tree, starts[0].database.chains, shared, apply) : null;
   const resume = history ? shared!.wholeChains : 0;
   const newDatabase = (purpose: string) => tools.time('create databases', () => (history ? tools.databases.copy(history.database, purpose) : tools.databases.create(purpose)));
+  const defaultSchema = modelsSchema(database.chains);
 
-  const freshDb = await newDatabase(`${name}_fresh`);
-  const freshRest = await tools.time('build fresh', () => apply(freshDb, head, database.chains.slice(resume), 'fresh'));
-  const fresh = { runs: [...(history?.runs ?? []), ...freshRest.runs], failure: freshRest.failure };
+  /** `create_all` of head's models, with the extensions a migrations-built database of this run has (the models use their types, never create them). */
+  const createAll = async (target: ThrowawayDatabase, extensionsFrom: Build | null) => {
+    if (extensionsFrom && !extensionsFrom.failure) await tools.time('build models', () => tools.databases.copyExtensions(extensionsFrom.database, target));
+    const result = await tools.time('build models', () =>
+      tools.runner.buildModels({
+        url: target.runnerUrl,
+        files: modelFiles.map((file) => join(head.dir, file)),
+        defaultSchema,
+        statementTimeoutMs: tools.statementTimeoutMs,
+        ...treeArgs(head),
+      }),
+    );
+    standIns.push(...result.standIns.map((s: StandInInfo) => ({ module: s.module, database: name, importedFrom: s.importedFrom })));
+    return result;
+  };
 
   const upgraded: UpgradedBuild[] = [];
   for (const [i, start] of starts.entries()) {
@@ -135,22 +151,34 @@ export async function buildDatabase(
     });
   }
 
+  const freshDb = await newDatabase(`${name}_fresh`);
+  let fresh: { runs: RevisionRun[]; failure: MigrationFailure | null };
+  let modelsResult: ModelsResult | null = null;
+  if (fromMigrations) {
+    const rest = await tools.time('build fresh', () => apply(freshDb, head, database.chains.slice(resume), 'fresh'));
+    fresh = { runs: [...(history?.runs ?? []), ...rest.runs], failure: rest.failure };
+  } else {
+    // A new install is `create_all` of head's models, then `alembic stamp head` for each chain.
+    modelsResult = await tools.time('build fresh', () => createAll(freshDb, upgraded[0] ?? null));
+    fresh = { runs: [], failure: modelsResult.errors.length ? modelsFailure(name, modelsResult.errors) : await stampHeads(freshDb) };
+  }
+
+  async function stampHeads(target: ThrowawayDatabase): Promise<MigrationFailure | null> {
+    for (const chain of database.chains) {
+      tools.log(`${name}: fresh: stamping ${chain.versions} at its heads`);
+      const result = await tools.runner.upgrade({ ...chainArgs(target, head, chain), stamp: true });
+      if (result.failure) return { ...result.failure, database: name, build: 'fresh' };
+    }
+    return null;
+  }
+
   let freshSchema: Schema | null = null;
   let models: DatabaseBuilds['models'] = null;
-  if (modelFiles.length > 0) {
+  if (modelFiles.length > 0 && fromMigrations) {
     const modelsDb = await tools.time('create databases', () => tools.databases.create(`${name}_models`));
     // Models use the types extensions bring (citext, ltree…) but never create them: the
     // migrations do. Give the models database what the fresh install has.
-    if (!fresh.failure) await tools.time('build models', () => tools.databases.copyExtensions(freshDb, modelsDb));
-    const result = await tools.time('build models', () =>
-      tools.runner.buildModels({
-        url: modelsDb.runnerUrl,
-        files: modelFiles.map((file) => join(head.dir, file)),
-        statementTimeoutMs: tools.statementTimeoutMs,
-        ...treeArgs(head),
-      }),
-    );
-    standIns.push(...result.standIns.map((s: StandInInfo) => ({ module: s.module, database: name, importedFrom: s.importedFrom })));
+    const result = await createAll(modelsDb, { database: freshDb, failure: fresh.failure, schema: null, runs: [] });
     const schema = await tools.time('introspect', () => readSchema(modelsDb));
     models = { schema, tables: result.tables, errors: result.errors };
   }
@@ -160,12 +188,30 @@ export async function buildDatabase(
     for (const [i, u] of upgraded.entries()) u.schema = schemas[i + 1] ?? null;
     freshSchema = schemas[0] ?? null;
   });
+  // Installed from the models, the fresh database is the models' own.
+  if (modelsResult && freshSchema) models = { schema: freshSchema, tables: modelsResult.tables, errors: modelsResult.errors };
   return {
     fresh: { database: freshDb, schema: freshSchema, runs: fresh.runs, failure: fresh.failure },
     upgraded,
     models,
     standIns: dedupe(standIns),
   };
+}
+
+/**
+ * Where the models' tables without a schema land: the schema of the chain that runs in
+ * one (a per-tenant chain's template schema), as a per-tenant `create_all` translates
+ * them; the server's default when no chain, or chains of different schemas, say one.
+ */
+export function modelsSchema(chains: ChainConfig[]): string | null {
+  const schemas = [...new Set(chains.map((chain) => chain.schema).filter((schema): schema is string => schema !== null))];
+  return schemas.length === 1 ? schemas[0]! : null;
+}
+
+/** Models that cannot be imported leave a new install made from them unknown. */
+function modelsFailure(database: string, errors: { path: string; message: string }[]): MigrationFailure {
+  const [first] = errors;
+  return { database, build: 'models', revision: '(models)', path: first!.path, line: null, error: errors.map((e) => e.message).join('\n') };
 }
 
 /**

@@ -3,10 +3,16 @@
  * it: the revision file is dropped into a copy of head's versions folder and applied,
  * by Alembic, to the fresh and the upgraded database; then all three builds are
  * compared again. `verified` is true only when nothing differs any more.
+ *
+ * A database installed from its models (`install: models`) is stamped at head when it
+ * is made, so the fix only ever runs on existing databases: it brings them to what
+ * `create_all` makes, leaves what models cannot declare (triggers, views…) as they
+ * have it, and is verified on them alone.
  */
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { ChainConfig } from '../config/config.js';
+import type { ChainConfig, DatabaseConfig } from '../config/config.js';
+import { modelledPart, withModelledPart } from '../schema/declared.js';
 import type { ScannedRevision } from '../alembic/bridge.js';
 import { targetSchema } from '../fix/target.js';
 import { planFix } from '../fix/plan.js';
@@ -30,6 +36,7 @@ export interface FixInput {
   chainRevisions: ScannedRevision[];
   chainHeads: string[];
   head: Tree;
+  install: DatabaseConfig['install'];
   /** `fix.revision` from the config: `auto` or an explicit id. */
   revisionSetting: string;
   ignore: string[];
@@ -41,7 +48,13 @@ export async function proposeFix(tools: BuildTools, input: FixInput): Promise<Fi
 }
 
 function planned(input: FixInput): Fix {
-  const steps = planFix(targetSchema(input.fresh.schema, input.models), [input.fresh.schema, ...input.upgraded.map((u) => u.schema)]);
+  const steps =
+    input.install === 'models'
+      ? planFix(
+          withModelledPart(input.upgraded[0]!.schema, targetSchema(input.fresh.schema, input.models)),
+          input.upgraded.map((u) => u.schema),
+        )
+      : planFix(targetSchema(input.fresh.schema, input.models), [input.fresh.schema, ...input.upgraded.map((u) => u.schema)]);
   const ids = input.chainRevisions.map((r) => r.revision);
   const downRevision = input.chainHeads.join(', ');
   const revision = input.revisionSetting === 'auto' ? nextRevisionId(ids, input.chainHeads[input.chainHeads.length - 1] ?? '') : input.revisionSetting;
@@ -78,12 +91,14 @@ async function verify(tools: BuildTools, input: FixInput, fix: Fix, fileName: st
   try {
     await cp(join(input.head.dir, input.chain.versions), versions, { recursive: true });
     await writeFile(join(versions, fileName), fix.content);
-    const schemas: Schema[] = [];
-    for (const build of [input.fresh, ...input.upgraded]) {
+    const fromModels = input.install === 'models';
+    const schemas: Schema[] = fromModels ? [input.fresh.schema] : [];
+    for (const build of fromModels ? input.upgraded : [input.fresh, ...input.upgraded]) {
       const result = await tools.runner.upgrade({
         url: build.database.runnerUrl,
         versions,
         versionTable: input.chain.versionTable,
+        schema: input.chain.schema,
         statementTimeoutMs: tools.statementTimeoutMs,
         ...treeArgs(input.head),
       });
@@ -92,7 +107,8 @@ async function verify(tools: BuildTools, input: FixInput, fix: Fix, fileName: st
       }
       schemas.push(await readSchema(build.database));
     }
-    const [fresh, ...upgraded] = schemas;
+    const compared = fromModels ? modelledPart : (schema: Schema) => schema;
+    const [fresh, ...upgraded] = schemas.map(compared);
     // Every starting point against the fresh install and the models, counted once per object.
     const remaining = new Set(
       upgraded.flatMap((schema, i) =>

@@ -6,7 +6,7 @@
  * match (schema/declared.ts). Nothing the models leave out is removed: models rarely
  * declare every index or trigger.
  */
-import type { Column, Schema, Sequence, Table } from '../schema/schema.js';
+import type { Column, Constraint, Schema, Sequence, Table } from '../schema/schema.js';
 import { definitionsMatch } from '../schema/definitions.js';
 import { isSerialDefault, unmatchedDeclarations } from '../schema/declared.js';
 import { constraintKey } from '../schema/kinds/constraints.js';
@@ -43,9 +43,15 @@ export function targetSchema(fresh: Schema, models: Schema | null): Schema {
     enums: declared(fresh.enums, models.enums, enumKey),
     sequences: [...fresh.sequences, ...models.sequences.filter(isNew(fresh.sequences)).filter((s) => columns.some((c) => usesSequence(c, s)))],
     tables: allTables,
-    constraints: declared(fresh.constraints, models.constraints, constraintKey),
+    constraints: onePrimaryKey(declared(fresh.constraints, models.constraints, constraintKey), models.constraints, unmatched),
     indexes: declared(fresh.indexes, models.indexes, indexKey),
   };
+}
+
+/** A table has one primary key: the models' when they declare another than the install's. */
+function onePrimaryKey(constraints: Constraint[], modelled: Constraint[], unmatched: Set<string>): Constraint[] {
+  const redeclared = new Set(modelled.filter((c) => c.type === 'primary key' && unmatched.has(constraintKey(c))).map((c) => `${c.schema}.${c.table}`));
+  return constraints.filter((c) => c.type !== 'primary key' || !redeclared.has(`${c.schema}.${c.table}`) || unmatched.has(constraintKey(c)));
 }
 
 /**

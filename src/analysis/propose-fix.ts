@@ -16,6 +16,7 @@ import { modelledPart, withModelledPart } from '../schema/declared.js';
 import type { ScannedRevision } from '../alembic/bridge.js';
 import { targetSchema } from '../fix/target.js';
 import { planFix } from '../fix/plan.js';
+import { forSearchPath } from '../fix/search-path.js';
 import { migrationFile } from '../fix/migration-file.js';
 import { migrationFileName, migrationFilePath, nextRevisionId } from '../fix/revision-id.js';
 import type { Schema } from '../schema/schema.js';
@@ -48,13 +49,15 @@ export async function proposeFix(tools: BuildTools, input: FixInput): Promise<Fi
 }
 
 function planned(input: FixInput): Fix {
-  const steps =
+  const plan =
     input.install === 'models'
       ? planFix(
           withModelledPart(input.upgraded[0]!.schema, targetSchema(input.fresh.schema, input.models)),
           input.upgraded.map((u) => u.schema),
         )
       : planFix(targetSchema(input.fresh.schema, input.models), [input.fresh.schema, ...input.upgraded.map((u) => u.schema)]);
+  // A per-tenant chain's fix runs in each tenant's schema, not only in the template built here.
+  const steps = input.chain.schema ? forSearchPath(plan, input.chain.schema) : plan;
   const ids = input.chainRevisions.map((r) => r.revision);
   const downRevision = input.chainHeads.join(', ');
   const revision = input.revisionSetting === 'auto' ? nextRevisionId(ids, input.chainHeads[input.chainHeads.length - 1] ?? '') : input.revisionSetting;

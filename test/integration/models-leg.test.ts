@@ -110,7 +110,10 @@ const CASES: Case[] = [
   },
   {
     declared: 'a primary key',
-    edit: ['org_id = mapped_column(sa.ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False)', 'org_id = mapped_column(sa.ForeignKey("orgs.id", ondelete="CASCADE"), primary_key=True)'],
+    edit: [
+      'org_id = mapped_column(sa.ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False)',
+      'org_id = mapped_column(sa.ForeignKey("orgs.id", ondelete="CASCADE"), primary_key=True)',
+    ],
     finding: { object: 'constraint', table: 'projects', name: 'projects_pkey', difference: 'missing-in-migrations', models: 'PRIMARY KEY (id, org_id)' },
   },
   {
@@ -163,7 +166,13 @@ const CASES: Case[] = [
   {
     declared: 'a foreign key’s ondelete',
     edit: ['ondelete="CASCADE"', 'ondelete="RESTRICT"'],
-    finding: { object: 'constraint', table: 'projects', name: 'projects_org_id_fkey', difference: 'differs-from-models', models: 'FOREIGN KEY (org_id) REFERENCES orgs(id) ON DELETE RESTRICT' },
+    finding: {
+      object: 'constraint',
+      table: 'projects',
+      name: 'projects_org_id_fkey',
+      difference: 'differs-from-models',
+      models: 'FOREIGN KEY (org_id) REFERENCES orgs(id) ON DELETE RESTRICT',
+    },
   },
   {
     declared: 'an enum’s values',

@@ -11,7 +11,7 @@ from typing import Any, TypedDict
 from alembic import context as alembic_context
 from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
-from alembic.runtime.migration import RevisionStep
+from alembic.runtime.migration import MigrationStep, RevisionStep
 from alembic.script import Script, ScriptDirectory
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
@@ -156,14 +156,14 @@ def upgrade(request: Mapping[str, Any], imports: Imports) -> UpgradeResult:
     # "heads", or one revision: a history shared by two builds is built once, up to there.
     target: str = request.get("target") or "heads"
 
-    def steps_to_heads(rev: Any, context: Any) -> list[RevisionStep]:
+    def steps_to_heads(rev: Any, context: Any) -> list[MigrationStep]:
         if stamp_only:
-            stamps: list[RevisionStep] = script._stamp_revs(target, rev)
+            stamps: list[MigrationStep] = list(script._stamp_revs(target, rev))
             return stamps
         steps: list[RevisionStep] = script._upgrade_revs(target, rev)
         for step in steps:
             recorder.watch(step)
-        return steps
+        return list(steps)
 
     event.listen(Engine, "before_cursor_execute", recorder.capture)
     failure = None
@@ -181,7 +181,7 @@ def upgrade(request: Mapping[str, Any], imports: Imports) -> UpgradeResult:
                         version_table_schema=schema,
                         transaction_per_migration=True,
                         # A stamp runs no revision: nothing to record.
-                        on_version_apply=[] if stamp_only else recorder.on_version_apply,
+                        on_version_apply=None if stamp_only else recorder.on_version_apply,
                     )
                     with alembic_context.begin_transaction():
                         alembic_context.run_migrations()

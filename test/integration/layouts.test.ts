@@ -154,6 +154,37 @@ describe('a Dispatch-shaped project: installed from its models, a per-tenant cha
   });
 });
 
+describe('install: models, when the models cannot make a new install', () => {
+  it('models that cannot be imported: exit 2 naming the models file and its error, never a drift report', async () => {
+    const repo = await dispatchShaped('layout-models-broken');
+    await repo.commit('models read a setting', { 'dispatch/models.py': `import os\nos.environ["DISPATCH_ENCRYPTION_KEY"]\n${MODELS()}` });
+    const report = await check(repo);
+    expect(report.status).toBe('error');
+    expect(report.findings).toEqual([]);
+    expect(report.errors).toEqual([
+      {
+        message: expect.stringMatching(
+          /^a new install of database dispatch is create_all of head's models \(install: models\), and they could not be built: cannot import dispatch\/models\.py: KeyError: 'DISPATCH_ENCRYPTION_KEY'/,
+        ),
+        path: 'dispatch/models.py',
+        revision: null,
+      },
+    ]);
+  });
+
+  it('no model file at all: exit 2 naming the setting to change', async () => {
+    const repo = await dispatchShaped('layout-no-models');
+    await repo.commit('models moved', { '.github/driftbot.yml': CONFIG.replace('models: [dispatch/models.py]', 'models: [dispatch/db/*.py]') });
+    const report = await check(repo);
+    expect(report.status).toBe('error');
+    expect(report.errors).toEqual([
+      expect.objectContaining({
+        message: expect.stringContaining('database dispatch is installed from its models (install: models), but no model file was found: list them under databases[].models'),
+      }),
+    ]);
+  });
+});
+
 describe('the runner: a chain run in its schema, a stamp, models translated into it', () => {
   it('creates the schema, runs unqualified DDL there, keeps the version table there; a stamp records the head and runs nothing', async () => {
     const runner = await startRunner();

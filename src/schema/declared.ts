@@ -11,7 +11,8 @@
  * a column with no `server_default` accepts any default, a type without parameters
  * (`String`) any length, and a constraint or index the model leaves Postgres (or a
  * naming convention) to name matches one of the same definition on the same table
- * under any name.
+ * under any name. Uniqueness is one declaration however it is enforced: a unique
+ * constraint matches a plain unique index on the same columns, and the reverse.
  */
 import { definitionsMatch } from './definitions.js';
 import { schemaEntries } from './entries.js';
@@ -67,15 +68,26 @@ export class DeclarationIndex {
   private readonly byDefinition: Set<string>;
 
   constructor(readonly entries: Map<string, SchemaEntry>) {
-    this.byDefinition = new Set([...entries.values()].filter(namedByDefinition).map(definitionKey));
+    this.byDefinition = new Set([...entries.values()].filter(namedByDefinition).flatMap((entry) => [definitionKey(entry), ...uniquenessKey(entry)]));
   }
 
   /** Whether the database has what the declaration says, as the module comment explains. */
   matches(declared: SchemaEntry): boolean {
     const created = this.entries.get(declared.key);
     if (created && declarationsMatch(declared, created)) return true;
-    return namedByDefinition(declared) && this.byDefinition.has(definitionKey(declared));
+    return namedByDefinition(declared) && [definitionKey(declared), ...uniquenessKey(declared)].some((key) => this.byDefinition.has(key));
   }
+}
+
+/** `UNIQUE (a, b)` and `unique using btree (a, b)` (no predicate, nothing included) say the same. */
+function uniquenessKey(entry: SchemaEntry): string[] {
+  const columns =
+    entry.kind === 'constraint'
+      ? /^UNIQUE (\([^()]*\))$/.exec(entry.definition)?.[1]
+      : entry.kind === 'index'
+        ? /^unique using btree (\([^()]*\))$/.exec(entry.definition)?.[1]
+        : undefined;
+  return columns ? [`unique:${entry.table}:${columns}`] : [];
 }
 
 function declarationsMatch(declared: SchemaEntry, created: SchemaEntry): boolean {

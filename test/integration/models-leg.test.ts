@@ -20,8 +20,9 @@ const MIGRATION = revision(
   null,
   'create projects',
   `status = postgresql.ENUM("active", "closed", name="project_status")
-op.create_table("orgs", sa.Column("id", sa.Integer(), primary_key=True))
-op.create_table("owners", sa.Column("id", sa.Integer(), primary_key=True))
+op.create_table("orgs", sa.Column("id", sa.Integer(), primary_key=True), sa.Column("code", sa.String(20)), sa.UniqueConstraint("code", name="uq_orgs_code"))
+op.create_table("owners", sa.Column("id", sa.Integer(), primary_key=True), sa.Column("email", sa.String(200), nullable=False))
+op.create_index("ix_owners_email_unique", "owners", ["email"], unique=True)
 op.create_table(
     "projects",
     sa.Column("id", sa.Integer(), nullable=False),
@@ -45,7 +46,11 @@ op.create_index("ix_projects_created", "projects", ["created_at"])`,
   'import sqlalchemy as sa\nfrom alembic import op\nfrom sqlalchemy.dialects import postgresql\n',
 );
 
-/** The same tables as the models say them: Postgres names the unnamed, no created_at default, no created_at index. */
+/**
+ * The same tables as the models say them: Postgres names the unnamed, no created_at
+ * default, no created_at index, and uniqueness the other way round (a unique index where
+ * the migration has a constraint, and the reverse).
+ */
 const MODEL = `
 class Status(enum.Enum):
     active = "active"
@@ -54,14 +59,17 @@ class Status(enum.Enum):
 
 class Org(Base):
     __tablename__ = "orgs"
+    __table_args__ = (sa.Index("ix_orgs_code", "code", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    code = mapped_column(sa.String(20))
 
 
 class Owner(Base):
     __tablename__ = "owners"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    email = mapped_column(sa.String(200), nullable=False, unique=True)
 
 
 class Project(Base):
@@ -196,7 +204,7 @@ describe('the models leg tells the whole truth', () => {
     await repo.commit('unrelated', { 'README.md': '# still a service\n' });
   });
 
-  it('nothing the models do not declare: constraint names Postgres chose, a default and an index only the migration has → clean', async () => {
+  it('nothing the models do not declare: constraint names Postgres chose, a default and an index only the migration has, uniqueness enforced the other way → clean', async () => {
     const report = await check(repo, 'main', 'clean');
     expect(report.errors).toEqual([]);
     expect(report.findings).toEqual([]);

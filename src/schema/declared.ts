@@ -107,7 +107,7 @@ function definitionKey(entry: SchemaEntry): string {
 
 /** `nextval('accounts_id_seq'::regclass)`: what an integer primary key gets as SERIAL. */
 export function isSerialDefault(value: string | null): boolean {
-  return value !== null && value.startsWith('nextval(');
+  return value?.startsWith('nextval(') ?? false;
 }
 
 function asModelled(schema: Schema, defaultOf: (column: Column) => string | null): Schema {

@@ -83,10 +83,10 @@ class Project(Base):
     organization_id = mapped_column(sa.ForeignKey("dispatch_core.organization.id"))
 ${projectColumns}`;
 
-async function dispatchShaped(name: string) {
+async function dispatchShaped(name: string, config = CONFIG) {
   const repo = await newRepo(name);
   await repo.commit('base', {
-    '.github/driftbot.yml': CONFIG,
+    '.github/driftbot.yml': config,
     'dispatch/__init__.py': '',
     'dispatch/models.py': MODELS(),
     [`${CORE_VERSIONS}/c0001_organizations.py`]: CORE_0001,
@@ -151,6 +151,18 @@ describe('a Dispatch-shaped project: installed from its models, a per-tenant cha
       expect.stringContaining("attrelid = 'project'::regclass AND attname = 'description'"),
     ]);
     expect(report.fix!.content).not.toContain(TENANT);
+  });
+});
+
+describe('a per-tenant chain installed by its migrations', () => {
+  it('the models’ tables without a schema are compared in the chain’s schema: a model change with no migration is found there', async () => {
+    const repo = await dispatchShaped('layout-migrations', CONFIG.replace('    install: models\n', ''));
+    await repo.commit('project description in the model only', { 'dispatch/models.py': MODELS('    description = mapped_column(sa.Text)\n') });
+    const report = await check(repo);
+    expect(report.errors).toEqual([]);
+    expect(report.findings.map((f) => [f.table, f.name, f.difference, f.models])).toEqual([[`${TENANT}.project`, 'description', 'missing-in-migrations', 'text']]);
+    expect(report.fix).toMatchObject({ chain: TENANT_VERSIONS, verified: true });
+    expect(report.fix!.statements).toEqual(['ALTER TABLE project ADD COLUMN IF NOT EXISTS description text']);
   });
 });
 
@@ -223,7 +235,7 @@ describe('the runner: a chain run in its schema, a stamp, models translated into
 
   it('create_all puts tables without a schema into the default schema given, as schema_translate_map does; explicit schemas stay', async () => {
     const runner = await startRunner();
-    const root = await tree({ 'dispatch/__init__.py': '', 'dispatch/models.py': MODELS() });
+    const root = await tree({ 'dispatch/__init__.py': '', 'dispatch/models.py': MODELS('    status = mapped_column(sa.Enum("open", "closed", name="project_status"))\n') });
     const database = await scratchDatabase('schema-models');
     try {
       const result = await runner.buildModels({
@@ -240,6 +252,11 @@ describe('the runner: a chain run in its schema, a stamp, models translated into
         "SELECT schemaname || '.' || tablename AS t FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1",
       );
       expect(tables.rows.map((r) => r.t)).toEqual(['dispatch_core.organization', `${TENANT}.project`]);
+      // Its enum type goes with it, as create_all under schema_translate_map makes it.
+      const types = await database.query<{ t: string }>(
+        "SELECT n.nspname || '.' || t.typname AS t FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typtype = 'e'",
+      );
+      expect(types.rows.map((r) => r.t)).toEqual([`${TENANT}.project_status`]);
     } finally {
       await Promise.all([database.drop(), runner.close()]);
     }

@@ -2,7 +2,9 @@
  * Builds one database the three ways README "What it does" describes, by really running Alembic:
  * fresh (head's chains from nothing), upgraded (base's chains, then head's on top) and
  * models (head's SQLAlchemy metadata, created with `create_all`), and reads each back
- * from Postgres's catalogs.
+ * from Postgres's catalogs. A database installed from its models (`install: models`) has
+ * no fresh build of its own: a new install is `create_all`, then `alembic stamp head`,
+ * and that one database is both fresh and models.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -85,7 +87,7 @@ export async function buildDatabase(
 ): Promise<DatabaseBuilds> {
   const name = database.name;
   const standIns: StandIn[] = [];
-  /** Applies each chain to its heads, or the last one only up to `upTo`. */
+  /** One chain of a tree on a database: in its schema, with its version table. */
   const chainArgs = (target: ThrowawayDatabase, tree: Tree, chain: ChainConfig) => ({
     url: target.runnerUrl,
     versions: join(tree.dir, chain.versions),
@@ -94,6 +96,7 @@ export async function buildDatabase(
     statementTimeoutMs: tools.statementTimeoutMs,
     ...treeArgs(tree),
   });
+  /** Applies each chain to its heads, or the last one only up to `upTo`. */
   const apply = async (target: ThrowawayDatabase, tree: Tree, chains: ChainConfig[], build: MigrationFailure['build'], upTo: string | null = null) => {
     const runs: RevisionRun[] = [];
     for (const [i, chain] of chains.entries()) {

@@ -135,6 +135,13 @@ export async function buildDatabase(
     return result;
   };
 
+  const freshDb = await newDatabase(`${name}_fresh`);
+  let fresh: { runs: RevisionRun[]; failure: MigrationFailure | null } = { runs: [], failure: null };
+  if (fromMigrations) {
+    const rest = await tools.time('build fresh', () => apply(freshDb, head, database.chains.slice(resume), 'fresh'));
+    fresh = { runs: [...(history?.runs ?? []), ...rest.runs], failure: rest.failure };
+  }
+
   const upgraded: UpgradedBuild[] = [];
   for (const [i, start] of starts.entries()) {
     const fromShared = i === 0 && history !== null;
@@ -154,14 +161,10 @@ export async function buildDatabase(
     });
   }
 
-  const freshDb = await newDatabase(`${name}_fresh`);
-  let fresh: { runs: RevisionRun[]; failure: MigrationFailure | null };
   let modelsResult: ModelsResult | null = null;
-  if (fromMigrations) {
-    const rest = await tools.time('build fresh', () => apply(freshDb, head, database.chains.slice(resume), 'fresh'));
-    fresh = { runs: [...(history?.runs ?? []), ...rest.runs], failure: rest.failure };
-  } else {
-    // A new install is `create_all` of head's models, then `alembic stamp head` for each chain.
+  if (!fromMigrations) {
+    // A new install is `create_all` of head's models (with the extensions the upgraded
+    // database has), then `alembic stamp head` for each chain.
     modelsResult = await tools.time('build fresh', () => createAll(freshDb, upgraded[0] ?? null));
     fresh = { runs: [], failure: modelsResult.errors.length ? modelsFailure(name, modelsResult.errors) : await stampHeads(freshDb) };
   }

@@ -187,12 +187,19 @@ export class AlembicRunner {
     return this.request('scan', args);
   }
 
-  /** Applies a chain up to its heads, or up to `target` (one revision and its ancestors). */
-  upgrade(args: TreeArgs & { url: string; versions: string; versionTable: string; statementTimeoutMs?: number; target?: string }): Promise<UpgradeResult> {
+  /**
+   * Applies a chain up to its heads, or up to `target` (one revision and its ancestors),
+   * with `schema` as the search_path and the version table's schema; with `stamp`, only
+   * records the heads in the version table (`alembic stamp head`).
+   */
+  upgrade(
+    args: TreeArgs & { url: string; versions: string; versionTable: string; schema?: string | null; stamp?: boolean; statementTimeoutMs?: number; target?: string },
+  ): Promise<UpgradeResult> {
     return this.request('upgrade', args);
   }
 
-  buildModels(args: TreeArgs & { url: string; files: string[]; skip?: string[]; statementTimeoutMs?: number }): Promise<ModelsResult> {
+  /** `create_all` of the models in the files; tables without a schema land in `defaultSchema` when given. */
+  buildModels(args: TreeArgs & { url: string; files: string[]; skip?: string[]; defaultSchema?: string | null; statementTimeoutMs?: number }): Promise<ModelsResult> {
     return this.request('models', args);
   }
 

@@ -2,11 +2,13 @@
  * Builds one database the three ways README "What it does" describes, by really running Alembic:
  * fresh (head's chains from nothing), upgraded (base's chains, then head's on top) and
  * models (head's SQLAlchemy metadata, created with `create_all`), and reads each back
- * from Postgres's catalogs.
+ * from Postgres's catalogs. A database installed from its models (`install: models`) has
+ * no fresh build of its own: a new install is `create_all`, then `alembic stamp head`,
+ * and that one database is both fresh and models.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AlembicRunner, StandInInfo, ModelTable, TreeArgs } from '../alembic/bridge.js';
+import type { AlembicRunner, StandInInfo, ModelTable, ModelsResult, TreeArgs } from '../alembic/bridge.js';
 import type { RunnerPool } from '../alembic/runner-pool.js';
 import type { ChainConfig, DatabaseConfig, PythonConfig } from '../config/config.js';
 import type { Extension, ThrowawayDatabase, ThrowawayDatabases } from '../postgres/throwaway.js';
@@ -118,20 +120,16 @@ export async function buildDatabase(
 ): Promise<DatabaseBuilds> {
   const name = database.name;
   const legs = new Legs(tools, name);
+  // A new install made from the models (install: models) shares no history with the migrations.
+  const fromMigrations = database.install === 'migrations';
+  const defaultSchema = modelsSchema(database.chains);
 
   // The history base and head share is built once, from base's tree (or copied from the
   // cache), and both the fresh and the upgraded database start as copies of it.
-  const shared = history && starts[0]?.database ? await sharedHistory(tools, legs, starts[0].tree, starts[0].database.chains, history) : null;
+  const shared = fromMigrations && history && starts[0]?.database ? await sharedHistory(tools, legs, starts[0].tree, starts[0].database.chains, history) : null;
   const resume = shared ? history!.shared.wholeChains : 0;
 
   // The builds side by side, each on a runner of its own; models wait for fresh's extensions.
-  const freshLeg = head.runners.use(async (runner) => {
-    const target = shared?.fresh ?? (await tools.time('create databases', () => tools.databases.create(`${name}_fresh`)));
-    const rest = await tools.time('build fresh', () => legs.apply(runner, target, head, database.chains.slice(resume), 'fresh'));
-    const runs = [...(shared?.runs ?? []), ...rest.runs];
-    const schema = rest.failure ? null : await tools.time('introspect', () => readSchema(target));
-    return { database: target, schema, runs, failure: rest.failure, standIns: rest.standIns };
-  });
   const upgradedLegs = starts.map(async (start, i) => {
     const fromShared = i === 0 && shared !== null;
     const target = fromShared ? shared.upgraded : await tools.time('create databases', () => tools.databases.create(`${name}_upgraded${i || ''}`));
@@ -152,15 +150,24 @@ export async function buildDatabase(
     const build: UpgradedBuild = { database: target, schema, runs: [...startRuns, ...after.runs], failure, startingPoint: start.ref, startRuns };
     return { build, standIns: [...built.standIns, ...after.standIns] };
   });
+  const freshLeg: Promise<FreshBuilt> = fromMigrations
+    ? head.runners.use(async (runner) => {
+        const target = shared?.fresh ?? (await tools.time('create databases', () => tools.databases.create(`${name}_fresh`)));
+        const rest = await tools.time('build fresh', () => legs.apply(runner, target, head, database.chains.slice(resume), 'fresh'));
+        const runs = [...(shared?.runs ?? []), ...rest.runs];
+        const schema = rest.failure ? null : await tools.time('introspect', () => readSchema(target));
+        return { database: target, schema, runs, failure: rest.failure, standIns: rest.standIns, models: null };
+      })
+    : modelsInstall(tools, legs, head, database, modelFiles, defaultSchema, upgradedLegs[0] ?? null);
   const modelsLeg =
-    modelFiles.length > 0
+    modelFiles.length > 0 && fromMigrations
       ? freshLeg.then(async (fresh) => {
           // Models use the types extensions bring (citext, ltree…) but never create them: the
           // migrations do. Give the models database what the fresh install has.
           const extensions = fresh.failure ? [] : await tools.databases.extensionsOf(fresh.database);
-          return modelsBuild(tools, head, database, modelFiles, extensions, history);
+          return modelsBuild(tools, head, database, modelFiles, extensions, defaultSchema, history);
         })
-      : Promise.resolve(null);
+      : freshLeg.then((fresh) => fresh.models);
   // Every leg is awaited before any failure is thrown: none is left running.
   const [fresh, upgraded, models] = await Promise.all([
     freshLeg,
@@ -174,13 +181,102 @@ export async function buildDatabase(
     throw error;
   });
   if (models.error) throw models.error;
-  const standIns = [...(shared?.standIns ?? []), ...fresh.standIns, ...upgraded.flatMap((u) => u.standIns), ...(models.value?.standIns ?? [])];
+  const standIns = [...(shared?.standIns ?? []), ...fresh.standIns, ...upgraded.flatMap((u) => u.standIns), ...(fromMigrations ? (models.value?.standIns ?? []) : [])];
   return {
     fresh: { database: fresh.database, schema: fresh.schema, runs: fresh.runs, failure: fresh.failure },
     upgraded: upgraded.map((u) => u.build),
     models: models.value ? { schema: models.value.schema, tables: models.value.tables, errors: models.value.errors, warnings: models.value.warnings } : null,
     standIns: dedupe(standIns.map((s) => ({ module: s.module, database: name, importedFrom: s.importedFrom }))),
   };
+}
+
+/** A fresh build, and when it is the models' own (install: models), what importing them gave. */
+interface FreshBuilt {
+  database: ThrowawayDatabase;
+  schema: Schema | null;
+  runs: RevisionRun[];
+  failure: Failure;
+  standIns: StandInInfo[];
+  models: ModelsBuilt | null;
+}
+
+/**
+ * A new install made the way `install: models` says: `create_all` of head's models (with
+ * the extensions the upgraded database has: the models use their types, never create
+ * them), then `alembic stamp head` for each chain. That database is both fresh and models.
+ */
+async function modelsInstall(
+  tools: BuildTools,
+  legs: Legs,
+  head: Tree,
+  database: DatabaseConfig,
+  modelFiles: string[],
+  defaultSchema: string | null,
+  upgradedLeg: Promise<{ build: UpgradedBuild }> | null,
+): Promise<FreshBuilt> {
+  const name = database.name;
+  const target = await tools.time('create databases', () => tools.databases.create(`${name}_fresh`));
+  const upgraded = upgradedLeg ? (await upgradedLeg).build : null;
+  const extensions = upgraded && !upgraded.failure ? await tools.databases.extensionsOf(upgraded.database) : [];
+  await tools.time('build fresh', () => tools.databases.createExtensions(target, extensions));
+  const result = await tools.time('build fresh', () => head.runners.use((runner) => importModels(tools, runner, head, database, modelFiles, defaultSchema, target)));
+  let failure: Failure = result.errors.length ? modelsFailure(name, result.errors) : null;
+  if (!failure) {
+    for (const chain of database.chains) {
+      tools.log(`${name}: fresh: stamping ${chain.versions} at its heads`);
+      const stamped = await head.runners.use((runner) => runner.upgrade({ ...legs.chainArgs(target, head, chain), stamp: true }));
+      if (stamped.failure) {
+        failure = { ...stamped.failure, database: name, build: 'fresh' };
+        break;
+      }
+    }
+  }
+  const schema = failure ? null : await tools.time('introspect', () => readSchema(target));
+  return { database: target, schema, runs: [], failure, standIns: result.standIns, models: schema ? { ...result, schema } : null };
+}
+
+/** `create_all` of the model files in `target`, by one runner; a runner error (create_all itself failed) becomes the build's error. */
+async function importModels(
+  tools: BuildTools,
+  runner: AlembicRunner,
+  head: Tree,
+  database: DatabaseConfig,
+  modelFiles: string[],
+  defaultSchema: string | null,
+  target: ThrowawayDatabase,
+): Promise<Omit<ModelsBuilt, 'schema'>> {
+  const result: ModelsResult | { failed: string } = await runner
+    .buildModels({
+      url: target.runnerUrl,
+      files: modelFiles.map((file) => join(head.dir, file)),
+      skip: database.chains.map((chain) => join(head.dir, chain.versions)),
+      defaultSchema,
+      statementTimeoutMs: tools.statementTimeoutMs,
+      ...treeArgs(head),
+    })
+    .catch((error: unknown) => {
+      // create_all itself failed (a type the models use but never create…): said beside the installs' findings.
+      if (!(error instanceof RunnerError)) throw error;
+      return { failed: error.message };
+    });
+  if ('failed' in result) return { tables: [], errors: [{ path: null, message: result.failed }], warnings: [], standIns: [] };
+  return { tables: result.tables, errors: result.errors, warnings: result.warnings, standIns: result.standIns };
+}
+
+/**
+ * Where the models' tables without a schema land: the schema of the chain that runs in
+ * one (a per-tenant chain's template schema), as a per-tenant `create_all` translates
+ * them; the server's default when no chain, or chains of different schemas, say one.
+ */
+export function modelsSchema(chains: ChainConfig[]): string | null {
+  const schemas = [...new Set(chains.map((chain) => chain.schema).filter((schema): schema is string => schema !== null))];
+  return schemas.length === 1 ? schemas[0]! : null;
+}
+
+/** Models that cannot be imported leave a new install made from them unknown. */
+function modelsFailure(database: string, errors: { path: string | null; message: string }[]): MigrationFailure {
+  const [first] = errors;
+  return { database, build: 'models', revision: '(models)', path: first!.path ?? '', line: null, error: errors.map((e) => e.message).join('\n') };
 }
 
 /** Applying chains with a runner, as a build of one database does it. */
@@ -203,19 +299,24 @@ class Legs {
     const standIns: StandInInfo[] = [];
     for (const [i, chain] of chains.entries()) {
       this.announce(build, chain);
-      const result = await runner.upgrade({
-        url: target.runnerUrl,
-        versions: join(tree.dir, chain.versions),
-        versionTable: chain.versionTable,
-        statementTimeoutMs: this.tools.statementTimeoutMs,
-        ...(upTo !== null && i === chains.length - 1 ? { target: upTo } : {}),
-        ...treeArgs(tree),
-      });
+      const result = await runner.upgrade({ ...this.chainArgs(target, tree, chain), ...(upTo !== null && i === chains.length - 1 ? { target: upTo } : {}) });
       standIns.push(...result.standIns);
       runs.push(...(await withContent(tree, result.applied)));
       if (result.failure) return { runs, failure: { ...result.failure, database: this.name, build }, standIns };
     }
     return { runs, failure: null, standIns };
+  }
+
+  /** One chain of a tree on a database: in its schema, with its version table. */
+  chainArgs(target: ThrowawayDatabase, tree: Tree, chain: ChainConfig) {
+    return {
+      url: target.runnerUrl,
+      versions: join(tree.dir, chain.versions),
+      versionTable: chain.versionTable,
+      schema: chain.schema,
+      statementTimeoutMs: this.tools.statementTimeoutMs,
+      ...treeArgs(tree),
+    };
   }
 
   /** The progress line a chain gets, applied here or copied from the cache alike. */
@@ -350,37 +451,23 @@ async function modelsBuild(
   database: DatabaseConfig,
   modelFiles: string[],
   extensions: Extension[],
+  defaultSchema: string | null,
   history: HistoryFiles | null,
 ): Promise<ModelsBuilt> {
   const name = database.name;
   const build = async (databases: ThrowawayDatabases): Promise<ModelsBuilt & { database: ThrowawayDatabase }> => {
     const modelsDb = await tools.time('create databases', () => databases.create(`${name}_models`));
     await tools.time('build models', () => tools.databases.createExtensions(modelsDb, extensions));
-    const result = await tools
-      .time('build models', () =>
-        head.runners.use((runner) =>
-          runner.buildModels({
-            url: modelsDb.runnerUrl,
-            files: modelFiles.map((file) => join(head.dir, file)),
-            skip: database.chains.map((chain) => join(head.dir, chain.versions)),
-            statementTimeoutMs: tools.statementTimeoutMs,
-            ...treeArgs(head),
-          }),
-        ),
-      )
-      .catch((error: unknown) => {
-        // create_all itself failed (a type the models use but never create…): said beside the installs' findings.
-        if (!(error instanceof RunnerError)) throw error;
-        return { failed: error.message };
-      });
-    if ('failed' in result) return { database: modelsDb, schema: null, tables: [], errors: [{ path: null, message: result.failed }], warnings: [], standIns: [] };
-    const schema = await tools.time('introspect', () => readSchema(modelsDb));
-    return { database: modelsDb, schema, tables: result.tables, errors: result.errors, warnings: result.warnings, standIns: result.standIns };
+    const result = await tools.time('build models', () => head.runners.use((runner) => importModels(tools, runner, head, database, modelFiles, defaultSchema, modelsDb)));
+    const failed = result.tables.length === 0 && result.errors.some((e) => e.path === null);
+    const schema = failed ? null : await tools.time('introspect', () => readSchema(modelsDb));
+    return { database: modelsDb, schema, ...result };
   };
   const common = cacheCommon(tools, head);
   if (!tools.cache || !common) return build(tools.databases);
   const { templates } = tools.cache;
-  const key = modelsKey(treeKey(common, head.identity, revisionPaths(history?.chains ?? [], 'head')), modelFiles, extensions);
+  // Where tables without a schema land is part of what the build makes.
+  const key = modelsKey(treeKey(common, head.identity, revisionPaths(history?.chains ?? [], 'head')), modelFiles, extensions, defaultSchema);
   type Kept = Omit<ModelsBuilt, 'schema'>;
   const found = await templates.find<Kept>([key]);
   const copy = found && (await tools.time('create databases', () => templates.copy(found, tools.databases, `${name}_models`)));

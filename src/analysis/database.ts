@@ -11,6 +11,7 @@ import type { ScanResult } from '../alembic/bridge.js';
 import type { DatabaseConfig, DriftbotConfig } from '../config/config.js';
 import { schemaDump } from '../schema/dump.js';
 import type { Schema } from '../schema/schema.js';
+import { modelledPart } from '../schema/declared.js';
 import type { RepoFiles } from '../workspace/repo-files.js';
 import { buildDatabase, type BuildTools, type StartingPoint, type Tree } from './builds.js';
 import { attachCauses } from './causes.js';
@@ -82,6 +83,15 @@ export async function analyseDatabase(tools: BuildTools, input: DatabaseInput): 
   if (graph.findings.some((f) => UNBUILDABLE.has(f.name))) return { ...outcome, summary: summary(database, scans, false) };
 
   const modelFiles = matchGlobs(input.headFiles.paths, database.models);
+  if (database.install === 'models' && modelFiles.length === 0) {
+    outcome.errors.push({
+      message: `database ${name} is installed from its models (install: models), but no model file was found: list them under databases[].models, or use install: migrations`,
+      path: input.config.source === 'discovered' ? null : input.config.source,
+      revision: null,
+    });
+    return { ...outcome, summary: summary(database, scans, false) };
+  }
+  outcome.warnings.push(...schemaWarnings(database, modelFiles));
   // Only the same chains, in the same order, run with the same dependencies, can share a
   // history: the same file run with other packages (base's pins, head's) may build another schema.
   const sameChains = JSON.stringify(base.database?.chains ?? null) === JSON.stringify(database.chains) && base.tree.runner === head.runner;
@@ -112,13 +122,18 @@ export async function analyseDatabase(tools: BuildTools, input: DatabaseInput): 
   const fresh = builds.fresh.schema!;
   const upgraded = builds.upgraded.map((u) => ({ ...u, schema: u.schema! }));
   const models = builds.models?.schema ?? null;
+  // A new install made by create_all has only what models can declare: installs are
+  // compared on that (its triggers, views and functions, if any, come from elsewhere).
+  const compared = comparedPart(database);
 
   // Compare (pure), then diagnose (pure): causes from git, references from the models.
   let findings = await tools.time('diff', async () =>
-    mergeStartingPoints(upgraded.map((u) => compareBuilds(name, { fresh, upgraded: u.schema, models }, config.ignore, u.startingPoint))),
+    mergeStartingPoints(upgraded.map((u) => compareBuilds(name, { fresh: compared(fresh), upgraded: compared(u.schema), models }, config.ignore, u.startingPoint))),
   );
   findings = attachCauses(findings, {
-    headRuns: builds.fresh.runs,
+    // Installed from the models, no migration built the fresh database: what head's chains
+    // did is what they did on the way up from base.
+    headRuns: database.install === 'models' ? upgraded[0]!.runs : builds.fresh.runs,
     baseRuns: upgraded[0]!.startRuns,
     edited: outcome.editedMigrations,
     baseRevisions: new Set(scans.flatMap((chain) => (chain.base?.revisions ?? []).map((r) => r.revision))),
@@ -132,7 +147,7 @@ export async function analyseDatabase(tools: BuildTools, input: DatabaseInput): 
   outcome.warnings.push(...split.preexisting.map(preexistingWarning));
   outcome.findings.push(...findings);
   outcome.breakingCode.push(...findBreakingCode(findings, declarations, await pythonSources(input.headFiles, head)).map((b) => ({ ...b, database: name })));
-  outcome.schemaDiffs.push({ database: name, diff: schemaDiff(upgraded[0]!.schema, fresh) });
+  outcome.schemaDiffs.push({ database: name, diff: schemaDiff(compared(upgraded[0]!.schema), compared(fresh)) });
 
   if (findings.length > 0 || graph.findings.some((f) => f.name === 'multiple-heads')) {
     const chain = fixChain(scans, findings);
@@ -147,6 +162,7 @@ export async function analyseDatabase(tools: BuildTools, input: DatabaseInput): 
         chainRevisions: chain.head.revisions,
         chainHeads: chain.head.heads,
         head,
+        install: database.install,
         revisionSetting: config.fix.revision,
         ignore: config.ignore,
       }),
@@ -244,12 +260,34 @@ function problemKey(finding: Finding): string {
   return `${finding.name}:${finding.cause?.revision ?? ''}`;
 }
 
+/** What installs are compared on: everything, or, for installs made from the models, what `create_all` makes. */
+function comparedPart(database: DatabaseConfig): (schema: Schema) => Schema {
+  return database.install === 'models' ? modelledPart : (schema) => schema;
+}
+
+/** Chains in different schemas leave the models' tables without a schema nowhere to land. */
+function schemaWarnings(database: DatabaseConfig, modelFiles: string[]): string[] {
+  const schemas = [...new Set(database.chains.map((c) => c.schema).filter((s) => s !== null))];
+  if (schemas.length < 2 || modelFiles.length === 0) return [];
+  return [
+    `database ${database.name}: its chains run in different schemas (${schemas.join(', ')}), so the models' tables without a schema are built in the default one (public); give those models a schema, or compare one schema per database`,
+  ];
+}
+
 /**
  * Head's migrations fail on an empty database. When base's fail the same way, the pull
  * request did not cause it: the environment did (a missing setting, package or
- * extension), and the message says where to look.
+ * extension), and the message says where to look. Installed from the models, the
+ * failure is the models'.
  */
 function freshFailure(failure: MigrationFailure, startFailure: MigrationFailure | null): ReportError {
+  if (failure.build === 'models') {
+    return {
+      message: `a new install of database ${failure.database} is create_all of head's models (install: models), and they could not be built: ${failure.error}`,
+      path: failure.path,
+      revision: null,
+    };
+  }
   const sameOnBase = startFailure !== null && startFailure.revision === failure.revision && firstLine(startFailure.error) === firstLine(failure.error);
   const message = sameOnBase
     ? `head's migrations fail on an empty database, and ${startFailure!.startingPoint}'s fail the same way, so this is driftbot's environment, not this branch: ${failure.error} — give driftbot a Python with the project's dependencies (--python / DRIFTBOT_PYTHON), or a Postgres server with the extension it needs (DRIFTBOT_DATABASE_URL)`

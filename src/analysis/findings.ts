@@ -6,8 +6,7 @@
  */
 import type { Schema, SchemaEntry } from '../schema/schema.js';
 import { schemaEntries } from '../schema/entries.js';
-import { emptySchema } from '../schema/kinds/index.js';
-import { definitionsMatch } from '../schema/definitions.js';
+import { createdEntries, DeclarationIndex, declaredEntries } from '../schema/declared.js';
 import type { Difference, Finding } from '../report/report.js';
 import { isIgnored } from '../config/ignore.js';
 
@@ -21,9 +20,9 @@ export interface DatabaseBuilds {
 export function compareBuilds(database: string, builds: DatabaseBuilds, ignore: string[], startingPoint: string): Finding[] {
   const fresh = schemaEntries(builds.fresh);
   const upgraded = schemaEntries(builds.upgraded);
-  const models = builds.models ? modelEntries(builds.models) : new Map<string, SchemaEntry>();
-  const freshAsModelled = modelEntries(builds.fresh);
-  const upgradedAsModelled = modelEntries(builds.upgraded);
+  const models = builds.models ? declaredEntries(builds.models) : new Map<string, SchemaEntry>();
+  const freshAsModelled = new DeclarationIndex(createdEntries(builds.fresh));
+  const upgradedAsModelled = createdEntries(builds.upgraded);
   const freshTables = tableNames(fresh);
   const upgradedTables = tableNames(upgraded);
 
@@ -57,8 +56,8 @@ export function compareBuilds(database: string, builds: DatabaseBuilds, ignore: 
   // Models that disagree with migrations that agree: a model change with no migration.
   const reported = new Set(findings.map((f) => keyOf(f)));
   for (const [key, declared] of models) {
-    const created = freshAsModelled.get(key);
-    if (created && definitionsMatch(declared.definition, created.definition)) continue;
+    if (freshAsModelled.matches(declared)) continue;
+    const created = freshAsModelled.entries.get(key);
     if (reported.has(`${declared.kind}:${declared.table}:${declared.name}`)) continue;
     // A whole table missing from the migrations is reported once, as the table.
     if (declared.table !== null && !freshTables.has(declared.table)) continue;
@@ -69,29 +68,12 @@ export function compareBuilds(database: string, builds: DatabaseBuilds, ignore: 
 }
 
 /**
- * What models can be compared on: tables and their columns' type and nullability.
- * Models rarely declare defaults, triggers or every index (docs/ARCHITECTURE.md), so those are
- * left to the comparison of real databases.
- */
-export function modelEntries(schema: Schema): Map<string, SchemaEntry> {
-  const tablesOnly: Schema = {
-    ...emptySchema(),
-    tables: schema.tables.map((table) => ({
-      ...table,
-      columns: table.columns.map((column) => ({ ...column, default: null, identity: null, generated: null, collation: null })),
-    })),
-  };
-  const entries = schemaEntries(tablesOnly);
-  for (const [key, entry] of entries) if (entry.kind !== 'table' && entry.kind !== 'column') entries.delete(key);
-  return entries;
-}
-
-/**
  * The code breaks where models use a table or column that upgraded databases lack:
  * Postgres rejects every statement that names it. A different type may still read.
  */
 function breaksCode(key: string, models: Map<string, SchemaEntry>, upgradedAsModelled: Map<string, SchemaEntry>): boolean {
-  return models.has(key) && !upgradedAsModelled.has(key);
+  const kind = models.get(key)?.kind;
+  return (kind === 'table' || kind === 'column') && !upgradedAsModelled.has(key);
 }
 
 /** Names of the tables present, as entries name them (qualified outside public). */

@@ -55,8 +55,14 @@ export function modelsForFix(models: Schema | null, preexisting: Finding[], fres
   const named = (t: { schema: string; name: string }) => (t.schema === 'public' ? t.name : `${t.schema}.${t.name}`);
   const tables = new Set(preexisting.filter((f) => f.object === 'table').map((f) => f.name));
   const columns = new Set(preexisting.filter((f) => f.object === 'column').map((f) => `${f.table}\u0000${f.name}`));
+  // A constraint or index the models say nothing about is the migrations' to choose.
+  const declared = (kind: string) => new Set(preexisting.filter((f) => f.object === kind).map((f) => `${f.table}\u0000${f.name}`));
+  const [constraints, indexes] = [declared('constraint'), declared('index')];
+  const on = (o: { schema: string; table: string; name: string }) => `${o.schema === 'public' ? o.table : `${o.schema}.${o.table}`}\u0000${o.name}`;
   return {
     ...models,
+    constraints: models.constraints.filter((c) => !constraints.has(on(c))),
+    indexes: models.indexes.filter((i) => !indexes.has(on(i))),
     tables: models.tables
       .filter((table) => !tables.has(named(table)))
       .map((table) => {

@@ -4,13 +4,20 @@
  * by Alembic, to the fresh and the upgraded database; then all three builds are
  * compared again. `verified` is true only when nothing differs any more but what the
  * commented-out (destructive) steps would remove, once a person enables them.
+ *
+ * A database installed from its models (`install: models`) is stamped at head when it
+ * is made, so the fix only ever runs on existing databases: it brings them to what
+ * `create_all` makes, leaves what models cannot declare (triggers, views…) as they
+ * have it, and is verified on them alone.
  */
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { ChainConfig } from '../config/config.js';
+import type { ChainConfig, DatabaseConfig } from '../config/config.js';
+import { modelledPart, withModelledPart } from '../schema/declared.js';
 import type { ScannedRevision } from '../alembic/bridge.js';
 import { targetSchema } from '../fix/target.js';
 import { planFix } from '../fix/plan.js';
+import { forSearchPath } from '../fix/search-path.js';
 import { migrationFile } from '../fix/migration-file.js';
 import { migrationFileName, migrationFilePath, nextRevisionId } from '../fix/revision-id.js';
 import type { Schema } from '../schema/schema.js';
@@ -32,6 +39,7 @@ export interface FixInput {
   chainRevisions: ScannedRevision[];
   chainHeads: string[];
   head: Tree;
+  install: DatabaseConfig['install'];
   /** `fix.revision` from the config: `auto` or an explicit id. */
   revisionSetting: string;
   ignore: string[];
@@ -43,7 +51,15 @@ export async function proposeFix(tools: BuildTools, input: FixInput): Promise<Fi
 }
 
 function planned(input: FixInput): Fix {
-  const steps = planFix(targetSchema(input.fresh.schema, input.models), [input.fresh.schema, ...input.upgraded.map((u) => u.schema)]);
+  const plan =
+    input.install === 'models'
+      ? planFix(
+          withModelledPart(input.upgraded[0]!.schema, targetSchema(input.fresh.schema, input.models)),
+          input.upgraded.map((u) => u.schema),
+        )
+      : planFix(targetSchema(input.fresh.schema, input.models), [input.fresh.schema, ...input.upgraded.map((u) => u.schema)]);
+  // A per-tenant chain's fix runs in each tenant's schema, not only in the template built here.
+  const steps = input.chain.schema ? forSearchPath(plan, input.chain.schema) : plan;
   const ids = input.chainRevisions.map((r) => r.revision);
   const downRevision = input.chainHeads.join(', ');
   const revision = input.revisionSetting === 'auto' ? nextRevisionId(ids, input.chainHeads[input.chainHeads.length - 1] ?? '') : input.revisionSetting;
@@ -80,14 +96,16 @@ async function verify(tools: BuildTools, input: FixInput, fix: Fix, fileName: st
   try {
     await cp(join(input.head.dir, input.chain.versions), versions, { recursive: true });
     await writeFile(join(versions, fileName), fix.content);
+    const fromModels = input.install === 'models';
     // Applied to every build side by side; the first failure in build order is the one reported.
     const results = await Promise.all(
-      [input.fresh, ...input.upgraded].map((build) =>
+      (fromModels ? input.upgraded : [input.fresh, ...input.upgraded]).map((build) =>
         input.head.runners.use(async (runner) => {
           const result = await runner.upgrade({
             url: build.database.runnerUrl,
             versions,
             versionTable: input.chain.versionTable,
+            schema: input.chain.schema,
             statementTimeoutMs: tools.statementTimeoutMs,
             ...treeArgs(input.head),
           });
@@ -97,7 +115,9 @@ async function verify(tools: BuildTools, input: FixInput, fix: Fix, fileName: st
     );
     const failed = results.find((r) => r.failure)?.failure;
     if (failed) return { ...fix, verificationError: `${failed.revision}: ${failed.error}` };
-    const [fresh, ...upgraded] = results.map((r) => r.schema as Schema);
+    const schemas = [...(fromModels ? [input.fresh.schema] : []), ...results.map((r) => r.schema as Schema)];
+    const compared = fromModels ? modelledPart : (schema: Schema) => schema;
+    const [fresh, ...upgraded] = schemas.map(compared);
     // What the commented-out steps would remove is left for a person to decide: it remains
     // by design, and does not count against the fix.
     const heldBack = new Set(fix.steps.filter((step) => step.disabled).map((step) => step.entryKey));

@@ -29,9 +29,10 @@ export interface ChainHistory {
 export function sharedHistory(chains: ChainHistory[]): SharedHistory | null {
   let wholeChains = 0;
   for (const chain of chains) {
-    // Only a sound graph, in the same folder and version table, has an order to share.
+    // Only a sound graph, in the same folder, version table and schema, has an order to share.
     if (!chain.base || !chain.baseConfig || chain.head.problems.length || chain.base.problems.length) break;
-    if (chain.baseConfig.versions !== chain.config.versions || chain.baseConfig.versionTable !== chain.config.versionTable) break;
+    if (chain.baseConfig.versions !== chain.config.versions || chain.baseConfig.versionTable !== chain.config.versionTable || chain.baseConfig.schema !== chain.config.schema)
+      break;
     const base = byId(chain.baseFiles);
     const head = byId(chain.headFiles);
     const [baseOrder, headOrder] = [chain.base.order, chain.head.order];

@@ -25,12 +25,19 @@ export interface DatabaseConfig {
   chains: ChainConfig[];
   /** Globs (relative to the repository root) of modules whose SQLAlchemy metadata this database must match. */
   models: string[];
+  /**
+   * How a new install is made: `migrations` (head's chains from nothing), or `models`
+   * (`create_all` of head's models, then `alembic stamp head`, as Dispatch and Airflow do).
+   */
+  install: 'migrations' | 'models';
 }
 
 export interface ChainConfig {
   /** Versions folder, relative to the repository root. */
   versions: string;
   versionTable: string;
+  /** The schema its migrations run in (`search_path`) and its version table lives in; null = the server's default. */
+  schema: string | null;
 }
 
 export interface PythonConfig {

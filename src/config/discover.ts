@@ -75,7 +75,7 @@ export async function discoverConfig(files: RepoFiles): Promise<DriftbotConfig> 
         : 'no model files found (no Python file declares __tablename__): models are not compared',
   );
   return {
-    databases: [{ name: 'default', chains: [{ versions: chosen.versions, versionTable: 'alembic_version' }], models: modelFiles }],
+    databases: [{ name: 'default', chains: [{ versions: chosen.versions, versionTable: 'alembic_version', schema: null }], models: modelFiles, install: 'migrations' }],
     python: { paths, stubMissingImports: true, env: {}, envFiles: [], mounts: {}, requirements: null, version: null },
     ignore: [],
     fix: { revision: 'auto' },

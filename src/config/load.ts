@@ -140,8 +140,9 @@ function toDomain(file: ConfigFile, path: string): DriftbotConfig {
   return {
     databases: file.databases.map((database) => ({
       name: database.name,
-      chains: database.chains.map((chain) => ({ versions: repoPath(chain.versions), versionTable: chain.version_table })),
+      chains: database.chains.map((chain) => ({ versions: repoPath(chain.versions), versionTable: chain.version_table, schema: chain.schema })),
       models: database.models ?? [],
+      install: database.install,
     })),
     python: {
       paths: file.python.paths.map(repoPath),

@@ -6,10 +6,25 @@ import { z } from 'zod';
 import { SAFE_REVISION_ID } from '../fix/revision-id.js';
 import { POSTGRES_MAJORS } from '../postgres/versions.js';
 
+/**
+ * A schema a chain's migrations run in: one Postgres identifier, so that it can be quoted
+ * into `search_path` and `CREATE SCHEMA` and never read as a list or an option.
+ */
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
 const chain = z.strictObject({
   versions: z.string().min(1, 'give the versions folder, relative to the repository root'),
   version_table: z.string().min(1).default('alembic_version'),
+  /** The `search_path` its migrations run under (a per-tenant chain: one template schema); its version table lives there. */
+  schema: z
+    .string()
+    .regex(SCHEMA_NAME, 'give one schema name (letters, digits and "_", not starting with a digit, at most 63), such as dispatch_organization_default, or null')
+    .nullable()
+    .default(null),
 });
+
+/** How a new install of a database is made: by running its migrations, or by `create_all` of the models and `alembic stamp head`. */
+export const INSTALL_MODES = ['migrations', 'models'] as const;
 
 /** Variables the project's code may be given; not those that choose what runs or where. */
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -40,6 +55,12 @@ const database = z.strictObject({
   chains: z.array(chain).min(1, 'list at least one chain'),
   /** Omitted: the modules each chain's env.py imports for target_metadata (load.ts); `[]`: no models leg. */
   models: z.array(z.string().min(1)).optional(),
+  install: z
+    .enum(INSTALL_MODES, {
+      error: (issue) =>
+        `must be "migrations" (new installs run the migrations) or "models" (new installs are create_all of the models, then alembic stamp head), not ${String(JSON.stringify(issue.input)).slice(0, 40)}`,
+    })
+    .default('migrations'),
 });
 
 export const configFileSchema = z

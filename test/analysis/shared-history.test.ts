@@ -11,7 +11,7 @@ function chain(versions: string, base: string[], head: string[], edited: string[
     path: `${versions}/${revision}.py`,
     content: side === 'head' && edited.includes(revision) ? `edited ${revision}` : revision,
   });
-  const config = { versions, versionTable: `${versions}_version` };
+  const config = { versions, versionTable: `${versions}_version`, schema: null };
   return { config, baseConfig: config, head: scan(head), base: scan(base), headFiles: head.map((r) => file(r, 'head')), baseFiles: base.map((r) => file(r, 'base')) };
 }
 

@@ -62,8 +62,9 @@ describe('discoverConfig', () => {
       databases: [
         {
           name: 'default',
-          chains: [{ versions: 'svc/db/migrations/versions', versionTable: 'alembic_version' }],
+          chains: [{ versions: 'svc/db/migrations/versions', versionTable: 'alembic_version', schema: null }],
           models: ['standalone.py', 'svc/app/db/audit.py', 'svc/app/db/models.py', 'tools/loose/models.py'],
+          install: 'migrations',
         },
       ],
       python: { paths: ['svc', 'tools/loose', '.'], stubMissingImports: true, env: {}, envFiles: [], mounts: {}, requirements: null, version: null },
@@ -145,7 +146,7 @@ describe('discoverConfig', () => {
         'docs/versions/notes.py': 'revision = 3\n\n\ndef f():\n    down_revision = 2\n',
       }),
     );
-    expect(config.databases[0]!.chains).toEqual([{ versions: 'db/versions', versionTable: 'alembic_version' }]);
+    expect(config.databases[0]!.chains).toEqual([{ versions: 'db/versions', versionTable: 'alembic_version', schema: null }]);
     expect(config.assumptions).toEqual([
       'migrations in db/versions (a versions folder of Alembic revision files; no alembic.ini names it)',
       'no model files found (no Python file declares __tablename__): models are not compared',

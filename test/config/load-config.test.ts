@@ -14,7 +14,7 @@ describe('loadConfig', () => {
       }),
     );
     expect(config.source).toBe('.github/driftbot.yml');
-    expect(config.databases[0]!.chains).toEqual([{ versions: 'db/versions', versionTable: 'alembic_version' }]);
+    expect(config.databases[0]!.chains).toEqual([{ versions: 'db/versions', versionTable: 'alembic_version', schema: null }]);
     expect(config.warnings).toEqual([]);
   });
 

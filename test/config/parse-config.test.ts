@@ -33,16 +33,31 @@ function problem(text: string): ConfigError {
 }
 
 describe('parseConfig', () => {
+  it('reads a database installed from its models, with a per-tenant chain in its template schema', () => {
+    const config = parseConfig(
+      'databases:\n  - install: models\n    chains:\n      - versions: core/versions\n      - versions: tenant/versions\n        schema: dispatch_organization_default\n',
+      PATH,
+    );
+    expect(config.databases[0]).toMatchObject({
+      install: 'models',
+      chains: [
+        { versions: 'core/versions', schema: null },
+        { versions: 'tenant/versions', schema: 'dispatch_organization_default' },
+      ],
+    });
+  });
+
   it('reads the contract’s example into the exact domain object', () => {
     expect(parseConfig(CONTRACT_EXAMPLE, PATH)).toEqual({
       databases: [
         {
           name: 'core',
           chains: [
-            { versions: 'api/oss/databases/postgres/migrations/core/versions', versionTable: 'alembic_version' },
-            { versions: 'api/oss/databases/postgres/migrations/core_oss/versions', versionTable: 'alembic_version_oss' },
+            { versions: 'api/oss/databases/postgres/migrations/core/versions', versionTable: 'alembic_version', schema: null },
+            { versions: 'api/oss/databases/postgres/migrations/core_oss/versions', versionTable: 'alembic_version_oss', schema: null },
           ],
           models: ['api/oss/src/dbs/postgres/**/dbes.py'],
+          install: 'migrations',
         },
       ],
       python: { paths: ['api'], stubMissingImports: true, env: {}, envFiles: [], mounts: {}, requirements: null, version: null },
@@ -58,7 +73,7 @@ describe('parseConfig', () => {
 
   it('fills every default from the smallest file', () => {
     expect(parseConfig('databases:\n  - chains:\n      - versions: ./migrations/versions/\n', 'x.yml')).toEqual({
-      databases: [{ name: 'default', chains: [{ versions: 'migrations/versions', versionTable: 'alembic_version' }], models: [] }],
+      databases: [{ name: 'default', chains: [{ versions: 'migrations/versions', versionTable: 'alembic_version', schema: null }], models: [], install: 'migrations' }],
       python: { paths: [], stubMissingImports: true, env: {}, envFiles: [], mounts: {}, requirements: null, version: null },
       ignore: [],
       fix: { revision: 'auto' },
@@ -83,7 +98,12 @@ describe('parseConfig', () => {
       ].join('\n'),
       PATH,
     );
-    expect(config.databases[0]).toEqual({ name: 'billing', chains: [{ versions: 'db/versions', versionTable: 'billing_version' }], models: [] });
+    expect(config.databases[0]).toEqual({
+      name: 'billing',
+      chains: [{ versions: 'db/versions', versionTable: 'billing_version', schema: null }],
+      models: [],
+      install: 'migrations',
+    });
     expect(config.python).toEqual({ paths: ['src', '.', 'lib/x'], stubMissingImports: false, env: {}, envFiles: [], mounts: {}, requirements: null, version: null });
     // The repository never chooses what runs (a fork's config would otherwise start any program).
     expect(config.warnings).toEqual([expect.stringMatching(/^\.github\/driftbot\.yml: python\.executable is ignored: .*--python or DRIFTBOT_PYTHON/)]);
@@ -94,6 +114,22 @@ describe('parseConfig', () => {
 });
 
 describe('parseConfig errors: file, line, column, key and problem', () => {
+  it('an install mode that does not exist, naming the setting and the two there are', () => {
+    const error = problem('databases:\n  - chains: [{ versions: v }]\n    install: create_all\n');
+    expect(error.message).toBe(
+      '.github/driftbot.yml:3:14: databases[0].install: must be "migrations" (new installs run the migrations) or "models" (new installs are create_all of the models, then alembic stamp head), not "create_all"',
+    );
+  });
+
+  it('a chain schema that is not one identifier (a list, a quote, an option)', () => {
+    for (const schema of ['"tenant, public"', "'a\"b'", '"-c x"', '"1tenant"']) {
+      const error = problem(`databases:\n  - chains:\n      - versions: v\n        schema: ${schema}\n`);
+      expect(error.message).toMatch(
+        /^\.github\/driftbot\.yml:4:17: databases\[0\]\.chains\[0\]\.schema: give one schema name \(letters, digits and "_", not starting with a digit, at most 63\)/,
+      );
+    }
+  });
+
   it('an unknown key, pointed at by its name', () => {
     const text = ['databases:', '  - name: core', '    chains:', '      - versions: v', '        version_tabel: x', ''].join('\n');
     const error = problem(text);

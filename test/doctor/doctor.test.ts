@@ -77,7 +77,9 @@ describe('driftbot doctor', () => {
     expect(report.sandbox).toEqual(await detectSandbox());
 
     const suggested = parseConfig(report.suggestedConfig, '.github/driftbot.yml');
-    expect(suggested.databases).toEqual([{ name: 'default', chains: [{ versions: 'migrations/versions', versionTable: 'alembic_version' }], models: ['app/models.py'] }]);
+    expect(suggested.databases).toEqual([
+      { name: 'default', chains: [{ versions: 'migrations/versions', versionTable: 'alembic_version', schema: null }], models: ['app/models.py'], install: 'migrations' },
+    ]);
     expect(suggested.python.paths).toEqual(['.']);
 
     const text = renderDoctor(report);

@@ -14,10 +14,14 @@ describe('targetSchema', () => {
     expect(targetSchema(fresh, null)).toBe(fresh);
   });
 
-  it('takes a modelled column’s type and nullability from the models, its default from fresh', () => {
-    const models = schema({ tables: [table('t', [column('id', 'bigint', { notNull: true }), column('name', 'text', { notNull: true, default: "'y'::text" })])] });
+  it('takes a modelled column’s type, nullability and declared server default from the models; fresh’s default where the model declares none', () => {
+    const models = schema({
+      tables: [table('t', [column('id', 'bigint', { notNull: true }), column('name', 'text', { notNull: true, default: "'y'::text" }), column('note', 'text')])],
+    });
     const [t] = targetSchema(fresh, models).tables;
-    expect(t!.columns).toEqual([column('id', 'bigint', { notNull: true }), column('name', 'text', { notNull: true, default: "'x'::character varying" }), column('note', 'text')]);
+    expect(t!.columns).toEqual([column('id', 'bigint', { notNull: true }), column('name', 'text', { notNull: true, default: "'y'::text" }), column('note', 'text')]);
+    const silent = schema({ tables: [table('t', [column('name', 'character varying(20)')])] });
+    expect(targetSchema(fresh, silent).tables[0]!.columns[1]!.default).toBe("'x'::character varying");
   });
 
   it('keeps the migrations’ type parameters where the model leaves them out', () => {
@@ -50,7 +54,8 @@ describe('targetSchema', () => {
     const target = targetSchema(fresh, models);
     expect(target.schemas).toEqual(['public', 'audit']);
     expect(target.tables.map((t) => `${t.schema}.${t.name}`)).toEqual(['public.t', 'audit.log']);
-    expect(target.enums.map((e) => e.name)).toEqual(['kind']);
+    // An enum type the models declare is made, used or not (create_all makes one bound to the metadata).
+    expect(target.enums.map((e) => e.name)).toEqual(['kind', 'unused']);
     expect(target.sequences.map((s) => s.name)).toEqual(['log_id_seq']);
     expect(target.constraints.map((c) => c.name)).toEqual(['log_pkey']);
     expect(target.indexes.map((i) => i.name)).toEqual(['ix_note', 'ix_kind']);
@@ -62,7 +67,19 @@ describe('targetSchema', () => {
     expect(target.tables[0]!.columns.map((c) => c.name)).toEqual(['id', 'name', 'note']);
     expect(target.indexes).toEqual(fresh.indexes);
     expect(target.triggers).toEqual(fresh.triggers);
-    // Constraints of tables fresh already has stay fresh's.
-    expect(target.constraints).toEqual([]);
+    // A constraint the models declare and fresh lacks is added (the models leg reports it).
+    expect(target.constraints).toEqual(models.constraints);
+  });
+
+  it('keeps fresh’s constraint or index where the models declare the same one under a name Postgres or a convention chose', () => {
+    const withUnique = schema({ ...fresh, constraints: [constraint('t', 'uq_t_name', 'unique', 'UNIQUE (name)')] });
+    const models = schema({
+      tables: [table('t', [column('name', 'character varying(20)')])],
+      constraints: [constraint('t', 't_name_key', 'unique', 'UNIQUE (name)')],
+      indexes: [index('t', 'ix_t_note', 'CREATE INDEX ix_t_note ON public.t USING btree (note)')],
+    });
+    const target = targetSchema(withUnique, models);
+    expect(target.constraints.map((c) => c.name)).toEqual(['uq_t_name']);
+    expect(target.indexes.map((i) => i.name)).toEqual(['ix_note']);
   });
 });

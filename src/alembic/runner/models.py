@@ -21,7 +21,7 @@ from sqlalchemy.pool import NullPool
 
 from .engines import engines_redirected_to
 from .imports import Imports
-from .paths import is_under, rel, sqlalchemy_url
+from .paths import SCHEMA_NAME, is_under, rel, sqlalchemy_url
 from .references import declaring_files, drop_foreign_keys_to
 from .stand_ins import StandInMeta, StandInRecord
 
@@ -257,7 +257,14 @@ def binding_line(tree: ast.Module, name: str) -> int | None:
     return None
 
 
-def describe_table(table: Table, mappers: list[Mapper[Any]], calls: TableCalls, modules: list[ModuleType], sources: Sources) -> ModelTable:
+def describe_table(
+    table: Table,
+    mappers: list[Mapper[Any]],
+    calls: TableCalls,
+    modules: list[ModuleType],
+    sources: Sources,
+    default_schema: str,
+) -> ModelTable:
     """The table's declaration site and each column's: the mapped class (through its
     mixins) when there is one, else the `Table(...)` call."""
     root = sources.root
@@ -297,7 +304,7 @@ def describe_table(table: Table, mappers: list[Mapper[Any]], calls: TableCalls, 
             }
         )
     return {
-        "schema": table.schema or "public",
+        "schema": table.schema or default_schema,
         "name": table.name,
         "className": class_name,
         "path": rel(path, root) if path else None,
@@ -312,6 +319,11 @@ def models(request: Mapping[str, Any], imports: Imports) -> ModelsResult:
     python_paths: list[str] = request.get("pythonPaths", [])
     errors: list[ImportProblem] = []
     warnings: list[str] = []
+    # Tables without a schema land in the chain's schema, as a per-tenant `create_all`
+    # puts them there (`schema_translate_map={None: schema}`, Dispatch's init_schema).
+    default_schema: str | None = request.get("defaultSchema")
+    if default_schema is not None and not SCHEMA_NAME.fullmatch(default_schema):
+        raise ValueError(f"not a schema name: {default_schema!r}")
     url = sqlalchemy_url(request["url"], request.get("statementTimeoutMs"))
     with engines_redirected_to(url) as real_create_engine:
         for path in request["files"]:
@@ -323,10 +335,14 @@ def models(request: Mapping[str, Any], imports: Imports) -> ModelsResult:
         engine = real_create_engine(url, poolclass=NullPool)
         try:
             with engine.begin() as connection:
-                schemas = sorted({t.schema for m in metadatas for t in m.tables.values() if t.schema})
-                for schema in schemas:
+                schemas = {t.schema for m in metadatas for t in m.tables.values() if t.schema}
+                if default_schema is not None:
+                    schemas.add(default_schema)
+                for schema in sorted(schemas):
                     quoted = schema.replace('"', '""')
                     connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{quoted}"'))
+                if default_schema is not None:
+                    connection.execution_options(schema_translate_map={None: default_schema})
                 for metadata in metadatas:
                     metadata.create_all(connection)
         finally:
@@ -336,7 +352,7 @@ def models(request: Mapping[str, Any], imports: Imports) -> ModelsResult:
     sources = Sources(root)
     calls = sources.table_calls(modules)
     tables = [
-        describe_table(table, mappers.get(table, []), calls, modules, sources)
+        describe_table(table, mappers.get(table, []), calls, modules, sources, default_schema or "public")
         for metadata in metadatas
         for table in metadata.tables.values()
     ]

@@ -11,9 +11,9 @@ from typing import Any, TypedDict
 from alembic import context as alembic_context
 from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
-from alembic.runtime.migration import RevisionStep
+from alembic.runtime.migration import MigrationStep, RevisionStep
 from alembic.script import Script, ScriptDirectory
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
@@ -136,8 +136,14 @@ class Recorder:
 
 
 def upgrade(request: Mapping[str, Any], imports: Imports) -> UpgradeResult:
+    """Applies the chain (or, with `stamp`, only records its heads in the version table, as
+    `alembic stamp head` does after `create_all`)."""
     imports.prepare(request)
-    url = sqlalchemy_url(request["url"], request.get("statementTimeoutMs"))
+    # A per-tenant chain runs with its schema as the search_path (its env.py sets it), and
+    # keeps its version table there.
+    schema: str | None = request.get("schema")
+    stamp_only: bool = bool(request.get("stamp"))
+    url = sqlalchemy_url(request["url"], request.get("statementTimeoutMs"), search_path=schema)
     root: str = request["root"]
     versions: str = request["versions"]
     config = Config()
@@ -150,11 +156,14 @@ def upgrade(request: Mapping[str, Any], imports: Imports) -> UpgradeResult:
     # "heads", or one revision: a history shared by two builds is built once, up to there.
     target: str = request.get("target") or "heads"
 
-    def steps_to_heads(rev: Any, context: Any) -> list[RevisionStep]:
+    def steps_to_heads(rev: Any, context: Any) -> list[MigrationStep]:
+        if stamp_only:
+            stamps: list[MigrationStep] = list(script._stamp_revs(target, rev))
+            return stamps
         steps: list[RevisionStep] = script._upgrade_revs(target, rev)
         for step in steps:
             recorder.watch(step)
-        return steps
+        return list(steps)
 
     event.listen(Engine, "before_cursor_execute", recorder.capture)
     failure = None
@@ -163,11 +172,16 @@ def upgrade(request: Mapping[str, Any], imports: Imports) -> UpgradeResult:
             engine = real_create_engine(url, poolclass=NullPool)
             try:
                 with EnvironmentContext(config, script, fn=steps_to_heads, destination_rev=target), engine.connect() as connection:
+                    if schema is not None:
+                        connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+                        connection.commit()
                     alembic_context.configure(
                         connection=connection,
                         version_table=request["versionTable"],
+                        version_table_schema=schema,
                         transaction_per_migration=True,
-                        on_version_apply=recorder.on_version_apply,
+                        # A stamp runs no revision: nothing to record.
+                        on_version_apply=None if stamp_only else recorder.on_version_apply,
                     )
                     with alembic_context.begin_transaction():
                         alembic_context.run_migrations()

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from sqlalchemy import ForeignKeyConstraint, MetaData
 
 # Folders that hold no model of the project's own (virtualenvs, tests, build output).
-SKIPPED = {".git", ".venv", "venv", "node_modules", "site-packages", "__pycache__", "build", "dist", "tests", "test"}
+SKIPPED = frozenset({".git", ".venv", "venv", "node_modules", "site-packages", "__pycache__", "build", "dist", "tests", "test"})
 MAX_FILES = 20_000
 
 

@@ -5,8 +5,7 @@
 import type { ApplicationFunction, Context, Probot } from 'probot';
 import { CheckRun } from './github/check-run.js';
 import type { GitHubClient } from './github/client.js';
-import { onCheckRunRerequested, onComment, onLabel, onPullRequest, type AppDependencies } from './github/handlers.js';
-import { onMergeGroup } from './github/merge-group.js';
+import { onCheckRunRerequested, onComment, onLabel, onMergeGroup, onPullRequest, type AppDependencies } from './github/handlers.js';
 
 export function driftbotApp(deps: AppDependencies): ApplicationFunction {
   return (app) => {

@@ -1,11 +1,13 @@
 /**
  * The `driftbot` check run of a commit: created in progress when work starts, its
  * summary updated as stages finish, completed with the report. GitHub takes at most
- * 50 annotations per request, so they go in batches. The pull request number rides in
- * `external_id`, because a re-requested check run carries no pull request for forks.
+ * 50 annotations per request, so they go in batches. The subject rides in `external_id`
+ * (`pr:12`, `merge-group:…`), because a re-requested check run carries no pull request
+ * for forks, and none at all for a merge group.
  */
 import type { CheckRunOutput } from '../report/check-run.js';
-import type { GitHubClient, PullRequestTarget } from './client.js';
+import type { GitHubClient } from './client.js';
+import { externalIdOf, type Repository, type Subject } from './subject.js';
 import type { CheckRunLedger, OpenCheckRun } from './check-run-ledger.js';
 
 export const CHECK_NAME = 'driftbot';
@@ -16,24 +18,25 @@ export class CheckRun {
 
   private constructor(
     private readonly octokit: GitHubClient,
-    private readonly target: PullRequestTarget,
+    private readonly target: Repository,
     readonly id: number,
     readonly url: string | null,
     private readonly ledger: CheckRunLedger | null,
   ) {}
 
-  static async start(octokit: GitHubClient, target: PullRequestTarget, headSha: string, summary: string, ledger: CheckRunLedger | null = null): Promise<CheckRun> {
+  static async start(octokit: GitHubClient, subject: Subject, headSha: string, summary: string, ledger: CheckRunLedger | null = null): Promise<CheckRun> {
+    const target = subject.repository;
     const { data } = await octokit.rest.checks.create({
       owner: target.owner,
       repo: target.repo,
       name: CHECK_NAME,
       head_sha: headSha,
       status: 'in_progress',
-      external_id: String(target.number),
+      external_id: externalIdOf(subject),
       started_at: new Date().toISOString(),
       output: { title: 'Building databases…', summary },
     });
-    if (ledger && target.installationId) await ledger.add({ installationId: target.installationId, owner: target.owner, repo: target.repo, checkRunId: data.id });
+    if (ledger && target.installationId !== null) await ledger.add({ installationId: target.installationId, owner: target.owner, repo: target.repo, checkRunId: data.id });
     return new CheckRun(octokit, target, data.id, data.html_url ?? null, ledger);
   }
 

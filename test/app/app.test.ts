@@ -135,7 +135,7 @@ describe('pull request events', () => {
     expect(body).toContain(`[\`oss000000008\` L23](https://github.com/o/r/blob/${github.pull.headSha}/${VERSIONS}/oss000000008_add_session_streams.py#L23)`);
     expect(github.checkRuns).toHaveLength(1);
     const run = github.checkRuns[0]!;
-    expect(run).toMatchObject({ head_sha: github.pull.headSha, status: 'completed', conclusion: 'failure', external_id: '1' });
+    expect(run).toMatchObject({ head_sha: github.pull.headSha, status: 'completed', conclusion: 'failure', external_id: 'pr:1' });
     expect(run.annotations.map((a) => [a.path.split('/').pop(), a.start_line, a.annotation_level])).toEqual([
       ['oss000000008_add_session_streams.py', 23, 'failure'],
       ['oss000000008_add_session_streams.py', 24, 'failure'],

@@ -45,7 +45,7 @@ afterAll(async () => {
 });
 
 describe('merge_group', () => {
-  it('checks_requested: the group head is analysed against its base and reported on a driftbot check run of that commit, with no comment', async () => {
+  it('checks_requested: the group head is analysed against its base and reported on a driftbot check run of that commit, with no comment; “Re-run” checks it again', async () => {
     const baseSha = await repo.git('rev-parse', 'main');
     const headSha = await repo.git('rev-parse', 'feature');
     const queueBranch = `gh-readonly-queue/main/pr-1-${baseSha}`;
@@ -106,6 +106,29 @@ describe('merge_group', () => {
       [`${VERSIONS}/oss000000008_add_session_streams.py`, 24],
       [`${VERSIONS}/oss000000008_add_session_streams.py`, 25],
     ]);
+    expect(github.comments).toEqual([]);
+    expect(github.checkRuns[0]!.external_id).toBe(`merge-group:main:${queueBranch}`);
+
+    // "Re-run" on that check run: the subject comes back from its external_id, and the group is checked again.
+    await probot.receive({
+      id: 'mg-rerun',
+      name: 'check_run',
+      payload: {
+        action: 'rerequested',
+        check_run: { name: 'driftbot', external_id: github.checkRuns[0]!.external_id, head_sha: headSha, pull_requests: [] },
+        repository: { name: 'r', full_name: 'o/r', owner: { login: 'o' } },
+        installation: { id: 2 },
+      },
+    } as never);
+    await queue.idle();
+    expect(reports.map((r) => [r.base.ref, r.head.ref, r.head.sha, r.status])).toEqual([
+      ['main', queueBranch, headSha, 'drift'],
+      ['main', queueBranch, headSha, 'drift'],
+    ]);
+    // Without the group's base sha, the base is where the queue's branch left main: main itself here.
+    expect(reports[1]!.base.sha).toBe(baseSha);
+    expect(github.checkRuns).toHaveLength(2);
+    expect(github.checkRuns[1]).toMatchObject({ head_sha: headSha, status: 'completed', conclusion: 'failure', external_id: `merge-group:main:${queueBranch}` });
     expect(github.comments).toEqual([]);
   });
 });

@@ -20,7 +20,7 @@ import { renderMarkdown, type SourceLinks } from '../report/markdown.js';
 import { summarize } from '../report/summary.js';
 import { repoFilesAt } from '../workspace/repo-files.js';
 import { CheckRun } from './check-run.js';
-import type { CheckRunLedger } from './check-run-ledger.js';
+import { HandedBack, type CheckRunLedger } from './check-run-ledger.js';
 import type { Checkout, CheckoutRequest } from './checkout.js';
 import { currentHead, type GitHubClient, type PullRequestTarget } from './client.js';
 import { findStickyComment, upsertStickyComment } from './sticky-comment.js';
@@ -123,12 +123,14 @@ export async function checkSubject(github: GitHubAccess, subject: Subject, engin
     },
   });
 
+  // Back to the queue: the next attempt carries on with this check run.
+  if (signal.reason instanceof HandedBack) return { kind: 'skipped' };
   // A newer push arrived: this result describes a commit nobody will merge.
   const headNow = resolved.pullRequest ? await currentHead(octokit, { owner, repo, number: resolved.pullRequest.number }) : resolved.headSha;
   if (signal.aborted || headNow !== resolved.headSha) {
     log.info(`${laneOf(subject)}: ${resolved.headSha.slice(0, 7)} superseded by ${headNow.slice(0, 7)}, result not posted`);
     await check.supersede();
-    return subject.headSha && !signal.aborted ? { kind: 'moved', askedSha: subject.headSha, headSha: headNow } : { kind: 'skipped' };
+    return subject.headSha && !push && !signal.aborted ? { kind: 'moved', askedSha: subject.headSha, headSha: headNow } : { kind: 'skipped' };
   }
 
   const links = sourceLinks(resolved.origin, subject, resolved.headSha);
@@ -164,8 +166,8 @@ async function resolve(octokit: GitHubClient, subject: Subject): Promise<Resolve
   const number = subject.reportTo.number;
   const { data: pr } = await octokit.rest.pulls.get({ owner, repo, pull_number: number });
   if (pr.state !== 'open') return { kind: 'closed' };
-  if (subject.headSha && pr.head.sha !== subject.headSha) return { kind: 'moved', askedSha: subject.headSha, headSha: pr.head.sha };
   const push = subject.asked.by === 'push';
+  if (subject.headSha && pr.head.sha !== subject.headSha) return push ? { kind: 'skipped' } : { kind: 'moved', askedSha: subject.headSha, headSha: pr.head.sha };
   // Drafts wait for ready_for_review, unless someone asks.
   if (push && pr.draft) return { kind: 'skipped' };
   return {

@@ -7,24 +7,34 @@
  */
 import type { GitHubClient, PullRequestTarget } from './client.js';
 import { currentHead } from './client.js';
-import type { Engine, Logger } from './check-subject.js';
-import { runJob } from './job.js';
-import type { JobQueue } from './job-queue.js';
+import type { Logger } from './check-subject.js';
 import { HELP, parseCommand, RERUN_LABEL } from './commands.js';
 import { canRunCommands } from './permissions.js';
 import { RefusalLimiter } from './refusals.js';
 import { inlineCode } from '../report/escape.js';
-import { laneOf, subjectOfCommand, subjectOfLabel, subjectOfMergeGroup, subjectOfPush, subjectOfRerun, type Subject } from './subject.js';
+import { subjectOfCommand, subjectOfLabel, subjectOfMergeGroup, subjectOfPush, subjectOfRerun, type Subject } from './subject.js';
+
+/** Where subjects go: the durable queue (`src/queue/`), whose workers run the job. */
+export interface SubjectQueue {
+  enqueue(subject: Subject, delivery: Delivery): Promise<void>;
+}
+
+export interface Delivery {
+  /** GitHub's delivery id (X-GitHub-Delivery), for the logs. */
+  id: string;
+  /** When it was received, ms since the epoch. */
+  receivedAt: number;
+}
 
 export interface AppDependencies {
-  engine: Engine;
-  queue: JobQueue;
+  queue: SubjectQueue;
 }
 
 export interface WebhookEvent<P> {
   octokit: GitHubClient;
   payload: P;
   log: Logger;
+  delivery: Delivery;
 }
 
 interface RepositoryPayload {
@@ -36,12 +46,12 @@ function targetOf(payload: RepositoryPayload, number: number): PullRequestTarget
   return { owner: payload.repository.owner.login, repo: payload.repository.name, number };
 }
 
-/** Per app: the head commit last posted for each pull request, and who was last refused when. */
-const memories = new WeakMap<AppDependencies, { posted: Map<string, string>; refusals: RefusalLimiter }>();
+/** Per app: who was last refused when. */
+const refusals = new WeakMap<AppDependencies, RefusalLimiter>();
 
-function memory(deps: AppDependencies): { posted: Map<string, string>; refusals: RefusalLimiter } {
-  if (!memories.has(deps)) memories.set(deps, { posted: new Map(), refusals: new RefusalLimiter() });
-  return memories.get(deps)!;
+function refusalsOf(deps: AppDependencies): RefusalLimiter {
+  if (!refusals.has(deps)) refusals.set(deps, new RefusalLimiter());
+  return refusals.get(deps)!;
 }
 
 function reply(octokit: GitHubClient, target: PullRequestTarget, body: string): Promise<unknown> {
@@ -50,18 +60,16 @@ function reply(octokit: GitHubClient, target: PullRequestTarget, body: string): 
 
 /** A polite no to someone without write access, at most once per person, pull request and window. */
 async function refuse(octokit: GitHubClient, target: PullRequestTarget, login: string, body: string, deps: AppDependencies): Promise<void> {
-  if (memory(deps).refusals.mayReply(target, login)) await reply(octokit, target, body);
+  if (refusalsOf(deps).mayReply(target, login)) await reply(octokit, target, body);
 }
 
-function enqueue(event: WebhookEvent<unknown>, subject: Subject, deps: AppDependencies): void {
-  deps.queue.enqueue(laneOf(subject), async (signal) => {
-    await runJob(event, subject, deps.engine, signal, memory(deps).posted);
-  });
+function enqueue(event: WebhookEvent<unknown>, subject: Subject, deps: AppDependencies): Promise<void> {
+  return deps.queue.enqueue(subject, event.delivery);
 }
 
 /** pull_request opened / synchronize / reopened / ready_for_review. */
 export async function onPullRequest(event: WebhookEvent<RepositoryPayload & { pull_request: { number: number } }>, deps: AppDependencies): Promise<void> {
-  enqueue(event, subjectOfPush(event.payload), deps);
+  await enqueue(event, subjectOfPush(event.payload), deps);
 }
 
 interface LabelPayload extends RepositoryPayload {
@@ -92,7 +100,7 @@ export async function onLabel(event: WebhookEvent<LabelPayload>, deps: AppDepend
       );
     return;
   }
-  enqueue(event, subjectOfLabel(payload, payload.pull_request.head?.sha ?? (await currentHead(octokit, target))), deps);
+  await enqueue(event, subjectOfLabel(payload, payload.pull_request.head?.sha ?? (await currentHead(octokit, target))), deps);
 }
 
 /**
@@ -109,7 +117,7 @@ export async function onCheckRunRerequested(
   if (subject.headSha === null && subject.reportTo.kind === 'pull-request') {
     subject.headSha = await currentHead(event.octokit, targetOf(event.payload, subject.reportTo.number));
   }
-  enqueue(event, subject, deps);
+  await enqueue(event, subject, deps);
 }
 
 /** merge_group checks_requested: the commit a merge queue would merge, reported on its check run. */
@@ -117,7 +125,7 @@ export async function onMergeGroup(
   event: WebhookEvent<RepositoryPayload & { merge_group: { head_sha: string; head_ref: string; base_sha: string; base_ref: string } }>,
   deps: AppDependencies,
 ): Promise<void> {
-  enqueue(event, subjectOfMergeGroup(event.payload), deps);
+  await enqueue(event, subjectOfMergeGroup(event.payload), deps);
 }
 
 interface CommentPayload extends RepositoryPayload {
@@ -144,5 +152,5 @@ export async function onComment(event: WebhookEvent<CommentPayload>, deps: AppDe
     return;
   }
   // The commit the maintainer is looking at as they ask: the job works on it or on nothing.
-  enqueue(event, subjectOfCommand(payload, command, await currentHead(octokit, target)), deps);
+  await enqueue(event, subjectOfCommand(payload, command, await currentHead(octokit, target)), deps);
 }

@@ -30,7 +30,7 @@ export type Asked = { by: 'push' } | { by: 'label' } | { by: 'rerun' } | { by: '
 
 export interface Subject {
   repository: Repository;
-  /** The commit to check as asked; null for a push to a pull request: its head when the job starts. */
+  /** The commit to check as asked (or as a push announced it); null: the pull request's head when the job starts. */
   headSha: string | null;
   /** The branch holding headSha when it is not the pull request's refs (a merge queue's `gh-readonly-queue/…`). */
   headRef: string | null;
@@ -55,9 +55,13 @@ function pullRequestSubject(payload: RepositoryPayload, number: number, headSha:
   return { repository: repositoryOf(payload), headSha, headRef: null, baseRef: null, baseSha: null, reportTo: { kind: 'pull-request', number }, asked };
 }
 
-/** pull_request opened / synchronize / reopened / ready_for_review: whatever the head is when the job starts. */
-export function subjectOfPush(payload: RepositoryPayload & { pull_request: { number: number } }): Subject {
-  return pullRequestSubject(payload, payload.pull_request.number, null, { by: 'push' });
+/**
+ * pull_request opened / synchronize / reopened / ready_for_review: the head the event
+ * announces (if that is no longer the head when the job starts, a newer event follows,
+ * and this one does nothing); without one, whatever the head is then.
+ */
+export function subjectOfPush(payload: RepositoryPayload & { pull_request: { number: number; head?: { sha: string } } }): Subject {
+  return pullRequestSubject(payload, payload.pull_request.number, payload.pull_request.head?.sha ?? null, { by: 'push' });
 }
 
 /** The `driftbot:rerun` label, on the head it was put on. */

@@ -1,0 +1,103 @@
+/**
+ * `driftbot worker`: takes jobs from the queue database (`DRIFTBOT_QUEUE_URL`) and runs
+ * them; any number of workers, on any number of machines. `driftbot serve` runs one in
+ * its own process too, unless DRIFTBOT_CONCURRENCY=0. Also the engine both run: the
+ * analysis' Postgres server, the sandbox policy, the clone cache.
+ */
+import { createProbot } from 'probot';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { analyse } from './analysis/analyse.js';
+import { checkoutPullRequest } from './github/checkout.js';
+import type { GitHubClient } from './github/client.js';
+import type { Engine } from './github/check-subject.js';
+import { canIsolateAnalyses, keepServing, NO_ISOLATION_WARNING, openServer } from './postgres/server.js';
+import { sweepStaleDatabases } from './postgres/throwaway.js';
+import { onShutdown, onShutdownDrain } from './shutdown.js';
+import { detectSandbox } from './sandbox/sandbox.js';
+import { appSandboxPolicy } from './sandbox/policy.js';
+import { DurableQueue } from './queue/durable-queue.js';
+import { Metrics } from './queue/metrics.js';
+import { startOpsServer } from './queue/ops.js';
+import { jsonLog, queuedJobRunner, type Log } from './queue/run-queued-job.js';
+import { QueueWorker } from './queue/worker.js';
+
+export function cacheDirOf(env: NodeJS.ProcessEnv): string {
+  return env.DRIFTBOT_CACHE_DIR ?? join(homedir(), '.cache', 'driftbot');
+}
+
+function count(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = env[name] === undefined || env[name] === '' ? fallback : Number(env[name]);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number (0 or more), not "${env[name]}"`);
+  return value;
+}
+
+/** How long a stopping worker lets its jobs finish before handing them back (DRIFTBOT_SHUTDOWN_SECONDS, default 30). */
+export function shutdownDeadlineMs(env: NodeJS.ProcessEnv): number {
+  return count(env, 'DRIFTBOT_SHUTDOWN_SECONDS', 30) * 1000;
+}
+
+/** The analysis as the App runs it: bound to its Postgres server and sandbox policy. */
+export async function openEngine(env: NodeJS.ProcessEnv): Promise<Omit<Engine, 'ledger'>> {
+  // Strangers' code runs only in the sandbox: without one, the App does the static check.
+  const policy = appSandboxPolicy(await detectSandbox(), env);
+  process.stderr.write(`${policy.startup}\n`);
+  const serverOptions = { databaseUrl: env.DRIFTBOT_DATABASE_URL ?? null };
+  let server = await openServer(serverOptions);
+  if (!(await canIsolateAnalyses(server))) process.stderr.write(`driftbot: ${NO_ISOLATION_WARNING}\n`);
+  const swept = await sweepStaleDatabases(server);
+  if (swept.length) process.stderr.write(`driftbot: dropped ${swept.length} stale throwaway database(s)\n`);
+  const cloneUrl = env.DRIFTBOT_CLONE_URL ?? null;
+  const cacheDir = cacheDirOf(env);
+  return {
+    analyse: async (request) => {
+      // An embedded server that died (crash, OOM kill) is started again for the next job.
+      server = await keepServing(server, serverOptions);
+      const scope = policy.maxScope === 'static' ? 'static' : request.scope;
+      const report = await analyse({ ...request, scope, server, sandbox: policy.sandbox, python: env.DRIFTBOT_PYTHON ?? null });
+      if (policy.warning) report.warnings.push(policy.warning);
+      return report;
+    },
+    checkout: (request, token) => checkoutPullRequest(request, { cacheDir, cloneUrl, token }),
+    needsToken: !cloneUrl || cloneUrl.startsWith('https://'),
+  };
+}
+
+/** A worker in this process, with the App's credentials from the environment (APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, GHE_HOST). */
+export async function startWorker(env: NodeJS.ProcessEnv, queue: DurableQueue, metrics: Metrics | null, log: Log = jsonLog): Promise<QueueWorker> {
+  const slots = count(env, 'DRIFTBOT_CONCURRENCY', 2);
+  const perInstallation = count(env, 'DRIFTBOT_INSTALLATION_CONCURRENCY', 2);
+  const probot = createProbot({ env });
+  const engine = await openEngine(env);
+  const worker = new QueueWorker(queue, {
+    slots,
+    perInstallation: Math.max(perInstallation, 1),
+    log,
+    ...queuedJobRunner({ engine, clientFor: async (id) => (await probot.auth(id)) as unknown as GitHubClient, metrics, log }),
+  });
+  await worker.start();
+  // On SIGTERM: take nothing more, let running jobs finish, hand back what is still running at the deadline.
+  onShutdownDrain(() => worker.stop(shutdownDeadlineMs(env)), shutdownDeadlineMs(env));
+  return worker;
+}
+
+export async function work(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (!env.DRIFTBOT_QUEUE_URL) {
+    throw new Error('DRIFTBOT_QUEUE_URL is not set: a worker takes its jobs from the queue database that `driftbot serve` enqueues to; give both the same postgres:// URL');
+  }
+  if (!env.APP_ID || !(env.PRIVATE_KEY || env.PRIVATE_KEY_PATH)) {
+    throw new Error("APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) are not set: a worker acts on GitHub as the App, with the App's credentials");
+  }
+  const queue = await DurableQueue.open(env.DRIFTBOT_QUEUE_URL);
+  onShutdown(() => queue.close());
+  const metrics = new Metrics(queue);
+  const worker = await startWorker(env, queue, metrics);
+  // Registered last, so it runs first: not ready any more while the worker winds down.
+  let accepting = true;
+  onShutdownDrain(async () => {
+    accepting = false;
+  }, shutdownDeadlineMs(env));
+  const ops = await startOpsServer({ queue, metrics, accepting: () => accepting }, count(env, 'PORT', 3000), env.HOST ?? '0.0.0.0');
+  onShutdown(() => new Promise<void>((resolve) => ops.close(() => resolve())));
+  jsonLog('info', `worker ${worker.id} taking jobs`, { port: count(env, 'PORT', 3000) });
+}

@@ -17,7 +17,7 @@ import { Metrics } from './queue/metrics.js';
 import { opsHandler } from './queue/ops.js';
 import { jsonLog } from './queue/run-queued-job.js';
 import { laneOf } from './github/subject.js';
-import { cacheDirOf, shutdownDeadlineMs, startWorker } from './worker.js';
+import { cacheDirOf, queueOptionsOf, shutdownDeadlineMs, startWorker } from './worker.js';
 
 export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   if (env.NODE_ENV === 'production' && !env.WEBHOOK_SECRET) {
@@ -26,7 +26,7 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
   }
   const database = await openQueueDatabase(env, cacheDirOf(env));
   onShutdown(() => database.stop());
-  const queue = await DurableQueue.open(database.url);
+  const queue = await DurableQueue.open(database.url, queueOptionsOf(env));
   onShutdown(() => queue.close());
   const metrics = new Metrics(queue);
   // Without the App's credentials Probot runs its setup flow: no job could act on GitHub yet.

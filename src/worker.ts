@@ -16,7 +16,7 @@ import { sweepStaleDatabases } from './postgres/throwaway.js';
 import { onShutdown, onShutdownDrain } from './shutdown.js';
 import { detectSandbox } from './sandbox/sandbox.js';
 import { appSandboxPolicy } from './sandbox/policy.js';
-import { DurableQueue } from './queue/durable-queue.js';
+import { DurableQueue, type QueueOptions } from './queue/durable-queue.js';
 import { Metrics } from './queue/metrics.js';
 import { startOpsServer } from './queue/ops.js';
 import { jsonLog, queuedJobRunner, type Log } from './queue/run-queued-job.js';
@@ -37,8 +37,13 @@ export function shutdownDeadlineMs(env: NodeJS.ProcessEnv): number {
   return count(env, 'DRIFTBOT_SHUTDOWN_SECONDS', 30) * 1000;
 }
 
+/** The queue's settings from the environment: DRIFTBOT_RETRY_DELAY_SECONDS (the first retry's delay, doubling after; default 10). */
+export function queueOptionsOf(env: NodeJS.ProcessEnv): QueueOptions {
+  return { retryDelaySeconds: count(env, 'DRIFTBOT_RETRY_DELAY_SECONDS', 10) };
+}
+
 /** The analysis as the App runs it: bound to its Postgres server and sandbox policy. */
-export async function openEngine(env: NodeJS.ProcessEnv): Promise<Omit<Engine, 'ledger'>> {
+export async function openEngine(env: NodeJS.ProcessEnv): Promise<Omit<Engine, 'ledger' | 'posted'>> {
   // Strangers' code runs only in the sandbox: without one, the App does the static check.
   const policy = appSandboxPolicy(await detectSandbox(), env);
   process.stderr.write(`${policy.startup}\n`);
@@ -72,8 +77,17 @@ export async function startWorker(env: NodeJS.ProcessEnv, queue: DurableQueue, m
   const worker = new QueueWorker(queue, {
     slots,
     perInstallation: Math.max(perInstallation, 1),
+    // A worker silent this long is taken for dead, and its jobs are retried elsewhere.
+    deadAfterMs: Math.max(count(env, 'DRIFTBOT_WORKER_TIMEOUT_SECONDS', 20), 3) * 1000,
     log,
-    ...queuedJobRunner({ engine, clientFor: async (id) => (await probot.auth(id)) as unknown as GitHubClient, metrics, log }),
+    ...queuedJobRunner({
+      engine,
+      posted: queue.posted,
+      enqueue: (subject, delivery) => queue.enqueue(subject, delivery),
+      clientFor: async (id) => (await probot.auth(id)) as unknown as GitHubClient,
+      metrics,
+      log,
+    }),
   });
   await worker.start();
   // On SIGTERM: take nothing more, let running jobs finish, hand back what is still running at the deadline.
@@ -88,7 +102,7 @@ export async function work(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   if (!env.APP_ID || !(env.PRIVATE_KEY || env.PRIVATE_KEY_PATH)) {
     throw new Error("APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) are not set: a worker acts on GitHub as the App, with the App's credentials");
   }
-  const queue = await DurableQueue.open(env.DRIFTBOT_QUEUE_URL);
+  const queue = await DurableQueue.open(env.DRIFTBOT_QUEUE_URL, queueOptionsOf(env));
   onShutdown(() => queue.close());
   const metrics = new Metrics(queue);
   const worker = await startWorker(env, queue, metrics);

@@ -40,8 +40,10 @@ export interface Engine {
   checkout(request: CheckoutRequest, token: string | null): Promise<Checkout>;
   /** Whether clones need the installation token (not for local `file://` mirrors). */
   needsToken: boolean;
-  /** Where started check runs are noted until completed; null to keep none. */
+  /** Where this job's check run is noted until completed; null to keep none. */
   ledger: CheckRunLedger | null;
+  /** The head last posted per lane, shared by every worker: a burst of pushes, or an old delivery again, ends in one result per commit. */
+  posted: PostedHeads;
 }
 
 export interface GitHubAccess {
@@ -49,8 +51,10 @@ export interface GitHubAccess {
   log: Logger;
 }
 
-/** Head commit last posted, per lane: a burst of pushes ends in one result per commit. */
-export type PostedHeads = Map<string, string>;
+export interface PostedHeads {
+  last(lane: string): Promise<string | null>;
+  record(lane: string, headSha: string): Promise<void>;
+}
 
 /** What the subject resolved to when the job started. */
 interface Resolved {
@@ -83,13 +87,13 @@ export type JobOutcome =
   /** Nothing to do (a draft, a head already posted, nothing schema-related changed) or cancelled. */
   | { kind: 'skipped' };
 
-export async function checkSubject(github: GitHubAccess, subject: Subject, engine: Engine, signal: AbortSignal, posted: PostedHeads = new Map()): Promise<JobOutcome> {
+export async function checkSubject(github: GitHubAccess, subject: Subject, engine: Engine, signal: AbortSignal): Promise<JobOutcome> {
   const { octokit, log } = github;
   const { owner, repo } = subject.repository;
   const push = subject.asked.by === 'push';
   const resolved = await resolve(octokit, subject);
   if ('kind' in resolved) return resolved;
-  if (push && posted.get(laneOf(subject)) === resolved.headSha) return { kind: 'skipped' };
+  if (push && (await engine.posted.last(laneOf(subject))) === resolved.headSha) return { kind: 'skipped' };
 
   const token = engine.needsToken ? ((await octokit.auth({ type: 'installation' })) as { token: string }).token : null;
   const checkout = await engine.checkout(resolved.checkout, token);
@@ -145,7 +149,7 @@ export async function checkSubject(github: GitHubAccess, subject: Subject, engin
   } else {
     await check.complete(renderCheckRun(summarize(report), { links }));
   }
-  posted.set(laneOf(subject), resolved.headSha);
+  await engine.posted.record(laneOf(subject), resolved.headSha);
   return { kind: 'posted', report, headSha: resolved.headSha, pullRequest: resolved.pullRequest };
 }
 
@@ -167,7 +171,8 @@ async function resolve(octokit: GitHubClient, subject: Subject): Promise<Resolve
   const { data: pr } = await octokit.rest.pulls.get({ owner, repo, pull_number: number });
   if (pr.state !== 'open') return { kind: 'closed' };
   const push = subject.asked.by === 'push';
-  if (subject.headSha && pr.head.sha !== subject.headSha) return push ? { kind: 'skipped' } : { kind: 'moved', askedSha: subject.headSha, headSha: pr.head.sha };
+  // A push checks whatever the head is now (its event may be an old one, delivered again); someone who asked, the head they saw.
+  if (!push && subject.headSha && pr.head.sha !== subject.headSha) return { kind: 'moved', askedSha: subject.headSha, headSha: pr.head.sha };
   // Drafts wait for ready_for_review, unless someone asks.
   if (push && pr.draft) return { kind: 'skipped' };
   return {

@@ -3,11 +3,11 @@
  * answer whoever asked. A new trigger is a constructor in `subject.ts`, never a new job.
  */
 import { answer } from './answer.js';
-import { checkSubject, type Engine, type GitHubAccess, type JobOutcome, type PostedHeads } from './check-subject.js';
+import { checkSubject, type Engine, type GitHubAccess, type JobOutcome } from './check-subject.js';
 import type { Subject } from './subject.js';
 
-export async function runJob(github: GitHubAccess, subject: Subject, engine: Engine, signal: AbortSignal, posted: PostedHeads = new Map()): Promise<JobOutcome> {
-  const outcome = await checkSubject(github, subject, engine, signal, posted);
+export async function runJob(github: GitHubAccess, subject: Subject, engine: Engine, signal: AbortSignal): Promise<JobOutcome> {
+  const outcome = await checkSubject(github, subject, engine, signal);
   if (!signal.aborted) await answer(github.octokit, subject, outcome);
   return outcome;
 }

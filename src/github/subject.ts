@@ -30,7 +30,7 @@ export type Asked = { by: 'push' } | { by: 'label' } | { by: 'rerun' } | { by: '
 
 export interface Subject {
   repository: Repository;
-  /** The commit to check as asked (or as a push announced it); null: the pull request's head when the job starts. */
+  /** The commit to check as asked; for a push, the head its event announced (null: not known), while the job checks the head it finds. */
   headSha: string | null;
   /** The branch holding headSha when it is not the pull request's refs (a merge queue's `gh-readonly-queue/…`). */
   headRef: string | null;
@@ -56,9 +56,9 @@ function pullRequestSubject(payload: RepositoryPayload, number: number, headSha:
 }
 
 /**
- * pull_request opened / synchronize / reopened / ready_for_review: the head the event
- * announces (if that is no longer the head when the job starts, a newer event follows,
- * and this one does nothing); without one, whatever the head is then.
+ * pull_request opened / synchronize / reopened / ready_for_review. The head the event
+ * announces tells deliveries of the same push apart; the job checks whatever the head
+ * is when it starts (an old event delivered again must not check an old commit).
  */
 export function subjectOfPush(payload: RepositoryPayload & { pull_request: { number: number; head?: { sha: string } } }): Subject {
   return pullRequestSubject(payload, payload.pull_request.number, payload.pull_request.head?.sha ?? null, { by: 'push' });

@@ -20,6 +20,7 @@
 import PgBoss from 'pg-boss';
 import pg from 'pg';
 import { laneOf, type Subject } from '../github/subject.js';
+import type { PostedHeads } from '../github/check-subject.js';
 
 export const QUEUE_PREFIX = 'driftbot-check-';
 
@@ -30,6 +31,8 @@ export interface JobData {
   deliveryId: string | null;
   /** When the delivery was received (ms since the epoch): delivery → posted latency. */
   receivedAt: number;
+  /** Whether queueing it cancelled other work of its lane (which may have been about a newer head). */
+  supersededOthers: boolean;
 }
 
 export interface QueueOptions {
@@ -91,7 +94,8 @@ export class DurableQueue {
         CREATE TABLE IF NOT EXISTS ${schema}.driftbot_running (job_id uuid PRIMARY KEY, queue text NOT NULL, worker_id text NOT NULL);
         CREATE TABLE IF NOT EXISTS ${schema}.driftbot_check_runs (
           job_id uuid PRIMARY KEY, queue text NOT NULL, installation_id bigint NOT NULL, owner text NOT NULL, repo text NOT NULL, check_run_id bigint NOT NULL, head_sha text NOT NULL
-        );`);
+        );
+        CREATE TABLE IF NOT EXISTS ${schema}.driftbot_posted (lane text PRIMARY KEY, head_sha text NOT NULL, posted_at timestamptz NOT NULL DEFAULT now());`);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
@@ -138,7 +142,7 @@ export class DurableQueue {
           rows.map((row) => row.id),
           { db: asBossDb(client) },
         );
-      const data: JobData = { subject, deliveryId: delivery.id, receivedAt: delivery.receivedAt };
+      const data: JobData = { subject, deliveryId: delivery.id, receivedAt: delivery.receivedAt, supersededOthers: rows.length > 0 };
       const jobId = await this.boss.send(queue, data as unknown as object, {
         singletonKey: key,
         retryLimit: this.options.retryLimit,
@@ -150,6 +154,20 @@ export class DurableQueue {
       return { jobId, superseded: rows.length };
     });
   }
+
+  /** The head last posted per lane, for every worker. */
+  readonly posted: PostedHeads = {
+    last: async (lane) => {
+      const { rows } = await this.pool.query<{ head_sha: string }>(`SELECT head_sha FROM ${this.schema}.driftbot_posted WHERE lane = $1`, [lane]);
+      return rows[0]?.head_sha ?? null;
+    },
+    record: async (lane, headSha) => {
+      await this.pool.query(`INSERT INTO ${this.schema}.driftbot_posted (lane, head_sha) VALUES ($1, $2) ON CONFLICT (lane) DO UPDATE SET head_sha = $2, posted_at = now()`, [
+        lane,
+        headSha,
+      ]);
+    },
+  };
 
   /** Jobs per state, over every installation's queue (for /metrics). */
   async depth(): Promise<Record<JobState, number>> {

@@ -5,10 +5,10 @@
  */
 import type { CheckRunLedger } from '../github/check-run-ledger.js';
 import { CheckRun } from '../github/check-run.js';
-import type { Engine, PostedHeads } from '../github/check-subject.js';
+import type { Engine } from '../github/check-subject.js';
 import type { GitHubClient } from '../github/client.js';
 import { runJob } from '../github/job.js';
-import { laneOf } from '../github/subject.js';
+import { laneOf, type Subject } from '../github/subject.js';
 import type { Metrics } from './metrics.js';
 import type { QueuedJob, WorkerOptions } from './worker.js';
 
@@ -20,16 +20,18 @@ export const jsonLog: Log = (level, message, fields = {}) => {
 };
 
 export interface JobDependencies {
-  engine: Omit<Engine, 'ledger'>;
+  engine: Omit<Engine, 'ledger' | 'posted'>;
+  /** The heads last posted, kept in the queue database for every worker. */
+  posted: Engine['posted'];
   /** The App's client for an installation. */
   clientFor(installationId: number): Promise<GitHubClient>;
   metrics: Metrics | null;
   log: Log;
+  /** Queues more work: the pull request's current head, after a request about an older one came too late. */
+  enqueue(subject: Subject, delivery: { id: string | null; receivedAt: number }): Promise<unknown>;
 }
 
 export function queuedJobRunner(deps: JobDependencies): Pick<WorkerOptions, 'run' | 'finishCheckRun' | 'onJobEnd'> {
-  // Per worker: the head last posted per lane, so a burst of pushes ends in one result per commit.
-  const posted: PostedHeads = new Map();
   return {
     run: async (job: QueuedJob, signal: AbortSignal, ledger: CheckRunLedger) => {
       const { subject } = job.data;
@@ -52,12 +54,18 @@ export function queuedJobRunner(deps: JobDependencies): Pick<WorkerOptions, 'run
           return report;
         },
         ledger,
+        posted: deps.posted,
       };
       try {
-        const outcome = await runJob({ octokit, log }, subject, engine, signal, posted);
+        const outcome = await runJob({ octokit, log }, subject, engine, signal);
         if (outcome.kind === 'posted') {
           deps.metrics?.postedAfter(Date.now() - job.data.receivedAt);
           log.info(`posted: ${outcome.report.status}`);
+        }
+        // A request about an older head (an old event delivered again, say) that superseded other work may have
+        // cancelled the check of the newer head: the pull request's head as it is now is checked, unless it already was.
+        if (outcome.kind === 'moved' && job.data.supersededOthers && subject.reportTo.kind === 'pull-request') {
+          await deps.enqueue({ ...subject, headSha: null, asked: { by: 'push' } }, { id: job.data.deliveryId, receivedAt: job.data.receivedAt });
         }
       } catch (error) {
         deps.metrics?.failure((error as { status?: unknown }).status !== undefined ? 'github' : 'exception');

@@ -26,7 +26,7 @@ export interface TestQueue {
 
 export async function startTestQueue(
   probot: Probot,
-  engine: Omit<Engine, 'ledger'>,
+  engine: Omit<Engine, 'ledger' | 'posted'>,
   options: QueueOptions & Partial<Pick<WorkerOptions, 'slots' | 'perInstallation' | 'deadAfterMs'>> = {},
 ): Promise<TestQueue> {
   const schema = options.schema ?? `driftbot_test_${randomBytes(4).toString('hex')}`;
@@ -44,7 +44,14 @@ export async function startTestQueue(
       heartbeatMs: 250,
       deadAfterMs: options.deadAfterMs ?? 2000,
       log,
-      ...queuedJobRunner({ engine, clientFor: async (id) => (await probot.auth(id)) as unknown as GitHubClient, metrics: null, log }),
+      ...queuedJobRunner({
+        engine,
+        posted: queue.posted,
+        enqueue: (subject, delivery) => queue.enqueue(subject, delivery),
+        clientFor: async (id) => (await probot.auth(id)) as unknown as GitHubClient,
+        metrics: null,
+        log,
+      }),
     });
     await worker.start();
     workers.push(worker);

@@ -5,7 +5,10 @@
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Report } from '../report/report.js';
+import { DeadlineExceeded } from '../errors.js';
 import { JOB_STATES, type DurableQueue } from './durable-queue.js';
+
+const DEADLINE_TEXT = new DeadlineExceeded(0).message.split(' of ')[0]!;
 
 export type FailureCause = 'analysis' | 'deadline' | 'github' | 'exception' | 'worker-lost';
 
@@ -48,7 +51,8 @@ export class Metrics {
   analysed(report: Report): void {
     for (const phase of report.timings.phases) this.phases.observe({ phase: phase.name }, phase.ms / 1000);
     this.phases.observe({ phase: 'total' }, report.timings.totalMs / 1000);
-    if (report.status === 'error') this.failure(report.errors.some((e) => /deadline/i.test(e.message)) ? 'deadline' : 'analysis');
+    // The report keeps errors as text; DeadlineExceeded's is the one that says the limit was hit.
+    if (report.status === 'error') this.failure(report.errors.some((e) => e.message.includes(DEADLINE_TEXT)) ? 'deadline' : 'analysis');
   }
 
   jobEnded(outcome: string): void {

@@ -24,14 +24,18 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
     // Probot would silently accept the secret "development".
     throw new Error('WEBHOOK_SECRET is not set: refusing to serve webhooks in production without one');
   }
+  // Without the App's credentials Probot runs only its setup flow (registering the App): no webhook, no job yet.
+  const credentials = !!env.APP_ID && !!(env.PRIVATE_KEY || env.PRIVATE_KEY_PATH);
+  if (!credentials) {
+    await run(() => {});
+    return;
+  }
   const database = await openQueueDatabase(env, cacheDirOf(env));
   onShutdown(() => database.stop());
   const queue = await DurableQueue.open(database.url, queueOptionsOf(env));
   onShutdown(() => queue.close());
   const metrics = new Metrics(queue);
-  // Without the App's credentials Probot runs its setup flow: no job could act on GitHub yet.
-  const credentials = !!env.APP_ID && !!(env.PRIVATE_KEY || env.PRIVATE_KEY_PATH);
-  if (credentials && env.DRIFTBOT_CONCURRENCY !== '0') await startWorker(env, queue, metrics);
+  if (env.DRIFTBOT_CONCURRENCY !== '0') await startWorker(env, queue, metrics);
   // Registered last, so it runs first: not ready any more while the worker winds down.
   let accepting = true;
   onShutdownDrain(async () => {

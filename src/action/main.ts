@@ -27,7 +27,7 @@ import { findStickyComment, upsertStickyComment } from '../github/sticky-comment
 import { DEFAULT_CONFIG, exitCode, InputError, readInputs, type ActionInputs } from './inputs.js';
 import { escapeData, escapeProperty, outputLines, workflowCommands } from './outputs.js';
 import { findPython } from './python.js';
-import { subjectOf, type Subject } from './subject.js';
+import { subjectOf, type ActionSubject } from './subject.js';
 
 type Env = Record<string, string | undefined>;
 type Write = (text: string) => void;
@@ -35,7 +35,7 @@ type Write = (text: string) => void;
 export async function runAction(env: Env, write: Write = (text) => process.stdout.write(text)): Promise<number> {
   let inputs: ActionInputs;
   let report: Report;
-  let subject: Subject;
+  let subject: ActionSubject;
   let workspace: string;
   try {
     workspace = required(env, 'GITHUB_WORKSPACE');
@@ -72,7 +72,7 @@ function required(env: Env, name: string): string {
   return value;
 }
 
-async function analyseCheckout(env: Env, workspace: string, inputs: ActionInputs, subject: Subject, write: Write): Promise<Report> {
+async function analyseCheckout(env: Env, workspace: string, inputs: ActionInputs, subject: ActionSubject, write: Write): Promise<Report> {
   // The base commit, and the revision files' history, are only there with full history.
   if ((await git(workspace, ['rev-parse', '--is-shallow-repository'])).toString().trim() === 'true') {
     throw new Error(`${workspace} is a shallow clone: give actions/checkout \`fetch-depth: 0\` so that the base commit and the migrations' history are there`);
@@ -96,13 +96,13 @@ async function analyseCheckout(env: Env, workspace: string, inputs: ActionInputs
 }
 
 /** What the job checked out: for a pull request, GitHub's test merge commit, or its head. */
-async function headOf(workspace: string, subject: Subject): Promise<{ ref: string; sha: string }> {
+async function headOf(workspace: string, subject: ActionSubject): Promise<{ ref: string; sha: string }> {
   const sha = await resolveCommit(workspace, 'HEAD');
-  return { ref: sha === subject.headSha ? subject.headRef : subject.number ? `pull/${subject.number}/merge` : 'HEAD', sha };
+  return { ref: sha === subject.headSha ? subject.headRef : subject.reportTo.kind === 'pull-request' ? `pull/${subject.reportTo.number}/merge` : 'HEAD', sha };
 }
 
 /** A test merge commit's first parent (what merging would change); else where the branch left its base. */
-async function baseOf(workspace: string, subject: Subject, headSha: string): Promise<{ ref: string; sha: string }> {
+async function baseOf(workspace: string, subject: ActionSubject, headSha: string): Promise<{ ref: string; sha: string }> {
   const [, firstParent, secondParent] = (await git(workspace, ['rev-list', '--parents', '-n', '1', headSha])).toString().trim().split(' ');
   if (firstParent && secondParent === subject.headSha) return { ref: subject.baseRef, sha: firstParent };
   try {
@@ -136,15 +136,15 @@ async function readConfigInput(workspace: string, path: string): Promise<string>
  * The sticky comment, when asked for and possible: a fork's token is read-only. A
  * missing permission is a warning, not a failure: the job summary has the report.
  */
-async function postComment(env: Env, inputs: ActionInputs, subject: Subject, report: Report, links: SourceLinks, write: Write): Promise<Summary> {
-  if (!inputs.comment || !subject.number) return summarize(report);
+async function postComment(env: Env, inputs: ActionInputs, subject: ActionSubject, report: Report, links: SourceLinks, write: Write): Promise<Summary> {
+  if (!inputs.comment || subject.reportTo.kind !== 'pull-request') return summarize(report);
   if (subject.fork || !inputs.token) {
     write(`driftbot: ${subject.fork ? 'a pull request from a fork gets a read-only token' : 'no token'}: the report is in the job summary, not in a comment\n`);
     return summarize(report);
   }
   const [owner, repo] = required(env, 'GITHUB_REPOSITORY').split('/') as [string, string];
   const octokit = new Octokit({ auth: inputs.token, baseUrl: env.GITHUB_API_URL ?? 'https://api.github.com' }) as unknown as GitHubClient;
-  const target = { owner, repo, number: subject.number };
+  const target = { owner, repo, number: subject.reportTo.number };
   try {
     const existing = await findStickyComment(octokit, target);
     const summary = summarize(report, existing?.previous);

@@ -1,57 +1,33 @@
 /**
- * The check runs driftbot has started and not yet completed, kept in a small file so
- * that a process killed mid-analysis is not the end of them: at the next start they are
- * completed as interrupted, with a hint to run them again.
+ * Where a job notes the check run it started, until it completes it, so that a worker
+ * killed mid-analysis is not the end of it: the job's next attempt carries on with the
+ * same check run (one check run per job), and a job that will not run again has its
+ * check run completed as interrupted. The queue keeps it (`src/queue/job-ledger.ts`).
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 
 export interface OpenCheckRun {
   installationId: number;
   owner: string;
   repo: string;
   checkRunId: number;
+  /** The commit it is on: only an attempt on that commit may carry on with it. */
+  headSha: string;
 }
 
-export class CheckRunLedger {
-  private writes: Promise<void> = Promise.resolve();
+/** One job's notes. */
+export interface CheckRunLedger {
+  /** The check run an earlier attempt of this job started and did not complete, if any. */
+  earlier(): Promise<OpenCheckRun | null>;
+  add(run: OpenCheckRun): Promise<void>;
+  remove(checkRunId: number): Promise<void>;
+}
 
-  constructor(private readonly path: string) {}
-
-  add(run: OpenCheckRun): Promise<void> {
-    return this.update((runs) => [...runs.filter((r) => r.checkRunId !== run.checkRunId), run]);
-  }
-
-  remove(checkRunId: number): Promise<void> {
-    return this.update((runs) => runs.filter((r) => r.checkRunId !== checkRunId));
-  }
-
-  /** Every open run, emptying the ledger. */
-  async take(): Promise<OpenCheckRun[]> {
-    let taken: OpenCheckRun[] = [];
-    await this.update((runs) => {
-      taken = runs;
-      return [];
-    });
-    return taken;
-  }
-
-  private update(change: (runs: OpenCheckRun[]) => OpenCheckRun[]): Promise<void> {
-    // One write at a time, each replacing the file whole (rename is atomic).
-    this.writes = this.writes.then(async () => {
-      const runs = change(await this.read());
-      await mkdir(dirname(this.path), { recursive: true });
-      await writeFile(`${this.path}.tmp`, JSON.stringify(runs));
-      await rename(`${this.path}.tmp`, this.path);
-    });
-    return this.writes;
-  }
-
-  private async read(): Promise<OpenCheckRun[]> {
-    try {
-      return JSON.parse(await readFile(this.path, 'utf8')) as OpenCheckRun[];
-    } catch {
-      return [];
-    }
+/**
+ * What a job's AbortSignal carries when the job goes back to the queue (its worker stops
+ * or was taken for dead): its check run stays open for the next attempt to carry on with.
+ */
+export class HandedBack extends Error {
+  constructor() {
+    super('handed back to the queue');
   }
 }

@@ -16,15 +16,11 @@ import { join } from 'node:path';
 import type { CommitRef } from '../report/report.js';
 import { git } from '../workspace/git.js';
 
-export interface CheckoutRequest {
-  owner: string;
-  repo: string;
-  number: number;
-  baseRef: string;
-  headSha: string;
-  /** A branch holding headSha instead of the pull request's refs: a merge queue's `gh-readonly-queue/…`. */
-  headRef?: string;
-}
+/** Head comes from a pull request's refs, or from a branch holding headSha (a merge queue's `gh-readonly-queue/…`). */
+export type CheckoutRequest = { owner: string; repo: string; baseRef: string; headSha: string } & (
+  | { pullRequest: number; headRef?: undefined }
+  | { headRef: string; pullRequest?: undefined }
+);
 
 export interface CheckoutOptions {
   cacheDir: string;
@@ -55,7 +51,7 @@ export async function checkoutPullRequest(request: CheckoutRequest, options: Che
     const url = (options.cloneUrl ?? 'https://github.com/{owner}/{repo}.git').replace('{owner}', request.owner).replace('{repo}', request.repo);
     const env = authEnvironment(url, options.token);
     const fetch = (refspecs: string[]) => git(repoDir, ['fetch', '--quiet', '--no-tags', '--no-recurse-submodules', '--force', url, ...refspecs], { env });
-    if (request.headRef) {
+    if (request.headRef !== undefined) {
       // A merge group's branch is already what merging produces: no test merge to look for.
       await fetch([`+refs/heads/${request.baseRef}:refs/driftbot/base/${request.baseRef}`, `+refs/heads/${request.headRef}:refs/driftbot/heads/${request.headRef}`]).catch(
         (error) => {
@@ -65,26 +61,24 @@ export async function checkoutPullRequest(request: CheckoutRequest, options: Che
       const base = (await git(repoDir, ['merge-base', `refs/driftbot/base/${request.baseRef}`, request.headSha])).toString().trim();
       return { repoDir, base: { ref: request.baseRef, sha: base }, head: { ref: request.headRef, sha: request.headSha } };
     }
-    const pull = `refs/pull/${request.number}`;
-    await fetch([`+refs/heads/${request.baseRef}:refs/driftbot/base/${request.baseRef}`, `+${pull}/head:refs/driftbot/pull/${request.number}/head`]).catch((error) => {
-      throw new Error(`cannot fetch ${request.owner}/${request.repo} (base ${request.baseRef}, pull request ${request.number}): ${scrub((error as Error).message, options.token)}`);
+    const number = request.pullRequest;
+    const pull = `refs/pull/${number}`;
+    await fetch([`+refs/heads/${request.baseRef}:refs/driftbot/base/${request.baseRef}`, `+${pull}/head:refs/driftbot/pull/${number}/head`]).catch((error) => {
+      throw new Error(`cannot fetch ${request.owner}/${request.repo} (base ${request.baseRef}, pull request ${number}): ${scrub((error as Error).message, options.token)}`);
     });
-    const merged = await fetch([`+${pull}/merge:refs/driftbot/pull/${request.number}/merge`]).then(
+    const merged = await fetch([`+${pull}/merge:refs/driftbot/pull/${number}/merge`]).then(
       () => true,
       () => false,
     );
     const baseTip = (await git(repoDir, ['rev-parse', `refs/driftbot/base/${request.baseRef}`])).toString().trim();
     if (merged) {
-      const [mergeSha, firstParent, secondParent] = (await git(repoDir, ['rev-list', '--parents', '-n', '1', `refs/driftbot/pull/${request.number}/merge`]))
-        .toString()
-        .trim()
-        .split(' ');
+      const [mergeSha, firstParent, secondParent] = (await git(repoDir, ['rev-list', '--parents', '-n', '1', `refs/driftbot/pull/${number}/merge`])).toString().trim().split(' ');
       if (secondParent === request.headSha && mergeSha && firstParent) {
-        return { repoDir, base: { ref: request.baseRef, sha: firstParent }, head: { ref: `pull/${request.number}/merge`, sha: mergeSha } };
+        return { repoDir, base: { ref: request.baseRef, sha: firstParent }, head: { ref: `pull/${number}/merge`, sha: mergeSha } };
       }
     }
     const base = (await git(repoDir, ['merge-base', baseTip, request.headSha])).toString().trim();
-    return { repoDir, base: { ref: request.baseRef, sha: base }, head: { ref: `pull/${request.number}/head`, sha: request.headSha } };
+    return { repoDir, base: { ref: request.baseRef, sha: base }, head: { ref: `pull/${number}/head`, sha: request.headSha } };
   });
 }
 

@@ -7,10 +7,14 @@ export interface PullRequestTarget {
   owner: string;
   repo: string;
   number: number;
-  /** The app installation the webhook came from, to finish its check runs after a restart. */
-  installationId?: number;
 }
 
 export function pullRequestKey(target: PullRequestTarget): string {
   return `${target.owner}/${target.repo}#${target.number}`;
+}
+
+/** The head the pull request has now: what someone who asks now is looking at. */
+export async function currentHead(octokit: GitHubClient, target: PullRequestTarget): Promise<string> {
+  const { data } = await octokit.rest.pulls.get({ owner: target.owner, repo: target.repo, pull_number: target.number });
+  return data.head.sha;
 }

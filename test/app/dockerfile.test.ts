@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { inject } from 'vitest';
 import { packageRoot } from '../../src/package-root.js';
+import { parse } from 'yaml';
 
 const root = packageRoot();
 const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
@@ -42,5 +43,31 @@ describe('Dockerfile', () => {
       env: { ...process.env, DRIFTBOT_PYTHON_CACHE: dirname(dirname(dirname(python))) },
     }).toString();
     expect(output.trim().split('\n').at(-1)).toBe(python);
+  });
+});
+
+describe('deploy/docker-compose.yml', () => {
+  const compose = parse(readFileSync(join(root, 'deploy/docker-compose.yml'), 'utf8'), { merge: true }) as {
+    services: Record<string, { command?: string[]; environment?: Record<string, string>; deploy?: { replicas: number }; build?: string }>;
+  };
+  const sources = execFileSync('git', ['grep', '-h', '-o', 'DRIFTBOT_[A-Z_]*', '--', 'src'], { cwd: root }).toString();
+
+  it('runs Postgres, one serve that only enqueues and two workers, all on the same queue', () => {
+    const { queue, serve, worker } = compose.services;
+    expect(queue).toBeDefined();
+    expect(serve!.command).toEqual(['node', 'bin/driftbot', 'serve']);
+    expect(serve!.environment!.DRIFTBOT_CONCURRENCY).toBe('0');
+    expect(worker!.command).toEqual(['node', 'bin/driftbot', 'worker']);
+    expect(worker!.deploy!.replicas).toBe(2);
+    expect(worker!.environment!.DRIFTBOT_QUEUE_URL).toBe(serve!.environment!.DRIFTBOT_QUEUE_URL);
+    expect(existsSync(join(root, 'deploy', serve!.build!, 'Dockerfile'))).toBe(true);
+  });
+
+  it('sets only settings driftbot reads', () => {
+    for (const service of ['serve', 'worker']) {
+      for (const name of Object.keys(compose.services[service]!.environment!).filter((key) => key.startsWith('DRIFTBOT_'))) {
+        expect(sources, name).toContain(name);
+      }
+    }
   });
 });

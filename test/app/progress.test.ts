@@ -1,6 +1,6 @@
 /** The check run's progress text, from the analysis' log lines. */
 import { describe, expect, it } from 'vitest';
-import { progressLine } from '../../src/github/check-pull-request.js';
+import { progressLine } from '../../src/github/progress.js';
 
 describe('check run progress', () => {
   it('shows each chain applied and each side’s Python dependencies, without the pull request’s file names for the latter', () => {

@@ -1,7 +1,7 @@
 /** `driftbot serve` without credentials starts Probot's setup flow (registering the app from app.yml). */
 import { describe, expect, it, inject } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,8 +19,12 @@ function freePort(): Promise<number> {
 describe('driftbot serve', () => {
   it('without APP_ID, serves Probot’s setup page', async () => {
     const cwd = await mkdtemp(join(tmpdir(), 'driftbot-test-serve-'));
+    // As root, the embedded Postgres runs as `postgres`, which must reach its data folder in here.
+    await chmod(cwd, 0o755);
     const port = await freePort();
-    const env = { ...process.env, PORT: String(port), DRIFTBOT_DATABASE_URL: inject('postgresUrl'), LOG_LEVEL: 'warn' } as NodeJS.ProcessEnv;
+    // The queue's embedded Postgres keeps its data in the test's folder, removed after.
+    const env = { ...process.env, PORT: String(port), DRIFTBOT_DATABASE_URL: inject('postgresUrl'), DRIFTBOT_DATA_DIR: join(cwd, 'data'), LOG_LEVEL: 'warn' } as NodeJS.ProcessEnv;
+    delete env.DRIFTBOT_QUEUE_URL;
     delete env.APP_ID;
     delete env.PRIVATE_KEY;
     const child = spawn(process.execPath, [join(packageRoot(), 'bin/driftbot'), 'serve'], { cwd, env, stdio: 'ignore' });

@@ -19,7 +19,7 @@ let origin: GitFixture;
 let decoy: GitFixture;
 let marker: string;
 let cacheDir: string;
-const request: CheckoutRequest = { owner: 'o', repo: 'r', number: 1, baseRef: 'main', headSha: '' };
+const request: CheckoutRequest = { owner: 'o', repo: 'r', pullRequest: 1, baseRef: 'main', headSha: '' };
 const cloneDir = () => join(cacheDir, 'repos', 'o', 'r.git');
 const url = () => `file://${join(root, 'git')}/o/r`;
 

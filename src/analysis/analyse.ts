@@ -30,6 +30,8 @@ export const DEFAULT_STATEMENT_TIMEOUT_MS = 2 * 60 * 1000;
 
 export async function analyse(request: AnalysisRequest): Promise<Report> {
   const clock = new Clock();
+  // The cache may serve many analyses: this one's lookups are those made while it runs.
+  const lookupsBefore = { ...(request.cache?.lookups ?? { hits: 0, misses: 0 }) };
   const log = request.log ?? (() => {});
   const databases = new ThrowawayDatabases(request.server);
   const preparation = new Preparation(request, clock.time);
@@ -103,7 +105,15 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
     outcomes,
     errors,
     warnings,
-    environment: { postgresVersion: request.server.version, databasesBuilt: built, server: request.server.label, runId: databases.runId, networkIsolated: sandboxed, sandboxed },
+    environment: {
+      postgresVersion: request.server.version,
+      databasesBuilt: built,
+      server: request.server.label,
+      runId: databases.runId,
+      networkIsolated: sandboxed,
+      sandboxed,
+      cache: request.cache ? { hits: request.cache.lookups.hits - lookupsBefore.hits, misses: request.cache.lookups.misses - lookupsBefore.misses } : null,
+    },
     phases: clock.phases,
     totalMs: clock.elapsed(),
     overriding: await overridingError(request, stop, errors, outcomes),

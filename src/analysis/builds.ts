@@ -414,7 +414,7 @@ async function keptHistory(tools: BuildTools, legs: Legs, tree: Tree, chains: Ch
     };
     await tools.time('cache', () => templates.publish(database, builder, last.key, 'history', result));
     // Ours, or the one another analysis kept first: the same inputs, the same history.
-    return await templates.find<Applied>([last.key]);
+    return await templates.find<Applied>([last.key], { counted: false });
   } finally {
     await builder.dropAll();
   }

@@ -63,7 +63,16 @@ export class TemplateCache {
    * Of `keys`, the last one that is cached (callers list keys shortest history first,
    * so this is the longest), marked as used; null when none is, or there is no catalog yet.
    */
-  async find<T>(keys: string[]): Promise<CachedTemplate<T> | null> {
+  /** Lookups this cache answered with a kept build (whole or a part to build on), and those it could not: the App's cache metric. */
+  readonly lookups = { hits: 0, misses: 0 };
+
+  async find<T>(keys: string[], { counted = true }: { counted?: boolean } = {}): Promise<CachedTemplate<T> | null> {
+    const found = await this.lookUp<T>(keys);
+    if (counted) this.lookups[found ? 'hits' : 'misses']++;
+    return found;
+  }
+
+  private async lookUp<T>(keys: string[]): Promise<CachedTemplate<T> | null> {
     if (keys.length === 0 || !(await this.catalogExists())) return null;
     return withClient(this.catalogUrl(), async (client) => {
       const { rows } = await client.query<{ key: string; name: string; result: T }>(

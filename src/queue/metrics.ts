@@ -17,6 +17,7 @@ export class Metrics {
   private readonly phases: Histogram<'phase'>;
   private readonly outcomes: Counter<'outcome'>;
   private readonly failures: Counter<'cause'>;
+  private readonly cacheLookups: Counter<'result'>;
   private readonly posted: Histogram;
 
   constructor(queue: DurableQueue) {
@@ -40,6 +41,12 @@ export class Metrics {
     });
     this.outcomes = new Counter({ name: 'driftbot_jobs_total', help: 'Jobs ended, per outcome.', labelNames: ['outcome'], registers });
     this.failures = new Counter({ name: 'driftbot_failures_total', help: 'Jobs or analyses that failed, per cause.', labelNames: ['cause'], registers });
+    this.cacheLookups = new Counter({
+      name: 'driftbot_cache_lookups_total',
+      help: 'Kept builds (histories, models) looked up in the template cache, per result: hit (found whole or a part to build on) or miss.',
+      labelNames: ['result'],
+      registers,
+    });
     this.posted = new Histogram({
       name: 'driftbot_delivery_to_posted_seconds',
       help: 'From receiving the webhook to posting its result.',
@@ -51,6 +58,11 @@ export class Metrics {
   analysed(report: Report): void {
     for (const phase of report.timings.phases) this.phases.observe({ phase: phase.name }, phase.ms / 1000);
     this.phases.observe({ phase: 'total' }, report.timings.totalMs / 1000);
+    const lookups = report.environment.cache;
+    if (lookups) {
+      this.cacheLookups.inc({ result: 'hit' }, lookups.hits);
+      this.cacheLookups.inc({ result: 'miss' }, lookups.misses);
+    }
     // The report keeps errors as text; DeadlineExceeded's is the one that says the limit was hit.
     if (report.status === 'error') this.failure(report.errors.some((e) => e.message.includes(DEADLINE_TEXT)) ? 'deadline' : 'analysis');
   }

@@ -246,4 +246,6 @@ export interface AnalysisEnvironment {
   networkIsolated: boolean;
   /** The repository's code ran in the sandbox (bubblewrap): see README "The sandbox". */
   sandboxed: boolean;
+  /** Builds looked up in the template cache: found (whole or a part to build on) or not; null when nothing is cached (`--no-cache`). */
+  cache?: { hits: number; misses: number } | null;
 }

@@ -148,7 +148,7 @@ async function run(repo: GitFixture, base: string, head: string, cache: Template
 /** The report less what differs between any two runs: timings, the run's id, how many databases it made. */
 function comparable(report: Report): unknown {
   const { timings: _timings, environment, ...rest } = report;
-  return { ...rest, environment: { ...environment, runId: null, databasesBuilt: null } };
+  return { ...rest, environment: { ...environment, runId: null, databasesBuilt: null, cache: null } };
 }
 
 /** How many templates of a kind the repository has kept. */
@@ -172,6 +172,10 @@ describe('cached builds', () => {
     expect(cold.report.errors).toEqual([]);
     expect(comparable(warm.report)).toEqual(comparable(cold.report));
     expect(comparable(uncached.report)).toEqual(comparable(cold.report));
+    // What the App's cache metric counts, per analysis.
+    expect(cold.report.environment.cache!.misses).toBeGreaterThan(0);
+    expect(warm.report.environment.cache!.hits).toBeGreaterThan(cold.report.environment.cache!.hits);
+    expect(uncached.report.environment.cache).toBeNull();
     // Cold: nothing kept yet; it keeps the shared history (up to 7), then builds all of base's on it.
     expect(cold.log.join('\n')).not.toMatch(/reused/);
     expect(cold.log).toContain('core: base: building on the kept history up to oss000000007');

@@ -44,7 +44,7 @@ describe('operations endpoints', () => {
     expect((await get('/nowhere')).status).toBe(404);
   });
 
-  it('/metrics: queue depth per state from the database, analysis phases, outcomes, failures by cause', async () => {
+  it('/metrics: queue depth per state from the database, analysis phases, outcomes, failures by cause, cache hits', async () => {
     const push = (number: number) =>
       subjectOfPush({ repository: { name: 'r', owner: { login: 'o' } }, installation: { id: 3 }, pull_request: { number, head: { sha: 'a'.repeat(40) } } });
     await queue.enqueue(push(1), { id: 'd1', receivedAt: Date.now() });
@@ -53,6 +53,7 @@ describe('operations endpoints', () => {
       status: 'error',
       errors: [{ message: new DeadlineExceeded(30 * 60_000).message, path: null, revision: null }],
       timings: { totalMs: 4200, phases: [{ name: 'build', ms: 3000 }] },
+      environment: { cache: { hits: 2, misses: 1 } },
     } as Report);
     metrics.jobEnded('completed');
     metrics.failure('worker-lost');
@@ -67,5 +68,7 @@ describe('operations endpoints', () => {
     expect(body).toContain('driftbot_failures_total{cause="deadline"} 1');
     expect(body).toContain('driftbot_failures_total{cause="worker-lost"} 1');
     expect(body).toContain('driftbot_delivery_to_posted_seconds_count 1');
+    expect(body).toContain('driftbot_cache_lookups_total{result="hit"} 2');
+    expect(body).toContain('driftbot_cache_lookups_total{result="miss"} 1');
   });
 });

@@ -265,6 +265,10 @@ describe('serve and two workers under load and faults', () => {
         async () => (await queueDb.query(`SELECT 1 FROM driftbot_queue.driftbot_running WHERE worker_id LIKE $1`, [`%-${workers[0]!.pid}-%`])).rowCount! > 0,
         'worker 1 to run a job',
       );
+      const killedJobs = (
+        await queueDb.query<{ job_id: string }>(`SELECT job_id FROM driftbot_queue.driftbot_running WHERE worker_id LIKE $1`, [`%-${workers[0]!.pid}-%`])
+      ).rows.map((r) => r.job_id);
+      expect(killedJobs.length).toBeGreaterThan(0);
       await stop(workers[0]!, 'SIGKILL');
       workers[0] = worker(3);
 
@@ -335,8 +339,13 @@ describe('serve and two workers under load and faults', () => {
       );
       const byState = Object.fromEntries(states.map((row) => [row.state, row.n]));
       expect(byState.failed ?? 0).toBe(0);
-      // The killed worker's job went back to the queue and was finished by another.
-      expect((await queueDb.query(`SELECT 1 FROM driftbot_queue.job WHERE retry_count > 0`)).rowCount).toBeGreaterThan(0);
+      // The killed worker's jobs went back to the queue and were finished by another, or
+      // were superseded by a newer push meanwhile (then cancelled, never retried): none is lost.
+      const killed = (
+        await queueDb.query<{ state: string; retry_count: number }>(`SELECT state::text, retry_count FROM driftbot_queue.job WHERE id = ANY($1::uuid[])`, [killedJobs])
+      ).rows;
+      expect(killed.length).toBe(killedJobs.length);
+      for (const job of killed) expect(job.state === 'cancelled' || (job.state === 'completed' && job.retry_count > 0), JSON.stringify(job)).toBe(true);
       expect((await queueDb.query(`SELECT * FROM driftbot_queue.driftbot_check_runs`)).rows).toEqual([]);
 
       const latencies = [...posted].map(([n, at]) => (at - latestPush.get(n)!) / 1000).sort((a, b) => a - b);

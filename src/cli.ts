@@ -190,7 +190,7 @@ export async function main(argv: string[]): Promise<number> {
     const caching = !values['no-cache'];
     const server = await openServer({
       databaseUrl: values['database-url'] ?? process.env.DRIFTBOT_DATABASE_URL ?? null,
-      dataFolder: caching ? driftbotCacheFolder() : null,
+      data: caching ? { folder: driftbotCacheFolder(), as: 'cache' } : null,
       // The flag wins over the configuration; the head commit's configuration is the one analysed.
       version: postgresVersion ?? (await configuredPostgresVersion(await repoFilesAt(repo, headSha), configFile)),
       log: (line) => progress(`postgres: ${line}`),

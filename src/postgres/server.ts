@@ -2,7 +2,8 @@
  * The Postgres server driftbot builds its throwaway databases on: a server the user
  * names (`--database-url` / DRIFTBOT_DATABASE_URL), or, by default, an embedded
  * PostgreSQL that driftbot starts in a temporary folder and removes when done, so
- * nothing has to be installed by hand.
+ * nothing has to be installed by hand. The same starter keeps the CLI's template cache
+ * and `serve`'s job queue in folders of their own (`KeptData`).
  */
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -36,16 +37,25 @@ export interface ServerOptions {
    */
   version?: PostgresMajor | null;
   log?: (message: string) => void;
-  /**
-   * A folder the embedded server keeps its data in between runs (the CLI's cache, so that
-   * built templates outlive the run); null: a temporary folder, removed when it stops.
-   * Used by one process at a time: a run that finds it in use gets a temporary one.
-   */
-  dataFolder?: string | null;
+  /** Where the embedded server keeps its data; null: a temporary folder, removed when it stops. */
+  data?: KeptData | null;
+}
+
+/**
+ * An embedded server's data kept between runs, in one of two ways:
+ * - `cache`: the CLI's built templates, one folder per major under `folder`. Fast, not
+ *   durable (fsync off): a server that did not stop cleanly leaves nothing trustworthy, so
+ *   its folder starts afresh; a folder another driftbot uses now gets this run a temporary server.
+ * - `store`: the job queue, in `folder` itself. Durable (fsync on): it survives a crash,
+ *   and a folder in use is an error, never silently replaced.
+ */
+export interface KeptData {
+  folder: string;
+  as: 'cache' | 'store';
 }
 
 export async function openServer(options: ServerOptions = {}): Promise<PostgresServer> {
-  if (!options.databaseUrl) return startEmbeddedServer(options.version ?? DEFAULT_POSTGRES_MAJOR, options.log, options.dataFolder ?? null);
+  if (!options.databaseUrl) return startEmbeddedServer(options.version ?? DEFAULT_POSTGRES_MAJOR, options.log, options.data ?? null);
   const server = await connectToServer(options.databaseUrl);
   if (options.version && majorOf(server.version) !== options.version) {
     throw new Error(
@@ -74,18 +84,22 @@ async function connectToServer(databaseUrl: string): Promise<PostgresServer> {
   return { adminUrl: databaseUrl, label, version, stop: async () => {}, socketDir: null };
 }
 
-async function startEmbeddedServer(major: PostgresMajor, log: (message: string) => void = () => {}, dataFolder: string | null = null): Promise<PostgresServer> {
+async function startEmbeddedServer(major: PostgresMajor, log: (message: string) => void = () => {}, data: KeptData | null = null): Promise<PostgresServer> {
   const EmbeddedPostgres = await loadEmbeddedPostgres(major);
-  const kept = dataFolder ? await claimDataFolder(join(dataFolder, `postgres-${major}`), log) : null;
+  const durable = data?.as === 'store';
+  const kept = data ? await claimDataFolder(data.as === 'cache' ? join(data.folder, `postgres-${major}`) : data.folder, durable, log) : null;
+  if (data?.as === 'cache' && !kept) return startEmbeddedServer(major, log, null);
   const folder = kept?.folder ?? (await mkdtemp(join(tmpdir(), 'driftbot-pg-')));
   // initdb runs as the unprivileged `postgres` user when we are root: it must reach the folder.
   await chmod(folder, 0o755);
   const password = kept?.password ?? randomBytes(12).toString('hex');
   const port = await freePort();
-  // A Unix socket too, so that a runner without a network can still reach the server.
-  const socketDir = join(folder, 'socket');
-  await mkdir(socketDir, { recursive: true });
-  await chmod(socketDir, 0o1777);
+  // A Unix socket too, so that a runner without a network can still reach the server (the store needs none).
+  const socketDir = durable ? null : join(folder, 'socket');
+  if (socketDir) {
+    await mkdir(socketDir, { recursive: true });
+    await chmod(socketDir, 0o1777);
+  }
   const server = new EmbeddedPostgres({
     databaseDir: join(folder, 'data'),
     user: 'postgres',
@@ -94,18 +108,13 @@ async function startEmbeddedServer(major: PostgresMajor, log: (message: string) 
     persistent: kept !== null,
     // Postgres refuses to run as root; the package creates a `postgres` user for it.
     createPostgresUser: process.getuid?.() === 0,
-    // Throwaway databases need no durability; this makes builds several times faster.
     postgresFlags: [
-      '-c',
-      'fsync=off',
-      '-c',
-      'synchronous_commit=off',
-      '-c',
-      'full_page_writes=off',
+      // Throwaway databases need no durability; this makes builds several times faster.
+      ...(durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
       '-c',
       'listen_addresses=127.0.0.1',
       '-c',
-      `unix_socket_directories=${socketDir}`,
+      `unix_socket_directories=${socketDir ?? ''}`,
     ],
     onLog: (message: unknown) => log(String(message).trimEnd()),
     onError: (message: unknown) => log(String(message).trimEnd()),
@@ -117,8 +126,8 @@ async function startEmbeddedServer(major: PostgresMajor, log: (message: string) 
     unregister();
     await server.stop().catch(() => {});
     // The postmaster may still be writing its last files: retry instead of leaving them.
-    if (kept) await rm(join(folder, 'socket'), { recursive: true, force: true });
-    else await rm(folder, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    if (!kept) await rm(folder, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    else if (socketDir) await rm(socketDir, { recursive: true, force: true });
   };
   const unregister = onShutdown(stop);
   try {
@@ -126,14 +135,21 @@ async function startEmbeddedServer(major: PostgresMajor, log: (message: string) 
     await server.start();
   } catch (error) {
     await stop();
+    const reason = (error as Error).message;
+    if (durable) {
+      const root = process.getuid?.() === 0 ? ' (as root, the server runs as the `postgres` user, which must be able to reach every folder above it: not under /root)' : '';
+      throw new Error(
+        `could not start the embedded Postgres server in ${folder} (DRIFTBOT_DATA_DIR${root}): ${reason}; if another driftbot uses that folder, give this one its own DRIFTBOT_DATA_DIR, or set DRIFTBOT_QUEUE_URL`,
+      );
+    }
     if (kept) {
       // Another driftbot started it a moment before us, or the folder is damaged: this run
       // gets a temporary server, and a damaged folder is started afresh next time.
       if (!(await postmasterAlive(join(folder, 'data')))) await rm(folder, { recursive: true, force: true });
-      log(`the kept Postgres data folder ${folder} could not be used (${(error as Error).message?.split('\n')[0]}): using a temporary server`);
+      log(`the kept Postgres data folder ${folder} could not be used (${reason?.split('\n')[0]}): using a temporary server`);
       return startEmbeddedServer(major, log, null);
     }
-    throw new Error(`could not start the embedded Postgres ${major} server: ${(error as Error).message}`);
+    throw new Error(`could not start the embedded Postgres ${major} server: ${reason}`);
   }
   const adminUrl = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
   // Our own server: analysis roles may connect to their own databases and nowhere else.
@@ -147,37 +163,45 @@ async function startEmbeddedServer(major: PostgresMajor, log: (message: string) 
       `Postgres ${major} is not bundled for ${process.platform}-${process.arch} (the embedded server is ${version}): set DRIFTBOT_DATABASE_URL to a server of that version`,
     );
   }
-  return { adminUrl, label: 'embedded', version, stop, socketDir };
+  return { adminUrl, label: durable ? `embedded (${folder})` : 'embedded', version, stop, socketDir };
 }
 
 /**
- * The data folder kept between runs, made ready: its password (written beside it at
- * first use), and whether initdb already ran. A folder another driftbot is using now
- * (its postmaster is alive) is not touched: null, and this run uses a temporary one.
- * One left by a server that did not stop cleanly is started afresh: it ran without
- * fsync, so nothing in it can be trusted, the cached templates included.
+ * The data folder kept between runs, made ready: its password (written beside it, 0600,
+ * at first use), and whether initdb already ran. A folder another driftbot is using now
+ * (its postmaster is alive) is not touched: a cache run uses a temporary one (null), a
+ * store's fails and says so. A cache left by a server that did not stop
+ * cleanly is started afresh: it ran without fsync, so nothing in it can be trusted, the
+ * cached templates included; a store ran with fsync, and Postgres recovers it.
  */
-async function claimDataFolder(folder: string, log: (message: string) => void): Promise<{ folder: string; password: string; initialised: boolean } | null> {
+async function claimDataFolder(folder: string, durable: boolean, log: (message: string) => void): Promise<{ folder: string; password: string; initialised: boolean } | null> {
   const data = join(folder, 'data');
   const running = await postmasterAlive(data);
-  if (running !== null) {
-    if (running) {
-      log(`${folder} is in use by another driftbot: this run starts a temporary server, and nothing is cached`);
-      return null;
-    }
+  if (running && durable) {
+    // Postgres would refuse the folder, and the package would wait for it forever: said now.
+    throw new Error(`${folder} (DRIFTBOT_DATA_DIR) is in use by another driftbot's Postgres server: give this one its own DRIFTBOT_DATA_DIR, or set DRIFTBOT_QUEUE_URL`);
+  }
+  if (running) {
+    log(`${folder} is in use by another driftbot: this run starts a temporary server, and nothing is cached`);
+    return null;
+  }
+  if (running === false && !durable) {
     log(`${folder} was left by a server that did not stop cleanly: starting it afresh`);
     await rm(folder, { recursive: true, force: true });
   }
   const password = (await readFile(join(folder, 'password'), 'utf8').catch(() => '')).trim();
-  const initialised = password !== '' && existsSync(join(data, 'PG_VERSION'));
-  if (!initialised) {
-    await rm(folder, { recursive: true, force: true });
-    await mkdir(folder, { recursive: true, mode: 0o755 });
-    const fresh = randomBytes(12).toString('hex');
-    await writeFile(join(folder, 'password'), `${fresh}\n`, { mode: 0o600 });
-    return { folder, password: fresh, initialised: false };
+  const hasData = existsSync(join(data, 'PG_VERSION'));
+  if (password !== '' && hasData) return { folder, password, initialised: true };
+  if (durable && hasData) {
+    throw new Error(
+      `${join(folder, 'password')} is missing or empty, so the Postgres data in ${folder} (DRIFTBOT_DATA_DIR) cannot be opened: restore that file, or move the folder away to start with an empty queue`,
+    );
   }
-  return { folder, password, initialised: true };
+  await rm(folder, { recursive: true, force: true });
+  await mkdir(folder, { recursive: true, mode: 0o755 });
+  const fresh = randomBytes(12).toString('hex');
+  await writeFile(join(folder, 'password'), `${fresh}\n`, { mode: 0o600 });
+  return { folder, password: fresh, initialised: false };
 }
 
 /** Whether the server of a data folder runs now; null when its last one stopped cleanly (or it never ran). */
@@ -193,54 +217,6 @@ function processExists(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-/**
- * An embedded server whose data stays: in `folder`, durable (fsync on), its password kept
- * beside it (0600), started again on the same data next time. For what must survive a
- * restart (the job queue), never for throwaway databases. stop() stops it and keeps the data.
- */
-export async function openDurableServer(folder: string, log: (message: string) => void = () => {}): Promise<PostgresServer> {
-  const EmbeddedPostgres = await loadEmbeddedPostgres(DEFAULT_POSTGRES_MAJOR);
-  await mkdir(folder, { recursive: true });
-  // initdb and the server run as the unprivileged `postgres` user when we are root: they must reach the folder.
-  await chmod(folder, 0o755);
-  const secretFile = join(folder, 'password');
-  const fresh = !existsSync(join(folder, 'data', 'PG_VERSION'));
-  if (fresh) await writeFile(secretFile, randomBytes(12).toString('hex'), { mode: 0o600 });
-  const password = (await readFile(secretFile, 'utf8')).trim();
-  const port = await freePort();
-  const server = new EmbeddedPostgres({
-    databaseDir: join(folder, 'data'),
-    user: 'postgres',
-    password,
-    port,
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    onLog: (message: unknown) => log(String(message).trimEnd()),
-    onError: (message: unknown) => log(String(message).trimEnd()),
-  });
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    unregister();
-    await server.stop().catch(() => {});
-  };
-  const unregister = onShutdown(stop);
-  try {
-    if (fresh) await server.initialise();
-    await server.start();
-  } catch (error) {
-    await stop();
-    const root = process.getuid?.() === 0 ? ' (as root, the server runs as the `postgres` user, which must be able to reach every folder above it: not under /root)' : '';
-    throw new Error(
-      `could not start the embedded Postgres server in ${folder} (DRIFTBOT_DATA_DIR${root}): ${(error as Error).message}; if another driftbot uses that folder, give this one its own DRIFTBOT_DATA_DIR, or set DRIFTBOT_QUEUE_URL`,
-    );
-  }
-  const adminUrl = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
-  return { adminUrl, label: `embedded (${folder})`, version: await serverVersion(adminUrl), stop, socketDir: null };
 }
 
 /**

@@ -5,7 +5,7 @@
  * restart loses no queued job.
  */
 import { join } from 'node:path';
-import { openDurableServer } from '../postgres/server.js';
+import { openServer } from '../postgres/server.js';
 
 export interface QueueDatabase {
   /** Holds credentials: never print it. */
@@ -28,6 +28,6 @@ export async function openQueueDatabase(env: NodeJS.ProcessEnv, cacheDir: string
     return { url, label: `${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`, stop: async () => {} };
   }
   const folder = join(env.DRIFTBOT_DATA_DIR ?? join(cacheDir, 'data'), 'queue-postgres');
-  const server = await openDurableServer(folder, log);
+  const server = await openServer({ data: { folder, as: 'store' }, log });
   return { url: server.adminUrl, label: server.label, stop: () => server.stop() };
 }

@@ -125,7 +125,8 @@ async function readProject(files: RepoFiles, folder: string, set: DependencySet,
     for (const one of Array.isArray(source) ? source : [source]) {
       if (typeof one?.path !== 'string') continue;
       const where = `${pyprojectPath}: [tool.uv.sources] ${name}`;
-      if (isOutside(folder, one.path) && !required.has(normalizeName(name))) outside.set(normalizeName(name), one.path);
+      const missing = isOutside(folder, one.path) ? 'outside the repository' : absent(files.paths, posix.normalize(posix.join(folder, one.path))) ? 'not in this commit' : null;
+      if (missing && !required.has(normalizeName(name))) outside.set(normalizeName(name), `"${one.path}", ${missing}`);
       else set.pathDependencies.push(insideRepository(folder, one.path, where));
     }
   }
@@ -282,6 +283,12 @@ async function readRequirements(files: RepoFiles, path: string, set: DependencyS
     const local = PATH_REQUIREMENT.exec(line);
     if (local) set.pathDependencies.push(insideRepository(folder, local[1]!.replace(/^file:(\/\/)?/, ''), where));
   }
+}
+
+/** A folder (or file) of which the commit has nothing: one cloned in beside the code, such as Dispatch's internal plugins. */
+function absent(paths: string[], path: string): boolean {
+  const folder = path.replace(/\/$/, '');
+  return !paths.some((p) => p === folder || p.startsWith(`${folder}/`));
 }
 
 function isOutside(folder: string, path: string): boolean {

@@ -1,8 +1,8 @@
 /**
  * Which of a pyproject.toml's groups and extras cannot be installed from the checkout:
  * those that need a package `[tool.uv.sources]` takes from a path outside the repository
- * (Netflix Dispatch's `netflix` extra and group: its maintainers' internal plugins, kept
- * beside the repository). Such a group is an option the project's own code does without,
+ * or to one the commit does not have (Netflix Dispatch's `netflix` extra and group: its
+ * maintainers' internal plugins, kept beside the repository, later cloned into it). Such a group is an option the project's own code does without,
  * so it is left out and said; the same package in the project's own dependencies is
  * refused by the caller. Never asked of the index by its name either: an internal name
  * on a public index is someone else's package. Pure.
@@ -19,7 +19,7 @@ export interface LeftOut {
 type GroupEntry = string | { 'include-group'?: unknown };
 
 /**
- * `outside` maps each normalized package name to the path its source names. Groups that
+ * `outside` maps each normalized package name to its source's path and why it cannot be had. Groups that
  * include a left-out group are left out too.
  */
 export function leftOutForSources(outside: Map<string, string>, extras: Record<string, unknown>, groups: Record<string, unknown>, pyprojectPath: string): LeftOut {
@@ -55,11 +55,11 @@ export function leftOutForSources(outside: Map<string, string>, extras: Record<s
     ...(leftExtras.length ? [`${leftExtras.length > 1 ? 'extras' : 'extra'} ${leftExtras.join(', ')}`] : []),
     ...(groupList.length ? [`${groupList.length > 1 ? 'dependency groups' : 'dependency group'} ${groupList.join(', ')}`] : []),
   ];
-  const sources = [...needed].sort().map((name) => `${name}, which [tool.uv.sources] takes from "${outside.get(name)}"`);
+  const sources = [...needed].sort().map((name) => `${name}, which [tool.uv.sources] takes from ${outside.get(name)}`);
   return {
     groups: groupList,
     extras: leftExtras,
-    note: `${pyprojectPath}: ${parts.join(' and ')} left out: they need ${sources.join('; ')}, outside the repository`,
+    note: `${pyprojectPath}: ${parts.join(' and ')} left out: they need ${sources.join('; ')}`,
   };
 }
 

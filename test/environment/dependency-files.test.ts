@@ -122,6 +122,10 @@ internal-plugins = { path = "../internal-plugins", editable = true }
     expect(set?.leftOut).toEqual([
       'pyproject.toml: extra netflix and dependency groups netflix, all left out: they need internal-plugins, which [tool.uv.sources] takes from "../internal-plugins", outside the repository',
     ]);
+    // Inside the repository, but not in the commit (a folder cloned in beside the code): the same.
+    const cloned = await read({ 'pyproject.toml': pyproject.replace('"../internal-plugins"', '"./internal-plugins"') }, ['pyproject.toml']);
+    expect(cloned?.steps).toEqual([{ kind: 'pyproject', folder: '.', groups: ['lint'], extras: ['dev'] }]);
+    expect(cloned?.leftOut[0]).toContain('takes from "./internal-plugins", not in this commit');
     // In the project's own dependencies it cannot be left out.
     expect(await refusal({ 'pyproject.toml': pyproject.replace('["six"]', '["six", "internal-plugins"]') }, null)).toContain(
       '[tool.uv.sources] internal-plugins: "../internal-plugins" is outside the repository',

@@ -33,4 +33,27 @@ export const PROJECTS: Project[] = [
       { head: '05c3f38e9c', expect: 'clean', why: 'a new revision appended (an expression index), nothing edited' },
     ],
   },
+  {
+    name: 'dispatch',
+    url: 'https://github.com/Netflix/dispatch',
+    config: 'dispatch.yml',
+    cases: [
+      { head: 'dd2837e82', expect: 'clean', why: 'a tenant revision appended (Slack canvases), matching the models' },
+      {
+        head: '0b99a2216',
+        expect: 'drift',
+        why: 'a tenant revision appended with server_default "t" on project.suggest_security_event_over_incident, while the model says "f" (fixed in place four days later)',
+      },
+      {
+        head: '11a85ecdc',
+        expect: 'no-error',
+        why: 'that revision edited in place ("t" to "f"): reported as edited; the default its old version left on older databases is not rebuilt (install: models)',
+      },
+      {
+        head: '39ea20f35',
+        expect: 'drift',
+        why: 'a tenant revision appended that names its foreign key fk_case_resolved_by_id; new installs (create_all) get case_resolved_by_id_fkey',
+      },
+    ],
+  },
 ];

@@ -198,8 +198,8 @@ export class AlembicRunner {
     return this.request('upgrade', args);
   }
 
-  /** `create_all` of the models in the files; tables without a schema land in `defaultSchema` when given. */
-  buildModels(args: TreeArgs & { url: string; files: string[]; skip?: string[]; defaultSchema?: string | null; statementTimeoutMs?: number }): Promise<ModelsResult> {
+  /** `create_all` of the models in the files; tables without a schema land in the one of `chainSchemas` the models name for no table. */
+  buildModels(args: TreeArgs & { url: string; files: string[]; skip?: string[]; chainSchemas?: string[]; statementTimeoutMs?: number }): Promise<ModelsResult> {
     return this.request('models', args);
   }
 

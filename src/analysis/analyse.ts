@@ -21,6 +21,7 @@ import type { CommitRef, Report, ReportError } from '../report/report.js';
 import { toReportError } from './report-errors.js';
 import type { AnalysisRequest } from './request.js';
 import { resolveInputs } from './resolve.js';
+import { matchGlobs } from '../workspace/globs.js';
 
 export type { AnalysisRequest } from './request.js';
 
@@ -76,11 +77,10 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
     };
     for (const database of inputs.headConfig.databases) {
       stop.throwIfAborted();
-      const starts = inputs.starts.map((start, i) => ({
-        ref: start.ref.ref,
-        tree: workspace.starts[i]!,
-        database: start.config?.databases.find((d) => d.name === database.name) ?? null,
-      }));
+      const starts = inputs.starts.map((start, i) => {
+        const own = start.config?.databases.find((d) => d.name === database.name) ?? null;
+        return { ref: start.ref.ref, tree: workspace.starts[i]!, database: own, modelFiles: own ? matchGlobs(start.files.paths, own.models) : [] };
+      });
       outcomes.push(
         await analyseDatabase(tools, { database, head: workspace.head, starts, config: inputs.headConfig, headFiles: inputs.headFiles, scope: request.scope ?? 'full' }),
       );

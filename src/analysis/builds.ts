@@ -80,6 +80,8 @@ export interface StartingPoint {
   tree: Tree;
   /** This commit's configuration of the database; null when it had none (built from nothing). */
   database: DatabaseConfig | null;
+  /** This commit's model files (its `models` globs matched in its tree): what its own new installs were made from (install: models). */
+  modelFiles: string[];
 }
 
 export interface UpgradedBuild extends Build {
@@ -122,7 +124,6 @@ export async function buildDatabase(
   const legs = new Legs(tools, name);
   // A new install made from the models (install: models) shares no history with the migrations.
   const fromMigrations = database.install === 'migrations';
-  const defaultSchema = modelsSchema(database.chains);
 
   // The history base and head share is built once, from base's tree (or copied from the
   // cache), and both the fresh and the upgraded database start as copies of it.
@@ -135,10 +136,14 @@ export async function buildDatabase(
     const target = fromShared ? shared.upgraded : await tools.time('create databases', () => tools.databases.create(`${name}_upgraded${i || ''}`));
     const wholeBase = fromShared ? shared.wholeBase : null;
     // Base in base's environment, head on top in head's: each side with its own dependencies.
+    // Installed from the models, an existing database began as base's own new install
+    // (its migrations need not build anything from nothing: Dispatch's first revisions are empty).
     const built =
       start.database && !wholeBase
         ? await tools.time('build base', () =>
-            start.tree.runners.use((runner) => legs.apply(runner, target, start.tree, start.database!.chains.slice(fromShared ? resume : 0), 'base')),
+            fromMigrations
+              ? start.tree.runners.use((runner) => legs.apply(runner, target, start.tree, start.database!.chains.slice(fromShared ? resume : 0), 'base'))
+              : installFromModels(tools, legs, start.tree, start.database!, start.modelFiles, target, 'base'),
           )
         : { runs: [], failure: null, standIns: wholeBase?.standIns ?? [] };
     const startRuns = wholeBase ? wholeBase.runs : [...(fromShared ? shared.runs : []), ...built.runs];
@@ -158,14 +163,14 @@ export async function buildDatabase(
         const schema = rest.failure ? null : await tools.time('introspect', () => readSchema(target));
         return { database: target, schema, runs, failure: rest.failure, standIns: rest.standIns, models: null };
       })
-    : modelsInstall(tools, legs, head, database, modelFiles, defaultSchema, upgradedLegs[0] ?? null);
+    : modelsInstall(tools, legs, head, database, modelFiles, upgradedLegs[0] ?? null);
   const modelsLeg =
     modelFiles.length > 0 && fromMigrations
       ? freshLeg.then(async (fresh) => {
           // Models use the types extensions bring (citext, ltree…) but never create them: the
           // migrations do. Give the models database what the fresh install has.
           const extensions = fresh.failure ? [] : await tools.databases.extensionsOf(fresh.database);
-          return modelsBuild(tools, head, database, modelFiles, extensions, defaultSchema, history);
+          return modelsBuild(tools, head, database, modelFiles, extensions, history);
         })
       : freshLeg.then((fresh) => fresh.models);
   // Every leg is awaited before any failure is thrown: none is left running.
@@ -211,7 +216,6 @@ async function modelsInstall(
   head: Tree,
   database: DatabaseConfig,
   modelFiles: string[],
-  defaultSchema: string | null,
   upgradedLeg: Promise<{ build: UpgradedBuild }> | null,
 ): Promise<FreshBuilt> {
   const name = database.name;
@@ -219,20 +223,35 @@ async function modelsInstall(
   const upgraded = upgradedLeg ? (await upgradedLeg).build : null;
   const extensions = upgraded && !upgraded.failure ? await tools.databases.extensionsOf(upgraded.database) : [];
   await tools.time('build fresh', () => tools.databases.createExtensions(target, extensions));
-  const result = await tools.time('build fresh', () => head.runners.use((runner) => importModels(tools, runner, head, database, modelFiles, defaultSchema, target)));
-  let failure: Failure = result.errors.length ? modelsFailure(name, result.errors) : null;
-  if (!failure) {
-    for (const chain of database.chains) {
-      tools.log(`${name}: fresh: stamping ${chain.versions} at its heads`);
-      const stamped = await head.runners.use((runner) => runner.upgrade({ ...legs.chainArgs(target, head, chain), stamp: true }));
-      if (stamped.failure) {
-        failure = { ...stamped.failure, database: name, build: 'fresh' };
-        break;
-      }
-    }
-  }
+  const { failure, models } = await tools.time('build fresh', () => installFromModels(tools, legs, head, database, modelFiles, target, 'fresh'));
   const schema = failure ? null : await tools.time('introspect', () => readSchema(target));
-  return { database: target, schema, runs: [], failure, standIns: result.standIns, models: schema ? { ...result, schema } : null };
+  return { database: target, schema, runs: [], failure, standIns: models.standIns, models: schema ? { ...models, schema } : null };
+}
+
+/**
+ * `create_all` of a tree's models in `target`, then `alembic stamp` of each of its chains
+ * at their heads: a new install as that commit made it (install: models). A failure is
+ * `build`'s: base's when it is an existing database's beginning.
+ */
+async function installFromModels(
+  tools: BuildTools,
+  legs: Legs,
+  tree: Tree,
+  database: DatabaseConfig,
+  modelFiles: string[],
+  target: ThrowawayDatabase,
+  build: 'fresh' | 'base',
+): Promise<{ runs: RevisionRun[]; failure: Failure; standIns: StandInInfo[]; models: Omit<ModelsBuilt, 'schema'> }> {
+  const name = database.name;
+  tools.log(`${name}: ${build}: create_all of the models`);
+  const models = await tree.runners.use((runner) => importModels(tools, runner, tree, database, modelFiles, target));
+  if (models.errors.length) return { runs: [], failure: { ...modelsFailure(name, models.errors), ...(build === 'base' ? { build } : {}) }, standIns: models.standIns, models };
+  for (const chain of database.chains) {
+    tools.log(`${name}: ${build}: stamping ${chain.versions} at its heads`);
+    const stamped = await tree.runners.use((runner) => runner.upgrade({ ...legs.chainArgs(target, tree, chain), stamp: true }));
+    if (stamped.failure) return { runs: [], failure: { ...stamped.failure, database: name, build }, standIns: models.standIns, models };
+  }
+  return { runs: [], failure: null, standIns: models.standIns, models };
 }
 
 /** `create_all` of the model files in `target`, by one runner; a runner error (create_all itself failed) becomes the build's error. */
@@ -242,7 +261,6 @@ async function importModels(
   head: Tree,
   database: DatabaseConfig,
   modelFiles: string[],
-  defaultSchema: string | null,
   target: ThrowawayDatabase,
 ): Promise<Omit<ModelsBuilt, 'schema'>> {
   const result: ModelsResult | { failed: string } = await runner
@@ -250,7 +268,7 @@ async function importModels(
       url: target.runnerUrl,
       files: modelFiles.map((file) => join(head.dir, file)),
       skip: database.chains.map((chain) => join(head.dir, chain.versions)),
-      defaultSchema,
+      chainSchemas: chainSchemas(database.chains),
       statementTimeoutMs: tools.statementTimeoutMs,
       ...treeArgs(head),
     })
@@ -263,14 +281,9 @@ async function importModels(
   return { tables: result.tables, errors: result.errors, warnings: result.warnings, standIns: result.standIns };
 }
 
-/**
- * Where the models' tables without a schema land: the schema of the chain that runs in
- * one (a per-tenant chain's template schema), as a per-tenant `create_all` translates
- * them; the server's default when no chain, or chains of different schemas, say one.
- */
-export function modelsSchema(chains: ChainConfig[]): string | null {
-  const schemas = [...new Set(chains.map((chain) => chain.schema).filter((schema): schema is string => schema !== null))];
-  return schemas.length === 1 ? schemas[0]! : null;
+/** The schemas the chains run in: the models' tables without a schema land in the one the models name for no table (the runner decides). */
+export function chainSchemas(chains: ChainConfig[]): string[] {
+  return [...new Set(chains.map((chain) => chain.schema).filter((schema): schema is string => schema !== null))];
 }
 
 /** Models that cannot be imported leave a new install made from them unknown. */
@@ -451,14 +464,13 @@ async function modelsBuild(
   database: DatabaseConfig,
   modelFiles: string[],
   extensions: Extension[],
-  defaultSchema: string | null,
   history: HistoryFiles | null,
 ): Promise<ModelsBuilt> {
   const name = database.name;
   const build = async (databases: ThrowawayDatabases): Promise<ModelsBuilt & { database: ThrowawayDatabase }> => {
     const modelsDb = await tools.time('create databases', () => databases.create(`${name}_models`));
     await tools.time('build models', () => tools.databases.createExtensions(modelsDb, extensions));
-    const result = await tools.time('build models', () => head.runners.use((runner) => importModels(tools, runner, head, database, modelFiles, defaultSchema, modelsDb)));
+    const result = await tools.time('build models', () => head.runners.use((runner) => importModels(tools, runner, head, database, modelFiles, modelsDb)));
     const failed = result.tables.length === 0 && result.errors.some((e) => e.path === null);
     const schema = failed ? null : await tools.time('introspect', () => readSchema(modelsDb));
     return { database: modelsDb, schema, ...result };
@@ -467,7 +479,7 @@ async function modelsBuild(
   if (!tools.cache || !common) return build(tools.databases);
   const { templates } = tools.cache;
   // Where tables without a schema land is part of what the build makes.
-  const key = modelsKey(treeKey(common, head.identity, revisionPaths(history?.chains ?? [], 'head')), modelFiles, extensions, defaultSchema);
+  const key = modelsKey(treeKey(common, head.identity, revisionPaths(history?.chains ?? [], 'head')), modelFiles, extensions, chainSchemas(database.chains));
   type Kept = Omit<ModelsBuilt, 'schema'>;
   const found = await templates.find<Kept>([key]);
   const copy = found && (await tools.time('create databases', () => templates.copy(found, tools.databases, `${name}_models`)));

@@ -72,6 +72,6 @@ export function historySteps(tree: string, chains: { config: ChainConfig; files:
 }
 
 /** The models build: the tree (model files included), the files imported, and the extensions copied from the fresh install first. */
-export function modelsKey(tree: string, modelFiles: string[], extensions: { name: string; schema: string }[], defaultSchema: string | null = null): string {
-  return hash('driftbot-models-1', tree, JSON.stringify([...modelFiles].sort()), JSON.stringify(extensions), JSON.stringify(defaultSchema));
+export function modelsKey(tree: string, modelFiles: string[], extensions: { name: string; schema: string }[], chainSchemas: string[] = []): string {
+  return hash('driftbot-models-2', tree, JSON.stringify([...modelFiles].sort()), JSON.stringify(extensions), JSON.stringify(chainSchemas));
 }

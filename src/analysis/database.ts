@@ -91,7 +91,6 @@ export async function analyseDatabase(tools: BuildTools, input: DatabaseInput): 
     });
     return { ...outcome, summary: summary(database, scans, false) };
   }
-  outcome.warnings.push(...schemaWarnings(database, modelFiles));
   // Only the same chains, in the same order, run with the same dependencies, can share a
   // history: the same file run with other packages (base's pins, head's) may build another schema.
   const sameChains = JSON.stringify(base.database?.chains ?? null) === JSON.stringify(database.chains) && base.tree.runner === head.runner;
@@ -263,15 +262,6 @@ function problemKey(finding: Finding): string {
 /** What installs are compared on: everything, or, for installs made from the models, what `create_all` makes. */
 function comparedPart(database: DatabaseConfig): (schema: Schema) => Schema {
   return database.install === 'models' ? modelledPart : (schema) => schema;
-}
-
-/** Chains in different schemas leave the models' tables without a schema nowhere to land. */
-function schemaWarnings(database: DatabaseConfig, modelFiles: string[]): string[] {
-  const schemas = [...new Set(database.chains.map((c) => c.schema).filter((s) => s !== null))];
-  if (schemas.length < 2 || modelFiles.length === 0) return [];
-  return [
-    `database ${database.name}: its chains run in different schemas (${schemas.join(', ')}), so the models' tables without a schema are built in the default one (public); give those models a schema, or compare one schema per database`,
-  ];
 }
 
 /**

@@ -108,12 +108,13 @@ export class Preparation {
         readDependencySet(side.files, settings.requirements, discoveryFolders(settings.paths, versions), side.config.source, packageIndex()),
       );
       // python.version alone still asks for that Python: an environment with just what the runner needs.
-      const dependencies = found ?? (settings.version ? { files: [], steps: [], pathDependencies: [], requiresPython: null, chosenBy: 'python.version' } : null);
+      const dependencies = found ?? (settings.version ? { files: [], steps: [], pathDependencies: [], requiresPython: null, leftOut: [], chosenBy: 'python.version' } : null);
       if (!dependencies) {
         pythons.push({ python: driftbotPython });
         continue;
       }
       if (found && settings.requirements === null && side.name === 'head') assumed.push(`assumed: the project's dependencies: ${dependencies.chosenBy}`);
+      if (side.name === 'head') assumed.push(...dependencies.leftOut);
       deadline.throwIfAborted();
       pythons.push(
         await time('python environment', () =>

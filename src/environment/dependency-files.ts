@@ -10,6 +10,7 @@ import { posix } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { ConfigError } from '../config/error.js';
 import type { RepoFiles } from '../workspace/repo-files.js';
+import { leftOutForSources, normalizeName, requirementName } from './outside-sources.js';
 
 /** One way of installing, run in the project's folder (repository-relative). */
 export type InstallStep =
@@ -18,7 +19,7 @@ export type InstallStep =
   /** poetry.lock's pins, each exactly, with no resolution of our own. */
   | { kind: 'poetry-lock'; folder: string; requirements: string[] }
   /** A pyproject.toml with no lock: its dependencies, every group and extra, resolved now. */
-  | { kind: 'pyproject'; folder: string; groups: string[] }
+  | { kind: 'pyproject'; folder: string; groups: string[]; extras: string[] }
   /** requirements files (`-r`/`-c` includes are followed by the installer). */
   | { kind: 'requirements'; folder: string; file: string };
 
@@ -31,6 +32,8 @@ export interface DependencySet {
   requiresPython: { specifier: string; from: string } | null;
   /** How the files were chosen: `python.requirements`, or what discovery assumed. */
   chosenBy: string;
+  /** Groups and extras not installed, and why (outside-sources.ts): warnings of the report. */
+  leftOut: string[];
 }
 
 const REQUIREMENTS = /^requirements[^/]*\.(txt|in)$/;
@@ -54,6 +57,7 @@ export async function readDependencySet(files: RepoFiles, requirements: string[]
     steps: [],
     pathDependencies: [],
     requiresPython: null,
+    leftOut: [],
     chosenBy: configured ? `python.requirements in ${configPath}` : `found ${entries.join(', ')} (set python.requirements to choose others, or [] for none)`,
   };
   const read = async (path: string, why: string): Promise<string> => {
@@ -113,11 +117,23 @@ async function readProject(files: RepoFiles, folder: string, set: DependencySet,
   refuseProjectIndexes(pyproject, pyprojectPath);
   const requiresPython = pyproject.project?.['requires-python'];
   if (typeof requiresPython === 'string' && !set.requiresPython) set.requiresPython = { specifier: requiresPython, from: pyprojectPath };
+  // A source outside the repository is refused where the project's own dependencies need
+  // it, and leaves out the groups and extras that do.
+  const required = new Set((pyproject.project?.dependencies ?? []).filter((d): d is string => typeof d === 'string').map(requirementName));
+  const outside = new Map<string, string>();
   for (const [name, source] of Object.entries(pyproject.tool?.uv?.sources ?? {})) {
     for (const one of Array.isArray(source) ? source : [source]) {
-      if (typeof one?.path === 'string') set.pathDependencies.push(insideRepository(folder, one.path, `${pyprojectPath}: [tool.uv.sources] ${name}`));
+      if (typeof one?.path !== 'string') continue;
+      const where = `${pyprojectPath}: [tool.uv.sources] ${name}`;
+      const missing = isOutside(folder, one.path) ? 'outside the repository' : absent(files.paths, posix.normalize(posix.join(folder, one.path))) ? 'not in this commit' : null;
+      if (missing && !required.has(normalizeName(name))) outside.set(normalizeName(name), `"${one.path}", ${missing}`);
+      else set.pathDependencies.push(insideRepository(folder, one.path, where));
     }
   }
+  const optional = pyproject.project?.['optional-dependencies'] ?? {};
+  const allGroups = pyproject['dependency-groups'] ?? {};
+  const left = leftOutForSources(outside, optional, allGroups, pyprojectPath);
+  if (left.note) set.leftOut.push(left.note);
   if (files.paths.includes(at('uv.lock'))) {
     const lockPath = at('uv.lock');
     readUvLock(toml(await read(lockPath, 'file'), lockPath) as UvLock, lockPath, folder, set, index);
@@ -138,9 +154,9 @@ async function readProject(files: RepoFiles, folder: string, set: DependencySet,
     }
     return;
   }
-  const groups = Object.keys(pyproject['dependency-groups'] ?? {});
-  const optional = Object.keys(pyproject.project?.['optional-dependencies'] ?? {});
-  if ((pyproject.project?.dependencies?.length ?? 0) + groups.length + optional.length > 0) set.steps.push({ kind: 'pyproject', folder, groups });
+  const groups = Object.keys(allGroups).filter((group) => !left.groups.includes(group));
+  const extras = Object.keys(optional).filter((extra) => !left.extras.includes(extra));
+  if ((pyproject.project?.dependencies?.length ?? 0) + groups.length + extras.length > 0) set.steps.push({ kind: 'pyproject', folder, groups, extras });
 }
 
 interface Pyproject {
@@ -269,10 +285,21 @@ async function readRequirements(files: RepoFiles, path: string, set: DependencyS
   }
 }
 
+/** A folder (or file) of which the commit has nothing: one cloned in beside the code, such as Dispatch's internal plugins. */
+function absent(paths: string[], path: string): boolean {
+  const folder = path.replace(/\/$/, '');
+  return !paths.some((p) => p === folder || p.startsWith(`${folder}/`));
+}
+
+function isOutside(folder: string, path: string): boolean {
+  const joined = posix.normalize(posix.join(folder, path));
+  return path.startsWith('/') || joined === '..' || joined.startsWith('../');
+}
+
 /** A path the repository names, as a repository-relative path; one that leaves the repository is refused. */
 function insideRepository(folder: string, path: string, where: string): string {
   const joined = posix.normalize(posix.join(folder, path));
-  if (path.startsWith('/') || joined === '..' || joined.startsWith('../')) {
+  if (isOutside(folder, path)) {
     // `where` is `file:line` or `file: what`.
     const [, file, line, what] = /^([^:]+)(?::(\d+))?(?::\s*(.*))?$/.exec(where) ?? [];
     throw new ConfigError(

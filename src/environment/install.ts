@@ -170,7 +170,18 @@ async function stepArguments(step: InstallStep, building: string, copy: string, 
       return ['pip', 'install', '--python', python, '--no-deps', '--no-editable', ...common, '-r', file];
     }
     case 'pyproject':
-      return ['pip', 'install', '--python', python, '--no-editable', ...common, '-r', 'pyproject.toml', '--all-extras', ...step.groups.flatMap((group) => ['--group', group])];
+      return [
+        'pip',
+        'install',
+        '--python',
+        python,
+        '--no-editable',
+        ...common,
+        '-r',
+        'pyproject.toml',
+        ...step.extras.flatMap((extra) => ['--extra', extra]),
+        ...step.groups.flatMap((group) => ['--group', group]),
+      ];
     case 'requirements':
       return ['pip', 'install', '--python', python, '--no-editable', ...common, '-r', step.file];
   }

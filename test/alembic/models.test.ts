@@ -163,6 +163,46 @@ class Dog(Animal):
     }
   });
 
+  it("forgets the SQLAlchemy listeners a previous tree's code registered: head's models are not built with base's", async () => {
+    // Netflix Dispatch's full-text search: its models module listens on every mapper and
+    // adds a GIN index to each table with a search vector. Base's listener outlived base's
+    // modules and added the index to head's tables a second time ("already exists").
+    const searchable = `import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import DeclarativeBase, Mapper
+
+
+def add_index(mapper, cls):
+    table = mapper.local_table
+    sa.Index(f"{table.name}_name_idx", table.c.name)
+
+
+event.listen(Mapper, "instrument_class", add_index)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Project(Base):
+    __tablename__ = "project"
+    id = sa.Column(sa.Integer, primary_key=True)
+    name = sa.Column(sa.String)
+`;
+    const base = await build(await tree({ 'app/__init__.py': '', 'app/models.py': searchable }), ['app/models.py']);
+    const head = await build(await tree({ 'app/__init__.py': '', 'app/models.py': searchable.replace('    name = sa.Column(sa.String)\n', '    name = sa.Column(sa.Text)\n') }), [
+      'app/models.py',
+    ]);
+    try {
+      expect(base.result.errors).toEqual([]);
+      expect(head.result.errors).toEqual([]);
+      const indexes = await head.database.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename = 'project' ORDER BY 1");
+      expect(indexes.rows.map((r) => r.indexname)).toEqual(['project_name_idx', 'project_pkey']);
+    } finally {
+      await Promise.all([base.database.drop(), head.database.drop()]);
+    }
+  });
+
   it("imports the repository's own modules named like the runner's (models, scan, upgrade), and places a table built in a loop at its MetaData", async () => {
     const root = await tree({
       'models.py':

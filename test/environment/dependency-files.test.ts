@@ -100,6 +100,38 @@ describe('dependency files', () => {
     );
   });
 
+  it('leaves out a group or extra that needs a path outside the repository (an internal plugin), and says so', async () => {
+    // Netflix Dispatch's shape: its `netflix` extra and group name a package that only its
+    // maintainers have, beside the repository; everything else installs from the index.
+    const pyproject = `[project]
+name = "s"
+dependencies = ["six"]
+[project.optional-dependencies]
+dev = ["attrs"]
+netflix = ["internal-plugins"]
+[dependency-groups]
+lint = ["ruff"]
+netflix = ["internal-plugins>=1"]
+all = [{ include-group = "netflix" }, "black"]
+[tool.uv.sources]
+internal-plugins = { path = "../internal-plugins", editable = true }
+`;
+    const set = await read({ 'pyproject.toml': pyproject }, ['pyproject.toml']);
+    expect(set?.steps).toEqual([{ kind: 'pyproject', folder: '.', groups: ['lint'], extras: ['dev'] }]);
+    expect(set?.pathDependencies).toEqual([]);
+    expect(set?.leftOut).toEqual([
+      'pyproject.toml: extra netflix and dependency groups netflix, all left out: they need internal-plugins, which [tool.uv.sources] takes from "../internal-plugins", outside the repository',
+    ]);
+    // Inside the repository, but not in the commit (a folder cloned in beside the code): the same.
+    const cloned = await read({ 'pyproject.toml': pyproject.replace('"../internal-plugins"', '"./internal-plugins"') }, ['pyproject.toml']);
+    expect(cloned?.steps).toEqual([{ kind: 'pyproject', folder: '.', groups: ['lint'], extras: ['dev'] }]);
+    expect(cloned?.leftOut[0]).toContain('takes from "./internal-plugins", not in this commit');
+    // In the project's own dependencies it cannot be left out.
+    expect(await refusal({ 'pyproject.toml': pyproject.replace('["six"]', '["six", "internal-plugins"]') }, null)).toContain(
+      '[tool.uv.sources] internal-plugins: "../internal-plugins" is outside the repository',
+    );
+  });
+
   it('names the file of a TOML syntax error', async () => {
     expect(await refusal({ 'pyproject.toml': '[project\n' }, null)).toMatch(/^pyproject\.toml:1:\d+: not valid TOML/);
   });

@@ -154,6 +154,60 @@ describe('a Dispatch-shaped project: installed from its models, a per-tenant cha
   });
 });
 
+/**
+ * Dispatch as it is: both chains begin with an empty revision (every table comes from
+ * create_all), the core chain runs with search_path set to dispatch_core and alters its
+ * tables unqualified, and the models name dispatch_core for core tables and nothing for
+ * tenant ones. An existing database began as a new install too: base's models, stamped.
+ */
+describe('Dispatch as it is: empty first revisions, each chain in its own schema', () => {
+  const config = `databases:
+  - name: dispatch
+    install: models
+    chains:
+      - versions: ${CORE_VERSIONS}
+        schema: dispatch_core
+      - versions: ${TENANT_VERSIONS}
+        schema: ${TENANT}
+    models: [dispatch/models.py]
+python:
+  paths: [.]
+`;
+  const organizationName = '    name = mapped_column(sa.String)\n';
+
+  it("existing databases start as base's own new install; a tenant revision that differs from the models → drift in the tenant schema, fix verified", async () => {
+    const repo = await newRepo('layout-empty-first');
+    const models = MODELS().replace('    slug = mapped_column(sa.String, nullable=False)\n', `    slug = mapped_column(sa.String, nullable=False)\n${organizationName}`);
+    await repo.commit('base', {
+      '.github/driftbot.yml': config,
+      'dispatch/__init__.py': '',
+      'dispatch/models.py': models,
+      [`${CORE_VERSIONS}/c0001_initial.py`]: revision('c0001', null, 'initial core revision', 'pass'),
+      // Unqualified: only dispatch_core on the search_path finds it, and only an install made from the models has it.
+      [`${CORE_VERSIONS}/c0002_name.py`]: revision('c0002', 'c0001', 'organization name', 'op.add_column("organization", sa.Column("name", sa.String(), nullable=True))'),
+      [`${TENANT_VERSIONS}/t0001_initial.py`]: revision('t0001', null, 'initial tenant revision', 'pass'),
+    });
+    await repo.branch('feature');
+    await repo.commit('project description, migrated as a varchar', {
+      'dispatch/models.py': models.replace(/$/, '    description = mapped_column(sa.Text)\n'),
+      [`${TENANT_VERSIONS}/t0002_description.py`]: revision(
+        't0002',
+        't0001',
+        'tenant: description',
+        'op.add_column("project", sa.Column("description", sa.String(length=80), nullable=True))',
+      ),
+    });
+    const report = await check(repo);
+    expect(report.errors).toEqual([]);
+    expect(report.warnings.filter((w) => w.includes('schema'))).toEqual([]);
+    expect(report.findings.map((f) => [f.table, f.name, f.difference, f.fresh, f.upgraded])).toEqual([
+      [`${TENANT}.project`, 'description', 'differs-on-upgraded', 'text', 'character varying(80)'],
+    ]);
+    expect(report.findings[0]!.cause).toMatchObject({ revision: 't0002' });
+    expect(report.fix).toMatchObject({ chain: TENANT_VERSIONS, verified: true, remainingDifferences: 0 });
+  });
+});
+
 describe('a per-tenant chain installed by its migrations', () => {
   it('the models’ tables without a schema are compared in the chain’s schema: a model change with no migration is found there', async () => {
     const repo = await dispatchShaped('layout-migrations', CONFIG.replace('    install: models\n', ''));
@@ -233,7 +287,7 @@ describe('the runner: a chain run in its schema, a stamp, models translated into
     }
   });
 
-  it('create_all puts tables without a schema into the default schema given, as schema_translate_map does; explicit schemas stay', async () => {
+  it('create_all puts tables without a schema into the chain schema the models name for no table, as schema_translate_map does; explicit schemas stay', async () => {
     const runner = await startRunner();
     const root = await tree({ 'dispatch/__init__.py': '', 'dispatch/models.py': MODELS('    status = mapped_column(sa.Enum("open", "closed", name="project_status"))\n') });
     const database = await scratchDatabase('schema-models');
@@ -241,7 +295,8 @@ describe('the runner: a chain run in its schema, a stamp, models translated into
       const result = await runner.buildModels({
         url: database.url,
         files: [`${root}/dispatch/models.py`],
-        defaultSchema: TENANT,
+        // dispatch_core is the core chain's and named by the models: the tenant's is left.
+        chainSchemas: ['dispatch_core', TENANT],
         pythonPaths: [root],
         stubMissingImports: false,
         root,

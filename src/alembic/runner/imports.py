@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from types import ModuleType
 from typing import Any
 
+from .listeners import forget_listeners
 from .paths import is_under
 from .stand_ins import StandInFinder, StandInModule
 
@@ -53,6 +54,8 @@ class Imports:
         for name, module in list(sys.modules.items()):
             if isinstance(module, StandInModule) or (self.roots and loaded_from(module, self.roots)):
                 del sys.modules[name]
+        if self.roots:
+            forget_listeners(self.roots)
         for path in self.roots:
             while path in sys.path:
                 sys.path.remove(path)

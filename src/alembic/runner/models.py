@@ -319,11 +319,10 @@ def models(request: Mapping[str, Any], imports: Imports) -> ModelsResult:
     python_paths: list[str] = request.get("pythonPaths", [])
     errors: list[ImportProblem] = []
     warnings: list[str] = []
-    # Tables without a schema land in the chain's schema, as a per-tenant `create_all`
-    # puts them there (`schema_translate_map={None: schema}`, Dispatch's init_schema).
-    default_schema: str | None = request.get("defaultSchema")
-    if default_schema is not None and not SCHEMA_NAME.fullmatch(default_schema):
-        raise ValueError(f"not a schema name: {default_schema!r}")
+    chain_schemas: list[str] = request.get("chainSchemas") or []
+    for schema in chain_schemas:
+        if not SCHEMA_NAME.fullmatch(schema):
+            raise ValueError(f"not a schema name: {schema!r}")
     url = sqlalchemy_url(request["url"], request.get("statementTimeoutMs"))
     with engines_redirected_to(url) as real_create_engine:
         for path in request["files"]:
@@ -332,6 +331,7 @@ def models(request: Mapping[str, Any], imports: Imports) -> ModelsResult:
             except (Exception, SystemExit) as error:  # noqa: BLE001 - a model file that fails to import is reported, not a crash
                 errors.append({"path": rel(path, root), "message": f"cannot import {rel(path, root)}: {type(error).__name__}: {error}"})
         modules, metadatas, registries = resolve_references(request, imports, warnings, errors)
+        default_schema = unnamed_tables_schema(chain_schemas, metadatas, warnings)
         engine = real_create_engine(url, poolclass=NullPool)
         try:
             with engine.begin() as connection:
@@ -357,6 +357,29 @@ def models(request: Mapping[str, Any], imports: Imports) -> ModelsResult:
         for table in metadata.tables.values()
     ]
     return {"tables": tables, "standIns": imports.finder.stand_ins(), "errors": errors, "warnings": warnings}
+
+
+def unnamed_tables_schema(chain_schemas: list[str], metadatas: list[MetaData], warnings: list[str]) -> str | None:
+    """Where the models' tables without a schema land: the chain schema the models name
+    for none of their tables, as a per-tenant `create_all` translates them there
+    (`schema_translate_map={None: schema}`, Dispatch's init_schema: its core tables name
+    `dispatch_core`, its tenant tables nothing). One chain schema is it even when some
+    tables name it. None (the server's default) when no chain runs in a schema, or
+    several are left to choose from, said in `warnings`."""
+    schemas = list(dict.fromkeys(chain_schemas))
+    if len(schemas) <= 1:
+        return schemas[0] if schemas else None
+    named = {t.schema for m in metadatas for t in m.tables.values() if t.schema}
+    left = [schema for schema in schemas if schema not in named]
+    if len(left) == 1:
+        return left[0]
+    if any(t.schema is None for m in metadatas for t in m.tables.values()):
+        warnings.append(
+            f"models: the chains run in schemas {', '.join(schemas)}, and the models name"
+            f" {'all' if not left else 'none'} of them, so their tables without a schema are built in the"
+            " default one (public); give those models a schema, or compare one schema per database"
+        )
+    return None
 
 
 def resolve_references(

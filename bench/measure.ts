@@ -58,8 +58,10 @@ export function treeRss(root: number): number {
 }
 
 export interface TreeUsage {
-  /** Resident memory (VmRSS), bytes. */
+  /** Resident memory (VmRSS), bytes: pages shared between processes (libraries, Postgres' shared buffers) counted in each. */
   rss: { own: number; postgres: number };
+  /** Proportional set size, bytes: each shared page divided among the processes that map it, so the sum counts it once. */
+  pss: { own: number; postgres: number };
   /** CPU time so far (user + system, with that of exited children they waited for), ms. */
   cpuMs: { own: number; postgres: number };
 }
@@ -68,8 +70,10 @@ export interface TreeUsage {
  * Resident memory and CPU time of `root` and every descendant, split in two: the
  * Postgres servers the tree started (embedded Postgres: the postmaster and its backends,
  * known by their command name) and everything else (node, the Python runners, git,
- * bubblewrap). Each backend's VmRSS counts the shared buffers it touched again, so the
- * Postgres sum overstates what the servers use.
+ * bubblewrap). Each backend's VmRSS counts the shared buffers and libraries it touched
+ * again, so a sum of RSS overstates what the servers use; the PSS sum does not (but
+ * gives pages shared with processes outside the tree, say node's own code with another
+ * node on the machine, only their share).
  */
 export function treeUsage(root: number): TreeUsage {
   const children = new Map<number, number[]>();
@@ -84,7 +88,7 @@ export function treeUsage(root: number): TreeUsage {
     const ppid = Number(fields[1]);
     children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
   }
-  const usage: TreeUsage = { rss: { own: 0, postgres: 0 }, cpuMs: { own: 0, postgres: 0 } };
+  const usage: TreeUsage = { rss: { own: 0, postgres: 0 }, pss: { own: 0, postgres: 0 }, cpuMs: { own: 0, postgres: 0 } };
   const tick = 1000 / CLOCK_TICKS;
   const queue = [root];
   while (queue.length) {
@@ -92,6 +96,7 @@ export function treeUsage(root: number): TreeUsage {
     const status = readProc(`/proc/${pid}/status`) ?? '';
     const kind = /^Name:\s+postgres$/m.test(status) ? 'postgres' : 'own';
     usage.rss[kind] += Number(/VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1] ?? 0) * 1024;
+    usage.pss[kind] += Number(/^Pss:\s+(\d+)\s+kB/m.exec(readProc(`/proc/${pid}/smaps_rollup`) ?? '')?.[1] ?? 0) * 1024;
     // utime, stime, cutime, cstime: fields 14–17.
     const fields = stats.get(pid);
     if (fields) usage.cpuMs[kind] += fields.slice(11, 15).reduce((sum, value) => sum + Number(value), 0) * tick;

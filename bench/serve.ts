@@ -152,46 +152,35 @@ async function main(): Promise<void> {
         run.map((d) => d.ms),
         q,
       );
-    const row = (label: string, value: string, note = '') => console.log(`  ${label.padEnd(52)}${value.padStart(14)}  ${note}`);
-    console.log(`\nserve (embedded queue, embedded analyses' Postgres, DRIFTBOT_CONCURRENCY 2)`);
+    const row = (label: string, value: string, note = '') => console.log(`  ${label.padEnd(56)}${value.padStart(22)}  ${note}`);
+    const memory = (m: Memory) => `${mib(m.own)} + ${mib(m.postgres)}`;
+    const cpu = (peak: Peak) => `CPU ${peak.cpuMs.own.toFixed(0)} + ${peak.cpuMs.postgres.toFixed(0)} ms`;
+    console.log(`\nserve (embedded queue, embedded analyses' Postgres, DRIFTBOT_CONCURRENCY 2) · memory as driftbot + Postgres servers`);
     row('start-up to /readyz', ms(readyMs));
-    row('idle RSS, driftbot (node and its children)', mib(idle.peak.own), 'largest of 5 s of samples, 5 s after ready');
-    row("idle RSS, Postgres servers' processes", mib(idle.peak.postgres), 'queue + analyses, embedded; counted apart, shared buffers counted per backend');
+    row('idle: RSS', memory(idle.peak.rss), 'largest of 5 s of samples, 5 s after ready; RSS counts shared pages in every process');
+    row('idle: PSS', memory(idle.peak.pss), 'shared pages divided among the processes mapping them');
     const latencies = (run: Delivered[]) => `${p(run, 0.5).toFixed(0)} / ${p(run, 0.95).toFixed(0)} / ${p(run, 0.99).toFixed(0)} / ${p(run, 1).toFixed(0)} ms`;
-    const answered = (run: Delivered[]) =>
-      `${run.filter((d) => d.status === 200).length} answered 200, ${run.filter((d) => d.status === 202).length} 202; all ${run.length} in the queue`;
-    row(`floor: ${BURST} × GET /healthz at once: p50 / p95 / p99 / max`, latencies(floor), 'the same process and client, no signature, no queue');
+    const answered = (run: Delivered[]) => `${run.filter((d) => d.status === 200).length}×200, ${run.filter((d) => d.status === 202).length}×202, ${run.length} in the queue`;
+    row(`floor: ${BURST} × GET /healthz at once, p50/p95/p99/max`, latencies(floor), 'the same process and client; no signature, no queue');
     row(`first delivery of each of ${INSTALLATIONS} installations`, `max ${ms(p(warmup, 1))}`, "one after another; each creates its installation's queue");
     for (const [i, burst] of concurrent.entries()) {
-      row(
-        `burst ${i + 1}, ${BURST} at once: p50 / p95 / p99 / max`,
-        latencies(burst.value),
-        `${answered(burst.value)}; CPU ${burst.peak.cpuMs.own.toFixed(0)} ms + Postgres ${burst.peak.cpuMs.postgres.toFixed(0)} ms; peak RSS ${mib(burst.peak.own)} + Postgres ${mib(burst.peak.postgres)}`,
-      );
+      row(`burst ${i + 1}: ${BURST} at once, p50/p95/p99/max`, latencies(burst.value), `${answered(burst.value)}; ${cpu(burst.peak)}; peak RSS ${memory(burst.peak.rss)}`);
     }
-    row(
-      `${BURST} one after another: p50 / p95 / p99 / max`,
-      latencies(sequential),
-      `${answered(sequential)}; CPU ${oneByOne.peak.cpuMs.own.toFixed(0)} ms + Postgres ${oneByOne.peak.cpuMs.postgres.toFixed(0)} ms`,
-    );
+    row(`${BURST} one after another, p50/p95/p99/max`, latencies(sequential), `${answered(sequential)}; ${cpu(oneByOne.peak)}`);
     row('two analyses at once (label reruns), to both verdicts', ms(analysesMs), verdicts.map((v, i) => `o/${analysed[i]}: ${v.conclusion}, "${v.title}"`).join('; '));
-    row('two analyses at once: peak RSS, driftbot', mib(labels.peak.own), 'node, Python runners, bubblewrap, git');
-    row("two analyses at once: peak RSS, Postgres servers' processes", mib(labels.peak.postgres), 'reported apart: not ours to shrink');
-    console.log("\n  against issue #11's goals");
+    row('two analyses at once: peak RSS', memory(labels.peak.rss), `driftbot: node, Python runners, bubblewrap, git; ${cpu(labels.peak)}`);
+    row('two analyses at once: peak PSS', memory(labels.peak.pss));
+    console.log("\n  against issue #11's goals (Postgres' backends are reported apart: not ours to shrink)");
     const p99 = median(concurrent.map((burst) => p(burst.value, 0.99)));
     row(`p99, ${BURST} deliveries at once (median of ${ROUNDS} bursts)`, `${p99.toFixed(0)} ms / ${GOALS.p99Ms} ms`, ratio(p99, GOALS.p99Ms));
-    row('idle RSS, driftbot', `${mib(idle.peak.own)} / ${GOALS.idleMiB} MiB`, ratio(idle.peak.own / MiB, GOALS.idleMiB));
-    row(
-      'idle RSS, with the Postgres servers',
-      `${mib(idle.peak.own + idle.peak.postgres)} / ${GOALS.idleMiB} MiB`,
-      ratio((idle.peak.own + idle.peak.postgres) / MiB, GOALS.idleMiB),
-    );
-    row('two analyses, peak RSS, driftbot', `${mib(labels.peak.own)} / ${GOALS.analysesMiB} MiB`, ratio(labels.peak.own / MiB, GOALS.analysesMiB));
-    row(
-      'two analyses, peak RSS, with the Postgres servers',
-      `${mib(labels.peak.total)} / ${GOALS.analysesMiB} MiB`,
-      `${ratio(labels.peak.total / MiB, GOALS.analysesMiB)} (largest sample of the sum, not the sum of the peaks)`,
-    );
+    for (const [name, peak, goal] of [
+      ['idle', idle.peak, GOALS.idleMiB],
+      ['two analyses', labels.peak, GOALS.analysesMiB],
+    ] as const) {
+      row(`${name}: RSS, driftbot`, `${mib(peak.rss.own)} / ${goal} MiB`, ratio(peak.rss.own / MiB, goal));
+      row(`${name}: RSS, with the Postgres servers`, `${mib(peak.rss.total)} / ${goal} MiB`, ratio(peak.rss.total / MiB, goal));
+      row(`${name}: PSS, with the Postgres servers`, `${mib(peak.pss.total)} / ${goal} MiB`, ratio(peak.pss.total / MiB, goal));
+    }
     const routes = new Map<string, number>();
     for (const call of github.calls) {
       const route = `${call.method} ${call.path
@@ -291,23 +280,30 @@ function verdictOf(repo: string): { conclusion: string; title: string } | null {
   return run ? { conclusion: run.conclusion ?? '', title: run.title } : null;
 }
 
-interface Peak {
+interface Memory {
   own: number;
   postgres: number;
-  /** The largest sample of both together. */
+  /** The largest sample of both together (not the sum of the two peaks). */
   total: number;
+}
+
+interface Peak {
+  rss: Memory;
+  pss: Memory;
   /** CPU time the tree spent meanwhile, ms. */
   cpuMs: { own: number; postgres: number };
 }
 
-/** Runs `work` while sampling the memory of serve's process tree, and the CPU time it spent. */
+/** Runs `work` while sampling the memory of serve's process tree (keeping the largest), and the CPU time it spent. */
 async function sampled<T>(work: () => Promise<T>, intervalMs: number): Promise<{ value: T; peak: Peak }> {
-  const peak: Peak = { own: 0, postgres: 0, total: 0, cpuMs: { own: 0, postgres: 0 } };
+  const peak: Peak = { rss: { own: 0, postgres: 0, total: 0 }, pss: { own: 0, postgres: 0, total: 0 }, cpuMs: { own: 0, postgres: 0 } };
   const sample = () => {
     const usage = treeUsage(serve!.pid!);
-    peak.own = Math.max(peak.own, usage.rss.own);
-    peak.postgres = Math.max(peak.postgres, usage.rss.postgres);
-    peak.total = Math.max(peak.total, usage.rss.own + usage.rss.postgres);
+    for (const kind of ['rss', 'pss'] as const) {
+      peak[kind].own = Math.max(peak[kind].own, usage[kind].own);
+      peak[kind].postgres = Math.max(peak[kind].postgres, usage[kind].postgres);
+      peak[kind].total = Math.max(peak[kind].total, usage[kind].own + usage[kind].postgres);
+    }
     return usage;
   };
   const before = sample();

@@ -19,6 +19,7 @@
  */
 import PgBoss from 'pg-boss';
 import pg from 'pg';
+import { randomUUID } from 'node:crypto';
 import { laneOf, type Subject } from '../github/subject.js';
 import type { PostedHeads } from '../github/check-subject.js';
 
@@ -65,8 +66,33 @@ function asBossDb(client: pg.PoolClient): PgBoss.Db {
   return { executeSql: (text, values) => client.query(text, values) };
 }
 
+type Delivery = { id: string | null; receivedAt: number };
+type Enqueued = { jobId: string | null; superseded: number };
+
+/** An enqueue waiting for the next transaction. */
+interface PendingEnqueue {
+  queue: string;
+  subject: Subject;
+  key: string;
+  lane: string;
+  delivery: Delivery;
+  resolve(result: Enqueued): void;
+  reject(error: unknown): void;
+}
+
+interface LiveJob {
+  id: string;
+  queue: string;
+  key: string;
+  state: JobState;
+}
+
 export class DurableQueue {
   private readonly knownQueues = new Map<string, Promise<string>>();
+  /** Queue creation, one at a time in this process: pg-boss's creations of two queues at once deadlock each other. */
+  private creating: Promise<unknown> = Promise.resolve();
+  private pending: PendingEnqueue[] = [];
+  private flushing: Promise<void> | null = null;
 
   private constructor(
     readonly boss: PgBoss,
@@ -111,48 +137,93 @@ export class DurableQueue {
     });
   }
 
-  /** Queues the subject, unless the same work is already queued; supersedes the lane's other jobs. */
-  async enqueue(subject: Subject, delivery: { id: string | null; receivedAt: number }): Promise<{ jobId: string | null; superseded: number }> {
-    const queue = await this.ensureQueue(queueOf(subject));
-    const key = jobKey(subject);
-    const lane = laneOf(subject);
+  /**
+   * Queues the subject, unless the same work is already queued; supersedes the lane's other jobs.
+   *
+   * Deliveries arriving while a transaction runs wait for the next one and share it: a
+   * burst of webhooks costs a few commits (each a WAL flush) and a few round trips, not
+   * five round trips and a flush apiece (bench/serve.ts measures it). Within a batch,
+   * the subjects are decided in arrival order, exactly as one transaction each would.
+   */
+  enqueue(subject: Subject, delivery: Delivery): Promise<Enqueued> {
+    return new Promise((resolve, reject) => {
+      let queue: string;
+      try {
+        queue = queueOf(subject);
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      this.pending.push({ queue, subject, key: jobKey(subject), lane: laneOf(subject), delivery, resolve, reject });
+      this.flushing ??= this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    while (this.pending.length) {
+      const batch = this.pending.splice(0);
+      try {
+        await Promise.all([...new Set(batch.map((item) => item.queue))].map((queue) => this.ensureQueue(queue)));
+        const results = await this.enqueueBatch(batch);
+        for (const [i, item] of batch.entries()) item.resolve(results[i]!);
+      } catch (error) {
+        for (const item of batch) item.reject(error);
+      }
+    }
+    this.flushing = null;
+  }
+
+  private async enqueueBatch(batch: PendingEnqueue[]): Promise<Enqueued[]> {
     // A deadlock with another process creating a queue at the same moment: Postgres undid ours, so it is safe to try again.
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.enqueueOnce(queue, subject, key, lane, delivery);
+        return await this.transaction((client) => this.enqueueBatchOnce(client, batch));
       } catch (error) {
         if ((error as { code?: string }).code !== '40P01' || attempt >= 3) throw error;
       }
     }
   }
 
-  private enqueueOnce(queue: string, subject: Subject, key: string, lane: string, delivery: { id: string | null; receivedAt: number }) {
-    return this.transaction(async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`driftbot lane ${lane}`]);
-      const { rows } = await client.query<{ id: string; singleton_key: string; state: JobState }>(
-        `SELECT id, singleton_key, state FROM ${this.schema}.job WHERE name = $1 AND state <= 'active' AND starts_with(singleton_key, $2)`,
-        [queue, `${lane} `],
-      );
+  private async enqueueBatchOnce(client: pg.PoolClient, batch: PendingEnqueue[]): Promise<Enqueued[]> {
+    const lanes = [...new Set(batch.map((item) => item.lane))];
+    // Every lane's lock, in one order for every process (by the lock's key), so that two batches cannot wait on each other.
+    await client.query('SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtext(name) AS k FROM unnest($1::text[]) AS name ORDER BY k) AS locks', [
+      lanes.map((lane) => `driftbot lane ${lane}`),
+    ]);
+    // The lane is the key up to its first space (`jobKey`).
+    const { rows } = await client.query<LiveJob>(
+      `SELECT id, name AS queue, singleton_key AS key, state FROM ${this.schema}.job WHERE name = ANY($1) AND state <= 'active' AND split_part(singleton_key, ' ', 1) = ANY($2)`,
+      [[...new Set(batch.map((item) => item.queue))], lanes],
+    );
+    const live = new Map<string, LiveJob[]>();
+    for (const row of rows) live.set(row.key.split(' ')[0]!, [...(live.get(row.key.split(' ')[0]!) ?? []), row]);
+    const inserts: object[] = [];
+    const cancels = new Map<string, string[]>();
+    const results = batch.map(({ queue, subject, key, lane, delivery }): Enqueued => {
+      const jobs = live.get(lane) ?? [];
       // A push without a head sha resolves the head when it starts: one still waiting covers this one, a running one does not.
-      const same = rows.filter((row) => row.singleton_key === key && (row.state !== 'active' || subject.headSha !== null));
-      if (same.length) return { jobId: null, superseded: 0 };
-      if (rows.length)
-        await this.boss.cancel(
-          queue,
-          rows.map((row) => row.id),
-          { db: asBossDb(client) },
-        );
-      const data: JobData = { subject, deliveryId: delivery.id, receivedAt: delivery.receivedAt, supersededOthers: rows.length > 0 };
-      const jobId = await this.boss.send(queue, data as unknown as object, {
+      if (jobs.some((job) => job.key === key && (job.state !== 'active' || subject.headSha !== null))) return { jobId: null, superseded: 0 };
+      for (const job of jobs) cancels.set(job.queue, [...(cancels.get(job.queue) ?? []), job.id]);
+      const data: JobData = { subject, deliveryId: delivery.id, receivedAt: delivery.receivedAt, supersededOthers: jobs.length > 0 };
+      const id = randomUUID();
+      inserts.push({
+        id,
+        name: queue,
+        data,
         singletonKey: key,
         retryLimit: this.options.retryLimit,
         retryDelay: this.options.retryDelaySeconds,
         retryBackoff: true,
         expireInSeconds: this.options.expireInSeconds,
-        db: asBossDb(client),
       });
-      return { jobId, superseded: rows.length };
+      live.set(lane, [{ id, queue, key, state: 'created' }]);
+      return { jobId: id, superseded: jobs.length };
     });
+    const db = asBossDb(client);
+    if (inserts.length) await this.boss.insert(inserts as PgBoss.JobInsert[], { db });
+    // After the inserts: a job queued earlier in this batch and superseded later in it ends cancelled, as it would one by one.
+    for (const [queue, ids] of cancels) await this.boss.cancel(queue, ids, { db });
+    return results;
   }
 
   /** The head last posted per lane, for every worker. */
@@ -209,21 +280,27 @@ export class DurableQueue {
     }
   }
 
-  /** The installation's queue, created on its first job: once per process, and retried when another process creates it at the same moment. */
+  /**
+   * The installation's queue, created on its first job: once per process, one creation
+   * at a time (pg-boss's creations of two queues at once deadlock each other), and
+   * retried after a short random pause when another process creates one at the same moment.
+   */
   private ensureQueue(name: string): Promise<string> {
     let known = this.knownQueues.get(name);
     if (!known) {
-      known = (async () => {
+      known = this.creating.then(async () => {
         for (let attempt = 0; ; attempt++) {
           if (await this.boss.getQueue(name)) return name;
           try {
             await this.boss.createQueue(name);
             return name;
           } catch (error) {
-            if (attempt >= 3) throw error;
+            if (attempt >= 5) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 100));
           }
         }
-      })();
+      });
+      this.creating = known.catch(() => {});
       known.catch(() => this.knownQueues.delete(name));
       this.knownQueues.set(name, known);
     }

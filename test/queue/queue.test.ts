@@ -107,6 +107,56 @@ describe('enqueue', () => {
     expect(Object.values(await states(entry.queue))).toEqual(Array(5).fill('created'));
   });
 
+  it('the first deliveries of many installations at once, from two processes: each is queued (creating their queues does not deadlock)', async () => {
+    const entry = await openQueue();
+    const other = await DurableQueue.open(inject('postgresUrl'), { schema: entry.queue.schema });
+    try {
+      const subjects = Array.from({ length: 40 }, (_, i) => push(1 + (i % 8), 'r', i, 1));
+      const results = await Promise.all(subjects.map((subject, i) => (i % 2 ? other : entry.queue).enqueue(subject, delivery())));
+      expect(results.filter((result) => result.jobId !== null)).toHaveLength(40);
+    } finally {
+      await other.close();
+    }
+    expect(Object.values(await states(entry.queue))).toEqual(Array(40).fill('created'));
+  });
+
+  it('a burst is decided in arrival order, as one delivery at a time would be: the same work once, a newer head supersedes one queued just before', async () => {
+    const { queue } = await openQueue();
+    const label = subjectOfLabel({ repository: repository('r'), installation: { id: 1 }, pull_request: { number: 3 } }, sha(1));
+    // All sent in one go: they share transactions.
+    const results = await Promise.all(
+      [push(1, 'r', 1, 1), push(1, 'r', 2, 1), push(1, 'r', 1, 1), push(1, 'r', 1, 2), push(1, 'r', 3, 1), label, push(1, 'r', 2, 1), label].map((subject) =>
+        queue.enqueue(subject, delivery()),
+      ),
+    );
+    expect(results.map((result) => [result.jobId !== null, result.superseded])).toEqual([
+      [true, 0],
+      [true, 0],
+      [false, 0],
+      [true, 1],
+      [true, 0],
+      [true, 1],
+      [false, 0],
+      [false, 0],
+    ]);
+    expect(await states(queue)).toEqual({
+      [`o/r#1 ${sha(1)} push`]: 'cancelled',
+      [`o/r#2 ${sha(1)} push`]: 'created',
+      [`o/r#1 ${sha(2)} push`]: 'created',
+      [`o/r#3 ${sha(1)} push`]: 'cancelled',
+      [`o/r#3 ${sha(1)} label`]: 'created',
+    });
+    // Each queued job carries its delivery and whether it cancelled others, as the worker reads them.
+    const { rows } = await queue.pool.query<{ key: string; superseded: boolean }>(
+      `SELECT singleton_key AS key, (data->>'supersededOthers')::boolean AS superseded FROM ${queue.schema}.job WHERE state = 'created' ORDER BY singleton_key`,
+    );
+    expect(rows).toEqual([
+      { key: `o/r#1 ${sha(2)} push`, superseded: true },
+      { key: `o/r#2 ${sha(1)} push`, superseded: false },
+      { key: `o/r#3 ${sha(1)} label`, superseded: true },
+    ]);
+  });
+
   it('a subject without an installation is refused with a reason', async () => {
     const { queue } = await openQueue();
     const subject = push(1, 'r', 1, 1);

@@ -11,7 +11,7 @@ import { analyse } from './analysis/analyse.js';
 import { checkoutPullRequest } from './github/checkout.js';
 import type { GitHubClient } from './github/client.js';
 import type { Engine } from './github/check-subject.js';
-import { canIsolateAnalyses, keepServing, NO_ISOLATION_WARNING, openServer } from './postgres/server.js';
+import { canIsolateAnalyses, keepServing, NO_ISOLATION_WARNING, openServer, type PostgresServer, type ServerOptions } from './postgres/server.js';
 import { sweepStaleDatabases } from './postgres/throwaway.js';
 import { onShutdown, onShutdownDrain } from './shutdown.js';
 import { detectSandbox } from './sandbox/sandbox.js';
@@ -49,18 +49,26 @@ export async function openEngine(env: NodeJS.ProcessEnv): Promise<Omit<Engine, '
   const policy = appSandboxPolicy(await detectSandbox(), env);
   process.stderr.write(`${policy.startup}\n`);
   const serverOptions = { databaseUrl: env.DRIFTBOT_DATABASE_URL ?? null };
-  let server = await openServer(serverOptions);
-  if (!(await canIsolateAnalyses(server))) process.stderr.write(`driftbot: ${NO_ISOLATION_WARNING}\n`);
-  const swept = await sweepStaleDatabases(server);
-  if (swept.length) process.stderr.write(`driftbot: dropped ${swept.length} stale throwaway database(s)\n`);
+  // The embedded server starts with the first job, not with the process: an idle App holds
+  // no Postgres of its own. A given server is checked now, so that a wrong URL stops start-up.
+  let server: Promise<PostgresServer> | null = serverOptions.databaseUrl ? startAnalysisServer(serverOptions) : null;
+  if (server) await server;
+  const serverForJob = async () => {
+    // An embedded server that died (crash, OOM kill) is started again for the next job.
+    server = server ? server.then((running) => keepServing(running, serverOptions)) : startAnalysisServer(serverOptions);
+    // A start that failed is tried again by the next job.
+    return server.catch((error: unknown) => {
+      server = null;
+      throw error;
+    });
+  };
   const cloneUrl = env.DRIFTBOT_CLONE_URL ?? null;
   const cacheDir = cacheDirOf(env);
   // Each analysis' builds side by side, on its share of the cores.
   const runners = Math.max(1, Math.floor(availableParallelism() / Math.max(1, count(env, 'DRIFTBOT_CONCURRENCY', 2))));
   return {
     analyse: async (request) => {
-      // An embedded server that died (crash, OOM kill) is started again for the next job.
-      server = await keepServing(server, serverOptions);
+      const server = await serverForJob();
       const scope = policy.maxScope === 'static' ? 'static' : request.scope;
       // Built histories and models are kept on the server, per repository (its clone is its identity).
       const cache = new TemplateCache(server, request.repo);
@@ -71,6 +79,15 @@ export async function openEngine(env: NodeJS.ProcessEnv): Promise<Omit<Engine, '
     checkout: (request, token) => checkoutPullRequest(request, { cacheDir, cloneUrl, token }),
     needsToken: !cloneUrl || cloneUrl.startsWith('https://'),
   };
+}
+
+/** The analyses' server, its isolation checked and what a killed process left swept. */
+async function startAnalysisServer(options: ServerOptions): Promise<PostgresServer> {
+  const server = await openServer(options);
+  if (!(await canIsolateAnalyses(server))) process.stderr.write(`driftbot: ${NO_ISOLATION_WARNING}\n`);
+  const swept = await sweepStaleDatabases(server);
+  if (swept.length) process.stderr.write(`driftbot: dropped ${swept.length} stale throwaway database(s)\n`);
+  return server;
 }
 
 /** A worker in this process, with the App's credentials from the environment (APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, GHE_HOST). */

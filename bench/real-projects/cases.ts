@@ -56,4 +56,41 @@ export const PROJECTS: Project[] = [
       },
     ],
   },
+  {
+    name: 'mealie',
+    url: 'https://github.com/mealie-recipes/mealie',
+    config: 'mealie.yml',
+    cases: [
+      { head: '8ca5a9454', expect: 'clean', why: 'dded3119c1fe edited in place: rows deleted before a unique constraint is added (data only; pydantic 1)' },
+      { head: '7947aa99a', expect: 'clean', why: 'dded3119c1fe edited in place again: duplicate labels merged (data only; pydantic 1)' },
+      {
+        head: 'ac3514f4c',
+        // Its parent is mid-branch: 74d6f5836 gave the ShoppingList model a column that b04a08da2108's backfill
+        // then selected before any revision added it, so fresh installs failed there. Main before the branch ran.
+        base: '98c869497',
+        expect: 'clean',
+        why: 'b04a08da2108 edited in place so that its backfill no longer reads a later model (data only), 2298bb460ffd appended; pydantic 2',
+      },
+      { head: '0abe8b192', expect: 'clean', why: '2298bb460ffd edited in place: a missing group_id filter in its backfill (data only)' },
+      { head: 'f1fbf0d12', expect: 'clean', why: '2298bb460ffd edited in place: shopping lists without users deleted (data only)' },
+      { head: '5f6844ece', expect: 'clean', why: 'a new revision appended (the OIDC auth method), with its model and a new lock' },
+    ],
+  },
+  {
+    name: 'polar',
+    url: 'https://github.com/polarsource/polar',
+    config: 'polar.yml',
+    cases: [
+      { head: 'f367db4b5a', expect: 'drift', why: 'migrate_to_customers edited in place: the unique constraint on customers.stripe_customer_id dropped' },
+      { head: '51b02c252c', expect: 'drift', why: 'add_payment_model edited in place: payments.customer_email and its index added' },
+      { head: '0949b62ddd', expect: 'drift', why: 'create_payout edited in place: ix_payouts_processor_id made non-unique' },
+      {
+        head: '1debdddb52',
+        expect: 'drift',
+        why: 'add_order_from_balance_amount edited in place: a server default added to orders.from_balance_amount (its requires-python is ==3.12.11)',
+      },
+      { head: '23509d910a', expect: 'clean', why: 'a new revision appended (benefit_grants.error) with its model' },
+      { head: 'e0f226735c', expect: 'clean', why: 'a new revision appended (orders.billing_name) with its model' },
+    ],
+  },
 ];

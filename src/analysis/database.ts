@@ -15,6 +15,7 @@ import { modelledPart } from '../schema/declared.js';
 import type { RepoFiles } from '../workspace/repo-files.js';
 import { buildDatabase, type BuildTools, type StartingPoint, type Tree } from './builds.js';
 import { attachCauses } from './causes.js';
+import { environmentAdvice } from './environment-advice.js';
 import { attachModelReferences, findBreakingCode, type ModelDeclaration, type SourceFile } from './code-references.js';
 import { findEditedMigrations, type RevisionFile } from './edited-migrations.js';
 import { compareBuilds } from './findings.js';
@@ -280,7 +281,7 @@ function freshFailure(failure: MigrationFailure, startFailure: MigrationFailure 
   }
   const sameOnBase = startFailure !== null && startFailure.revision === failure.revision && firstLine(startFailure.error) === firstLine(failure.error);
   const message = sameOnBase
-    ? `head's migrations fail on an empty database, and ${startFailure!.startingPoint}'s fail the same way, so this is driftbot's environment, not this branch: ${failure.error} — give driftbot a Python with the project's dependencies (--python / DRIFTBOT_PYTHON), or a Postgres server with the extension it needs (DRIFTBOT_DATABASE_URL)`
+    ? `head's migrations fail on an empty database, and ${startFailure!.startingPoint}'s fail the same way, so this is driftbot's environment, not this branch: ${failure.error} — ${environmentAdvice(failure.error)}`
     : `head's migrations fail on an empty database: ${failure.error}`;
   return { message, path: failure.path, revision: failure.revision };
 }

@@ -52,10 +52,15 @@ export const SANDBOX_UID = 65534;
 const BWRAP = 'bwrap';
 /** System folders that are links into /usr on merged-/usr systems, folders elsewhere. */
 const SYSTEM_ROOTS = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
-/** What the dynamic loader and Python read from /etc: nothing secret. */
-const ETC_FILES = ['/etc/ld.so.cache', '/etc/ld.so.conf', '/etc/localtime', '/etc/alternatives'];
+/**
+ * What the dynamic loader and Python read from /etc: nothing secret. resolv.conf too (which
+ * name servers): libraries that set up a resolver at import refuse to load without it
+ * (dnspython, through email-validator's `caching_resolver()` in Polar), though with no
+ * network nothing resolves.
+ */
+const ETC_FILES = ['/etc/ld.so.cache', '/etc/ld.so.conf', '/etc/localtime', '/etc/alternatives', '/etc/resolv.conf'];
 /** What name resolution and TLS read from /etc, for a sandbox that shares the network. */
-const NETWORK_ETC_FILES = ['/etc/resolv.conf', '/etc/hosts', '/etc/nsswitch.conf', '/etc/host.conf', '/etc/gai.conf', '/etc/ssl', '/etc/ca-certificates', '/etc/pki'];
+const NETWORK_ETC_FILES = ['/etc/hosts', '/etc/nsswitch.conf', '/etc/host.conf', '/etc/gai.conf', '/etc/ssl', '/etc/ca-certificates', '/etc/pki'];
 
 /** The command line that runs `command` confined. */
 export async function confinedCommand(command: string[], confinement: Confinement, bwrap = BWRAP): Promise<string[]> {

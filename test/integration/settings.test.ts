@@ -83,5 +83,6 @@ describe('the project’s settings and layout', () => {
     expect(report.errors[0]).toMatchObject({ revision: '0001', message: expect.stringContaining('ACCOUNTS_TABLE') });
     // Base fails the same way: the message says it is the environment, not the branch.
     expect(report.errors[0]!.message).toContain("this is driftbot's environment, not this branch");
+    expect(report.errors[0]!.message).toContain('give them in python.env');
   });
 });

@@ -39,6 +39,24 @@ def package_path(path: Any) -> list[Any]:
         return []
 
 
+# pydantic 1 (and pydantic 2's `pydantic.v1`) records every validator it has seen by
+# "module.Class.method" and refuses a second one of the same name, so a settings module
+# imported again for the next tree fails with `duplicate validator function` (Mealie
+# before 2024-02).
+PYDANTIC_V1_VALIDATORS = ("pydantic.class_validators", "pydantic.v1.class_validators")
+
+
+def forget_validators(modules: Iterable[str]) -> None:
+    """Drop the purged modules' validators from pydantic 1's registry of names."""
+    prefixes = tuple(f"{name}." for name in modules)
+    if not prefixes:
+        return
+    for registry_module in PYDANTIC_V1_VALIDATORS:
+        seen = getattr(sys.modules.get(registry_module), "_FUNCS", None)
+        if isinstance(seen, set):
+            seen.difference_update([ref for ref in seen if isinstance(ref, str) and ref.startswith(prefixes)])
+
+
 class Imports:
     def __init__(self) -> None:
         self.finder = StandInFinder()
@@ -51,9 +69,12 @@ class Imports:
     def prepare(self, request: Mapping[str, Any]) -> None:
         """Make the request's tree importable, and forget the previous request's tree."""
         python_paths = [os.path.abspath(p) for p in request.get("pythonPaths", [])]
+        purged = []
         for name, module in list(sys.modules.items()):
             if isinstance(module, StandInModule) or (self.roots and loaded_from(module, self.roots)):
                 del sys.modules[name]
+                purged.append(name)
+        forget_validators(purged)
         if self.roots:
             forget_listeners(self.roots)
         for path in self.roots:

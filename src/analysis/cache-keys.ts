@@ -9,7 +9,7 @@
  * mounted folders, model files) by its git blob id, except revision files, which are
  * counted in the order they are applied; plus the settings that reach the code
  * (`python.env` and `env_file`s as written, `{root}` unresolved; mounts; import roots;
- * stand-ins). A history's key adds, revision by revision, each chain's folder, version
+ * stand-ins; the files `python.files` writes). A history's key adds, revision by revision, each chain's folder, version
  * table, and the revision's id, path and text: one key per revision, so that a history
  * cached up to some revision is found by a longer one that starts the same.
  */

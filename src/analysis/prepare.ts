@@ -4,6 +4,7 @@
  * sandbox's only way to Postgres, and the runner itself. Everything here is undone by
  * `close()`, whatever happened.
  */
+import { writeFilesIntoTree } from '../workspace/written-files.js';
 import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -204,7 +205,7 @@ export class Preparation {
 
 /**
  * Writes just what the builds need of one commit — chains, model files, import roots,
- * settings files, mounted folders — and resolves its settings: dotenv files first, then
+ * settings files, mounted folders — and the files `python.files` adds, and resolves its settings: dotenv files first, then
  * `python.env`, `{root}` standing for this checkout.
  */
 async function checkout(
@@ -224,6 +225,7 @@ async function checkout(
   const paths = [...needed].filter((p) => p === '.' || p === '' || files.paths.some((f) => f === p || f.startsWith(`${p.replace(/\/$/, '')}/`)));
   const written = paths.includes('.') || paths.includes('') ? ['.'] : paths;
   const [blobs] = await Promise.all([listBlobs(repo, sha), materialize(repo, sha, written, dir)]);
+  await writeFilesIntoTree(dir, config.python.files);
   const fromFiles = await Promise.all(config.python.envFiles.map(async (file) => parseDotenv(await readFile(join(dir, file), 'utf8'))));
   const env = Object.fromEntries(
     Object.entries(Object.assign({}, ...fromFiles, config.python.env) as Record<string, string>)
@@ -235,7 +237,7 @@ async function checkout(
   const identity = {
     blobs: new Map([...blobs].filter(([path]) => under.some((p) => p === '.' || p === '' || path === p || path.startsWith(`${p}/`)))),
     // As written: `{root}` stands for wherever the tree is, which differs from run to run.
-    settings: JSON.stringify([config.python.env, config.python.envFiles, config.python.mounts, config.python.paths, config.python.stubMissingImports]),
+    settings: JSON.stringify([config.python.env, config.python.envFiles, config.python.mounts, config.python.paths, config.python.stubMissingImports, config.python.files]),
   };
   return { dir, python: config.python, settings: { env, mounts }, identity };
 }

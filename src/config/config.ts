@@ -50,6 +50,8 @@ export interface PythonConfig {
   envFiles: string[];
   /** Mount point (absolute, e.g. `/app`) → folder relative to the repository root. */
   mounts: Record<string, string>;
+  /** Files the repository lacks, written into each side's checkout before its code runs: path relative to the repository root → contents. */
+  files: Record<string, string>;
   /** The project's dependency files or folders, relative to the repository root; null = discovered beside the import roots and migrations. */
   requirements: string[] | null;
   /** The Python version or specifier the project runs on; null = its requires-python. */

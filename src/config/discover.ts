@@ -76,7 +76,7 @@ export async function discoverConfig(files: RepoFiles): Promise<DriftbotConfig> 
   );
   return {
     databases: [{ name: 'default', chains: [{ versions: chosen.versions, versionTable: 'alembic_version', schema: null }], models: modelFiles, install: 'migrations' }],
-    python: { paths, stubMissingImports: true, env: {}, envFiles: [], mounts: {}, requirements: null, version: null },
+    python: { paths, stubMissingImports: true, env: {}, envFiles: [], mounts: {}, files: {}, requirements: null, version: null },
     ignore: [],
     fix: { revision: 'auto' },
     upgradeFrom: [],

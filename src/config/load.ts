@@ -90,6 +90,18 @@ export async function loadConfig(files: RepoFiles, given?: { text: string; path:
     const { line, column } = at(keys);
     throw new ConfigError(path, line, column, `${keyPathText(keys)}: "${entry}" does not exist in this commit (give a pyproject.toml, a requirements file, or their folder)`);
   });
+  // Written only where the commit has nothing: the repository's own files stay as committed.
+  for (const written of Object.keys(config.python.files)) {
+    if (!files.paths.includes(written) && !files.paths.some((file) => file.startsWith(`${written}/`))) continue;
+    const keys = ['python', 'files', written];
+    const { line, column } = at(keys);
+    throw new ConfigError(
+      path,
+      line,
+      column,
+      `${keyPathText(keys)}: this commit has "${written}" already; python.files writes only what the repository lacks: remove the entry, or give another path`,
+    );
+  }
   for (const [point, folder] of Object.entries(config.python.mounts)) {
     if (folder === '.' || files.paths.some((file) => file.startsWith(`${folder}/`))) continue;
     const keys = ['python', 'mounts', point];
@@ -150,6 +162,7 @@ function toDomain(file: ConfigFile, path: string): DriftbotConfig {
       env: file.python.env,
       envFiles: file.python.env_file.map(repoPath),
       mounts: Object.fromEntries(Object.entries(file.python.mounts).map(([point, folder]) => [point, repoPath(folder)])),
+      files: file.python.files,
       requirements: file.python.requirements?.map(repoPath) ?? null,
       version: file.python.version,
     },

@@ -39,6 +39,19 @@ function envNameProblem(name: string): string | null {
   return null;
 }
 
+/** A file driftbot writes into the checkout: a plain relative path, nothing it could climb out through. */
+const WRITTEN_FILE = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
+/** The largest file `python.files` may write: a key or a small config, not a data set. */
+export const WRITTEN_FILE_LIMIT = 64 * 1024;
+
+/** What is wrong with a path `python.files` names, or null. */
+function writtenFileProblem(path: string): string | null {
+  if (!WRITTEN_FILE.test(path) || path.split('/').some((part) => part === '.' || part === '..')) {
+    return 'give a path relative to the repository root, such as server/.jwks.json (letters, digits, ".", "_", "-"; no "." or ".." parts)';
+  }
+  return null;
+}
+
 /** What is wrong with a mount point, or null. */
 function mountPointProblem(path: string): string | null {
   if (!/^(\/[A-Za-z0-9._-]+)+$/.test(path)) return 'give an absolute folder such as /app (letters, digits, ".", "_", "-")';
@@ -78,6 +91,8 @@ export const configFileSchema = z
         env_file: z.array(z.string().min(1)).default([]),
         /** Where the project's container lays the code out (`/app: api`): sandbox only. */
         mounts: z.record(z.string(), z.string().min(1)).default({}),
+        /** Files the project's CI makes and the repository lacks (a development key), written into each side's checkout: path → contents. */
+        files: z.record(z.string(), z.string().max(WRITTEN_FILE_LIMIT, `at most ${WRITTEN_FILE_LIMIT / 1024} KiB: a key or a small config, not a data set`)).default({}),
         /** The project's dependency files (a pyproject.toml with its lock beside it, requirements files); null = discovered, [] = none. */
         requirements: z.array(z.string().min(1)).nullable().default(null),
         /** The Python the project runs on, as a version or specifier ("3.12", ">=3.11,<3.13"); null = its requires-python. */
@@ -92,12 +107,16 @@ export const configFileSchema = z
           const message = envNameProblem(name);
           if (message) context.addIssue({ code: 'custom', path: ['env', name], message });
         }
+        for (const path of Object.keys(python.files)) {
+          const message = writtenFileProblem(path);
+          if (message) context.addIssue({ code: 'custom', path: ['files', path], message });
+        }
         for (const point of Object.keys(python.mounts)) {
           const message = mountPointProblem(point);
           if (message) context.addIssue({ code: 'custom', path: ['mounts', point], message });
         }
       })
-      .default({ paths: [], stub_missing_imports: true, executable: null, env: {}, env_file: [], mounts: {}, requirements: null, version: null }),
+      .default({ paths: [], stub_missing_imports: true, executable: null, env: {}, env_file: [], mounts: {}, files: {}, requirements: null, version: null }),
     ignore: z.array(z.string().min(1)).default([]),
     upgrade_from: z.array(z.string().min(1)).default([]),
     fix: z

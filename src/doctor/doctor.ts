@@ -33,7 +33,7 @@ export interface DoctorReport {
   /** The files the project's environment would be made from, how they were chosen, or why they cannot be used. */
   dependencies: { files: string[]; requiresPython: string | null; chosenBy: string | null; problem: string | null };
   interpreter: { python: string; chosenBy: string; version: string | null; problem: string | null };
-  settings: { envNames: string[]; envFiles: string[]; mounts: Record<string, string> };
+  settings: { envNames: string[]; envFiles: string[]; mounts: Record<string, string>; writtenFiles: string[] };
   sandbox: SandboxStatus;
   suggestedConfig: string;
 }
@@ -79,7 +79,7 @@ export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
     databases,
     dependencies,
     interpreter,
-    settings: { envNames: Object.keys(config.python.env), envFiles: config.python.envFiles, mounts: config.python.mounts },
+    settings: { envNames: Object.keys(config.python.env), envFiles: config.python.envFiles, mounts: config.python.mounts, writtenFiles: Object.keys(config.python.files) },
     sandbox,
     suggestedConfig: suggestConfig(config),
   };

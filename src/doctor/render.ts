@@ -42,7 +42,7 @@ export function renderDoctor(report: DoctorReport): string {
     `Python: ${clean(interpreter.python)} (${interpreter.chosenBy}): ${interpreter.version ? `Python ${interpreter.version}` : `unusable: ${clean(interpreter.problem ?? '')}`}`,
   );
   lines.push(
-    `Settings: python.env ${list(report.settings.envNames)} (values not shown); env_file ${list(report.settings.envFiles)}; mounts ${list(Object.entries(report.settings.mounts).map(([point, folder]) => `${point}: ${folder}`))}`,
+    `Settings: python.env ${list(report.settings.envNames)} (values not shown); env_file ${list(report.settings.envFiles)}; mounts ${list(Object.entries(report.settings.mounts).map(([point, folder]) => `${point}: ${folder}`))}; files written ${list(report.settings.writtenFiles)}`,
   );
   lines.push(`Sandbox: ${report.sandbox.available ? `works here (bubblewrap ${report.sandbox.version})` : `not available: ${report.sandbox.reason}`}`);
   lines.push('', 'Suggested .github/driftbot.yml (nothing was written):', '', ...report.suggestedConfig.trimEnd().split('\n').map(clean));

@@ -67,7 +67,7 @@ describe('discoverConfig', () => {
           install: 'migrations',
         },
       ],
-      python: { paths: ['svc', 'tools/loose', '.'], stubMissingImports: true, env: {}, envFiles: [], mounts: {}, requirements: null, version: null },
+      python: { paths: ['svc', 'tools/loose', '.'], stubMissingImports: true, env: {}, envFiles: [], mounts: {}, files: {}, requirements: null, version: null },
       ignore: [],
       fix: { revision: 'auto' },
       upgradeFrom: [],

@@ -60,7 +60,7 @@ describe('parseConfig', () => {
           install: 'migrations',
         },
       ],
-      python: { paths: ['api'], stubMissingImports: true, env: {}, envFiles: [], mounts: {}, requirements: null, version: null },
+      python: { paths: ['api'], stubMissingImports: true, env: {}, envFiles: [], mounts: {}, files: {}, requirements: null, version: null },
       ignore: [],
       fix: { revision: 'auto' },
       upgradeFrom: [],
@@ -74,7 +74,7 @@ describe('parseConfig', () => {
   it('fills every default from the smallest file', () => {
     expect(parseConfig('databases:\n  - chains:\n      - versions: ./migrations/versions/\n', 'x.yml')).toEqual({
       databases: [{ name: 'default', chains: [{ versions: 'migrations/versions', versionTable: 'alembic_version', schema: null }], models: [], install: 'migrations' }],
-      python: { paths: [], stubMissingImports: true, env: {}, envFiles: [], mounts: {}, requirements: null, version: null },
+      python: { paths: [], stubMissingImports: true, env: {}, envFiles: [], mounts: {}, files: {}, requirements: null, version: null },
       ignore: [],
       fix: { revision: 'auto' },
       upgradeFrom: [],
@@ -104,7 +104,7 @@ describe('parseConfig', () => {
       models: [],
       install: 'migrations',
     });
-    expect(config.python).toEqual({ paths: ['src', '.', 'lib/x'], stubMissingImports: false, env: {}, envFiles: [], mounts: {}, requirements: null, version: null });
+    expect(config.python).toEqual({ paths: ['src', '.', 'lib/x'], stubMissingImports: false, env: {}, envFiles: [], mounts: {}, files: {}, requirements: null, version: null });
     // The repository never chooses what runs (a fork's config would otherwise start any program).
     expect(config.warnings).toEqual([expect.stringMatching(/^\.github\/driftbot\.yml: python\.executable is ignored: .*--python or DRIFTBOT_PYTHON/)]);
     expect(config.ignore).toEqual(['audit_*', 'users.legacy_name']);
@@ -119,6 +119,15 @@ describe('parseConfig errors: file, line, column, key and problem', () => {
     expect(error.message).toBe(
       '.github/driftbot.yml:3:14: databases[0].install: must be "migrations" (new installs run the migrations) or "models" (new installs are create_all of the models, then alembic stamp head), not "create_all"',
     );
+  });
+
+  it('python.files: a path that could climb out of the checkout, or contents too large to be a key', () => {
+    for (const path of ['../outside.json', '/etc/passwd', 'api/../../x', 'a//b', './x', 'api/key file']) {
+      const error = problem(`databases:\n  - chains: [{ versions: v }]\npython:\n  files:\n    "${path}": "{}"\n`);
+      expect(error.message).toContain(`python.files.${path}: give a path relative to the repository root, such as server/.jwks.json`);
+    }
+    const large = problem(`databases:\n  - chains: [{ versions: v }]\npython:\n  files:\n    key.json: "${'x'.repeat(64 * 1024 + 1)}"\n`);
+    expect(large.message).toContain('python.files.key.json: at most 64 KiB');
   });
 
   it('a chain schema that is not one identifier (a list, a quote, an option)', () => {

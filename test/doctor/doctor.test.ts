@@ -111,7 +111,7 @@ describe('driftbot doctor', () => {
     const report = await doctor({ repo: repo.dir, ref: 'main', python: null });
     const text = renderDoctor(report);
     expect(report.source).toBe('.github/driftbot.yml');
-    expect(report.settings).toEqual({ envNames: ['DATABASE_PASSWORD'], envFiles: ['settings.env'], mounts: {} });
+    expect(report.settings).toEqual({ envNames: ['DATABASE_PASSWORD'], envFiles: ['settings.env'], mounts: {}, writtenFiles: [] });
     expect(text).toContain('python.env DATABASE_PASSWORD (values not shown); env_file settings.env');
     expect(text).not.toContain('s3cret-value');
     expect(report.suggestedConfig).not.toContain('s3cret-value');

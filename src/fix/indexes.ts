@@ -1,6 +1,10 @@
 /**
  * Steps for indexes that back no constraint: created where missing, rebuilt where
  * changed in place, dropped where only old installs have them (an index holds no data).
+ *
+ * An index changed in place is dropped where it differs in the `obsolete` phase, before
+ * column types change (its old version may not hold the new type: `status ->> 'code'`
+ * on a column now varchar), and created where missing in its own phase, after them.
  */
 import type { Index, Schema } from '../schema/schema.js';
 import { indexKey } from '../schema/kinds/indexes.js';
@@ -25,9 +29,14 @@ export function indexSteps(target: Schema, current: Schema[]): PlannedStep[] {
     const phase = views.has(`${index.schema}.${index.table}`) ? 'viewIndex' : 'index';
     const entryKey = key;
     const onTableConcurrently = phase === 'index' && !partitioned.has(`${index.schema}.${index.table}`);
-    const sql = changed ? rebuild(index) : onTableConcurrently ? createConcurrently(index) : createIfNotExists(index);
-    const comments = changed ? [`${index.name} was changed in place: rebuilt where its definition differs.`] : [];
-    steps.push(...onTable({ schema: index.schema, name: index.table }, [step(phase, entryKey, sql, comments)]));
+    const sql = onTableConcurrently ? createConcurrently(index) : createIfNotExists(index);
+    const comments = changed ? [`${index.name} was changed in place: created again where the step above dropped it.`] : [];
+    steps.push(
+      ...onTable({ schema: index.schema, name: index.table }, [
+        ...(changed ? [step('obsolete', entryKey, dropWhereDifferent(index), [`${index.name} was changed in place: dropped where its definition differs.`])] : []),
+        step(phase, entryKey, sql, comments),
+      ]),
+    );
   }
   const targetTables = new Set([...target.tables, ...target.views].map((t) => `${t.schema}.${t.name}`));
   for (const { key, object: index } of extra) {
@@ -55,13 +64,8 @@ function createIfNotExists(index: Index): string {
   return index.statement.replace(/^CREATE (UNIQUE )?INDEX /, (head) => `${head}IF NOT EXISTS `);
 }
 
-/** Dropped and created again only where its definition is not the target's. */
-function rebuild(index: Index): string {
+/** Dropped only where it exists with a definition that is not the target's. */
+function dropWhereDifferent(index: Index): string {
   const name = qualifiedIdent(index.schema, index.name);
-  return doBlock([
-    `  IF pg_get_indexdef(to_regclass(${literal(name)})) IS DISTINCT FROM ${literal(index.statement)} THEN`,
-    `    DROP INDEX IF EXISTS ${name};`,
-    `    ${createIfNotExists(index)};`,
-    `  END IF;`,
-  ]);
+  return doBlock([`  IF pg_get_indexdef(to_regclass(${literal(name)})) IS DISTINCT FROM ${literal(index.statement)} THEN`, `    DROP INDEX IF EXISTS ${name};`, `  END IF;`]);
 }

@@ -11,7 +11,8 @@
 import type { Constraint, Schema } from '../schema/schema.js';
 import { constraintKey } from '../schema/kinds/constraints.js';
 import { compareObjects, onKeptTables, present } from './compare.js';
-import { doBlock, ident, literal, qualifiedIdent } from './sql.js';
+import { castEachElement } from '../schema/array-casts.js';
+import { distinctFromEach, doBlock, ident, literal, qualifiedIdent } from './sql.js';
 import { onTable, step, type PlannedStep } from './step.js';
 
 export function constraintSteps(target: Schema, current: Schema[]): PlannedStep[] {
@@ -24,7 +25,7 @@ export function constraintSteps(target: Schema, current: Schema[]): PlannedStep[
   const drops: { key: string; constraint: Constraint; step: PlannedStep }[] = [];
   for (const { key, target: constraint, versions } of wanted) {
     const missing = versions.includes(undefined);
-    const changed = present(versions).some((v) => v.definition !== constraint.definition);
+    const changed = present(versions).some((v) => castEachElement(v.definition) !== castEachElement(constraint.definition));
     if (!missing && !changed) continue;
     if (changed) drops.push({ key, constraint, step: step('obsolete', key, dropWhereDifferent(constraint), replacedComments(constraint)) });
     steps.push(...onTable({ schema: constraint.schema, name: constraint.table }, [addWhereMissing(constraint, key, changed), ...validation(constraint, key)]));
@@ -71,7 +72,7 @@ function find(constraint: Constraint): string {
 /** Dropped only where it exists with a definition that is not the target's. */
 function dropWhereDifferent(constraint: Constraint): string {
   return doBlock([
-    `  IF (SELECT pg_get_constraintdef(oid, true) ${find(constraint)}) IS DISTINCT FROM ${literal(constraint.definition)} THEN`,
+    `  IF ${distinctFromEach(`(SELECT pg_get_constraintdef(oid, true) ${find(constraint)})`, [constraint.definition, castEachElement(constraint.definition)])} THEN`,
     `    ALTER TABLE ${qualifiedIdent(constraint.schema, constraint.table)} DROP CONSTRAINT IF EXISTS ${ident(constraint.name)};`,
     '  END IF;',
   ]);

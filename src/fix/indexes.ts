@@ -9,7 +9,8 @@
 import type { Index, Schema } from '../schema/schema.js';
 import { indexKey } from '../schema/kinds/indexes.js';
 import { compareObjects, present } from './compare.js';
-import { doBlock, literal, qualifiedIdent } from './sql.js';
+import { castEachElement } from '../schema/array-casts.js';
+import { distinctFromEach, doBlock, literal, qualifiedIdent } from './sql.js';
 import { onTable, step, type PlannedStep } from './step.js';
 
 export function indexSteps(target: Schema, current: Schema[]): PlannedStep[] {
@@ -23,7 +24,7 @@ export function indexSteps(target: Schema, current: Schema[]): PlannedStep[] {
   // Postgres builds no index CONCURRENTLY on a partitioned table.
   const partitioned = new Set(target.tables.filter((t) => t.partitioned).map((t) => `${t.schema}.${t.name}`));
   for (const { key, target: index, versions } of wanted) {
-    const changed = present(versions).some((v) => v.statement !== index.statement);
+    const changed = present(versions).some((v) => castEachElement(v.statement) !== castEachElement(index.statement));
     if (!changed && !versions.includes(undefined)) continue;
     // An index on a materialized view waits for the view.
     const phase = views.has(`${index.schema}.${index.table}`) ? 'viewIndex' : 'index';
@@ -67,5 +68,9 @@ function createIfNotExists(index: Index): string {
 /** Dropped only where it exists with a definition that is not the target's. */
 function dropWhereDifferent(index: Index): string {
   const name = qualifiedIdent(index.schema, index.name);
-  return doBlock([`  IF pg_get_indexdef(to_regclass(${literal(name)})) IS DISTINCT FROM ${literal(index.statement)} THEN`, `    DROP INDEX IF EXISTS ${name};`, `  END IF;`]);
+  return doBlock([
+    `  IF ${distinctFromEach(`pg_get_indexdef(to_regclass(${literal(name)}))`, [index.statement, castEachElement(index.statement)])} THEN`,
+    `    DROP INDEX IF EXISTS ${name};`,
+    `  END IF;`,
+  ]);
 }

@@ -4,10 +4,10 @@
  * sandbox's only way to Postgres, and the runner itself. Everything here is undone by
  * `close()`, whatever happened.
  */
-import { writeFilesIntoTree } from '../workspace/written-files.js';
-import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeFilesIntoTree } from '../workspace/written-files.js';
 import { AlembicRunner, type RunnerOptions } from '../alembic/bridge.js';
 import { environmentKey } from '../alembic/environment-key.js';
 import { RunnerPool } from '../alembic/runner-pool.js';
@@ -78,11 +78,12 @@ export class Preparation {
     this.forgetWorkdir = onShutdown(() => rm(workdir, { recursive: true, force: true }));
     const scratch = join(workdir, 'scratch');
     const socketDir = join(workdir, 'postgres');
-    const links = join(scratch, 'mounts');
-    await Promise.all([mkdir(links, { recursive: true }), mkdir(socketDir)]);
-    // Every mount point any side asks for gets one link; each request points it at its side.
+    await Promise.all([mkdir(scratch), mkdir(socketDir)]);
+    // Every mount point any side asks for is a link to a link in the sandbox's own /tmp, a
+    // tmpfs each runner has to itself: each request points it at its side, and runners
+    // building side by side (base, head) never repoint each other's.
     const points = [...new Set([inputs.headConfig, ...inputs.starts.map((s) => s.config)].flatMap((config) => Object.keys(config?.python.mounts ?? {})))];
-    const linkOf = (point: string) => join(links, String(points.indexOf(point)));
+    const linkOf = (point: string) => join(MOUNT_LINKS, String(points.indexOf(point)));
     const headCheckout = await time('checkout', () => checkout(request.repo, request.head.sha, join(workdir, 'head'), inputs.headConfig, inputs.headFiles, linkOf));
     const startCheckouts = await time('checkout', () =>
       Promise.all(inputs.starts.map((start, i) => checkout(request.repo, start.ref.sha, join(workdir, `start${i}`), start.config ?? inputs.headConfig, start.files, linkOf))),
@@ -138,7 +139,6 @@ export class Preparation {
         ),
       );
     }
-    for (const point of points) await symlink(headCheckout.dir, linkOf(point));
     this.relay = await openRelay(socketDir, relayTarget(server.adminUrl, server.socketDir));
     databases.runnerSocketDir = this.relay.socketDir;
     deadline.throwIfAborted();
@@ -180,7 +180,9 @@ export class Preparation {
     const treeOf = (tree: Omit<Tree, 'runner' | 'runners' | 'environmentKey'>, i: number): Tree => {
       const { python } = pythons[i]!;
       const pool = this.runners.get(python)!;
-      return { ...tree, runner: pool.first, runners: pool, environmentKey: keys.get(python) ?? null };
+      // Without the sandbox there is no private /tmp to point: mounts are left out (the report warns).
+      const settings = sandboxed ? tree.settings : { ...tree.settings, mounts: [] };
+      return { ...tree, settings, runner: pool.first, runners: pool, environmentKey: keys.get(python) ?? null };
     };
     const head = treeOf(headCheckout, 0);
     const starts: Tree[] = startCheckouts.map((tree, i) => treeOf(tree, i + 1));
@@ -202,6 +204,9 @@ export class Preparation {
     this.forgetWorkdir();
   }
 }
+
+/** Inside the sandbox only, where /tmp is the runner's own tmpfs: the links `python.mounts`' points lead to. */
+const MOUNT_LINKS = '/tmp/driftbot-mount-points';
 
 /**
  * Writes just what the builds need of one commit — chains, model files, import roots,

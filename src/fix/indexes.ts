@@ -1,11 +1,16 @@
 /**
  * Steps for indexes that back no constraint: created where missing, rebuilt where
  * changed in place, dropped where only old installs have them (an index holds no data).
+ *
+ * An index changed in place is dropped where it differs in the `obsolete` phase, before
+ * column types change (its old version may not hold the new type: `status ->> 'code'`
+ * on a column now varchar), and created where missing in its own phase, after them.
  */
 import type { Index, Schema } from '../schema/schema.js';
 import { indexKey } from '../schema/kinds/indexes.js';
 import { compareObjects, present } from './compare.js';
-import { doBlock, literal, qualifiedIdent } from './sql.js';
+import { castEachElement } from '../schema/array-casts.js';
+import { distinctFromEach, doBlock, literal, qualifiedIdent } from './sql.js';
 import { onTable, step, type PlannedStep } from './step.js';
 
 export function indexSteps(target: Schema, current: Schema[]): PlannedStep[] {
@@ -19,15 +24,20 @@ export function indexSteps(target: Schema, current: Schema[]): PlannedStep[] {
   // Postgres builds no index CONCURRENTLY on a partitioned table.
   const partitioned = new Set(target.tables.filter((t) => t.partitioned).map((t) => `${t.schema}.${t.name}`));
   for (const { key, target: index, versions } of wanted) {
-    const changed = present(versions).some((v) => v.statement !== index.statement);
+    const changed = present(versions).some((v) => castEachElement(v.statement) !== castEachElement(index.statement));
     if (!changed && !versions.includes(undefined)) continue;
     // An index on a materialized view waits for the view.
     const phase = views.has(`${index.schema}.${index.table}`) ? 'viewIndex' : 'index';
     const entryKey = key;
     const onTableConcurrently = phase === 'index' && !partitioned.has(`${index.schema}.${index.table}`);
-    const sql = changed ? rebuild(index) : onTableConcurrently ? createConcurrently(index) : createIfNotExists(index);
-    const comments = changed ? [`${index.name} was changed in place: rebuilt where its definition differs.`] : [];
-    steps.push(...onTable({ schema: index.schema, name: index.table }, [step(phase, entryKey, sql, comments)]));
+    const sql = onTableConcurrently ? createConcurrently(index) : createIfNotExists(index);
+    const comments = changed ? [`${index.name} was changed in place: created again where the step above dropped it.`] : [];
+    steps.push(
+      ...onTable({ schema: index.schema, name: index.table }, [
+        ...(changed ? [step('obsolete', entryKey, dropWhereDifferent(index), [`${index.name} was changed in place: dropped where its definition differs.`])] : []),
+        step(phase, entryKey, sql, comments),
+      ]),
+    );
   }
   const targetTables = new Set([...target.tables, ...target.views].map((t) => `${t.schema}.${t.name}`));
   for (const { key, object: index } of extra) {
@@ -55,13 +65,12 @@ function createIfNotExists(index: Index): string {
   return index.statement.replace(/^CREATE (UNIQUE )?INDEX /, (head) => `${head}IF NOT EXISTS `);
 }
 
-/** Dropped and created again only where its definition is not the target's. */
-function rebuild(index: Index): string {
+/** Dropped only where it exists with a definition that is not the target's. */
+function dropWhereDifferent(index: Index): string {
   const name = qualifiedIdent(index.schema, index.name);
   return doBlock([
-    `  IF pg_get_indexdef(to_regclass(${literal(name)})) IS DISTINCT FROM ${literal(index.statement)} THEN`,
+    `  IF ${distinctFromEach(`pg_get_indexdef(to_regclass(${literal(name)}))`, [index.statement, castEachElement(index.statement)])} THEN`,
     `    DROP INDEX IF EXISTS ${name};`,
-    `    ${createIfNotExists(index)};`,
     `  END IF;`,
   ]);
 }

@@ -6,9 +6,9 @@
  */
 import type { Policy, Schema, Table } from '../schema/schema.js';
 import { policyKey } from '../schema/kinds/policies.js';
-import { isSafeConversion } from './column-types.js';
 import { compareObjects, onKeptTables, present } from './compare.js';
 import { currentColumnType, doBlock, ident, literal, qualifiedIdent } from './sql.js';
+import { retypedColumns } from './retyped-columns.js';
 import { onTable, step, type PlannedStep } from './step.js';
 
 export function policySteps(target: Schema, current: Schema[]): PlannedStep[] {
@@ -40,20 +40,6 @@ export function policySteps(target: Schema, current: Schema[]): PlannedStep[] {
 
 function samePolicy(a: Policy, b: Policy): boolean {
   return a.command === b.command && a.permissive === b.permissive && a.roles.join('\0') === b.roles.join('\0') && a.using === b.using && a.withCheck === b.withCheck;
-}
-
-/**
- * Columns of the policy's table that the fix converts to another type somewhere (which
- * of them the policy reads is not known). A conversion written disabled does not count:
- * it does not run, and the policy would be dropped and created again on every run.
- */
-function retypedColumns(target: Schema, current: Schema[], policy: Policy): Table['columns'] {
-  const sameTable = (t: Table) => t.schema === policy.schema && t.name === policy.table;
-  const table = target.tables.find(sameTable);
-  if (!table) return [];
-  const converted = (column: Table['columns'][number]) => (c: Table['columns'][number]) =>
-    c.name === column.name && c.type !== column.type && isSafeConversion(c.type, column.type);
-  return table.columns.filter((column) => current.some((schema) => schema.tables.find(sameTable)?.columns.some(converted(column))));
 }
 
 const COMMAND_CODES: Record<Policy['command'], string> = { all: '*', select: 'r', insert: 'a', update: 'w', delete: 'd' };

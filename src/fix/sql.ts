@@ -83,3 +83,11 @@ export function currentColumnType(table: string, column: string): string {
 export function typeName(schema: string, name: string): string {
   return qualifiedIdent(schema, name);
 }
+
+/**
+ * True where `expression` is none of `definitions`: a definition and its other spelling
+ * (schema/array-casts.ts), both of which the object may have been created with.
+ */
+export function distinctFromEach(expression: string, definitions: string[]): string {
+  return [...new Set(definitions)].map((definition) => `${expression} IS DISTINCT FROM ${literal(definition)}`).join(' AND ');
+}

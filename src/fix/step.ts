@@ -15,7 +15,9 @@ const ORDER = [
   'column',
   // Old-only constraints and indexes go before type changes, which would otherwise
   // rebuild them for the new type (a GIN index on jsonb cannot hold varchar), and
-  // before new constraints, which may reuse their names (a primary key renamed).
+  // before new constraints, which may reuse their names (a primary key renamed). So do
+  // the old versions of those changed in place (an index on `status ->> 'code'` when
+  // status becomes varchar), and policies and triggers on a column whose type changes.
   'obsolete',
   'columnType',
   // Functions need types, tables and columns (SQL-language bodies are checked when

@@ -2,6 +2,7 @@
  * Canonical definitions: how each kind of object reads in schema entries, findings and
  * the dump. Short and DDL-like; equal objects print as equal strings.
  */
+import { castEachElement } from './array-casts.js';
 import type { Column, EnumType, Index, Sequence, Trigger, View } from './schema.js';
 
 /** `name` in public, `schema.name` elsewhere: how the report names things. */
@@ -32,7 +33,9 @@ const TRIGGER_HEAD = new RegExp(String.raw`^CREATE (CONSTRAINT )?TRIGGER ${IDENT
 
 /** `CREATE UNIQUE INDEX ix ON public.t USING btree (x) WHERE …` → `unique using btree (x) WHERE …`. */
 export function indexDefinition(index: Index): string {
-  const body = index.statement.replace(INDEX_HEAD, '').replace(/^USING /, 'using ');
+  const body = castEachElement(index.statement)
+    .replace(INDEX_HEAD, '')
+    .replace(/^USING /, 'using ');
   return index.unique ? `unique ${body}` : body;
 }
 

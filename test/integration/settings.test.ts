@@ -66,6 +66,39 @@ describe('the project’s settings and layout', () => {
     expect(report.fix).toMatchObject({ verified: true });
   });
 
+  it('gives each build its own /app: builds side by side on two runners each read their own side’s files', async () => {
+    // The base build and the fresh build run at once, one per runner; each points /app
+    // at its side when its request starts and reads it a moment later. Were /app one link
+    // for all runners, both would read whichever side pointed it last.
+    const slowCreate = (edited: boolean) =>
+      revision(
+        '0001',
+        null,
+        'create accounts',
+        `import time
+time.sleep(1.5)${edited ? '  # edited in place' : ''}
+with open("/app/config/id-type.txt") as handle:
+    id_type = handle.read().strip()
+op.create_table("accounts", sa.Column("id", sa.Integer() if id_type == "integer" else sa.BigInteger(), primary_key=True))`,
+      );
+    const repo = await newRepo('settings-side-by-side');
+    const config = 'databases:\n  - chains: [{ versions: api/migrations/versions }]\npython:\n  paths: [api]\n  mounts:\n    /app: api\n';
+    await repo.commit('base', {
+      '.github/driftbot.yml': config,
+      'api/config/id-type.txt': 'integer\n',
+      [`${VERSIONS}/0001_create_accounts.py`]: slowCreate(false),
+    });
+    await repo.branch('feature');
+    await repo.commit('bigint ids, 0001 edited in place', { 'api/config/id-type.txt': 'bigint\n', [`${VERSIONS}/0001_create_accounts.py`]: slowCreate(true) });
+
+    const report = await check(repo, 'main', 'feature', { runners: 2 });
+    expect(report.errors).toEqual([]);
+    // Each build read its own side: bigint ids on the fresh install, integer ones upgraded from base.
+    expect(report.findings).toContainEqual(
+      expect.objectContaining({ object: 'column', table: 'accounts', name: 'id', fresh: expect.stringMatching(/^bigint /), upgraded: expect.stringMatching(/^integer /) }),
+    );
+  });
+
   it('without the settings, the failure names the revision and the missing variable', async () => {
     const repo = await newRepo('settings-missing');
     await repo.commit('base', {

@@ -7,6 +7,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyse } from '../../src/analysis/analyse.js';
+import type { AnalysisRequest } from '../../src/analysis/request.js';
 import type { Report } from '../../src/report/report.js';
 import { withClient } from '../../src/postgres/client.js';
 import type { PostgresServer } from '../../src/postgres/server.js';
@@ -21,13 +22,14 @@ export async function newRepo(name: string): Promise<GitFixture> {
   return GitFixture.create(await mkdtemp(join(tmpdir(), `driftbot-test-${name}-`)));
 }
 
-export async function check(repo: GitFixture, base = 'main', head = 'feature'): Promise<Report> {
+export async function check(repo: GitFixture, base = 'main', head = 'feature', options: Pick<AnalysisRequest, 'runners'> = {}): Promise<Report> {
   const server = testServer();
   const report = await analyse({
     repo: repo.dir,
     base: { ref: base, sha: await resolveCommit(repo.dir, base) },
     head: { ref: head, sha: await resolveCommit(repo.dir, head) },
     server,
+    ...options,
   });
   // Whatever happened, the analysis dropped what it created.
   expect(await databasesOfRun(server, report.environment.runId)).toEqual([]);

@@ -4,7 +4,8 @@ container lays the code out at (`python.mounts`, e.g. `/app`).
 
 One runner serves both sides, so both are switched per request: variables set for the
 previous request are removed first, and each mount point is a symlink, made once by the
-sandbox, that points into a folder of symlinks in the runner's scratch folder, which is
+sandbox, that points into a folder of symlinks in the sandbox's own /tmp (a tmpfs of
+this runner's alone, so runners side by side never repoint each other's), which is
 repointed here at the tree of the request."""
 
 import os
@@ -36,6 +37,7 @@ class Settings:
 def repoint(link: str, target: str) -> None:
     """Points `link` at `target`, atomically (a new link renamed over the old one)."""
     staging = f"{link}.next"
+    os.makedirs(os.path.dirname(link), exist_ok=True)
     if os.path.lexists(staging):
         os.unlink(staging)
     os.symlink(target, staging)

@@ -1,5 +1,6 @@
 /** Primary key, unique, check, foreign key and exclusion constraints (never NOT NULL). */
 import type { Constraint } from '../schema.js';
+import { castEachElement } from '../array-casts.js';
 import { dumpName, qualified } from '../definitions.js';
 import { notFromExtension, notPartition, userNamespace } from './catalog-sql.js';
 import { asRow, type ObjectKind } from './kind.js';
@@ -31,8 +32,8 @@ export const constraints: ObjectKind<'constraints'> = {
       kind: 'constraint',
       table: qualified(c.schema, c.table),
       name: c.name,
-      definition: c.definition,
-      dump: `  CONSTRAINT ${dumpName(c.name)} ${c.definition}`,
+      definition: castEachElement(c.definition),
+      dump: `  CONSTRAINT ${dumpName(c.name)} ${castEachElement(c.definition)}`,
     },
   ],
 };

@@ -169,7 +169,7 @@ class StandInFinder(importlib.abc.MetaPathFinder):
             return None
         parent = fullname.rpartition(".")[0]
         if not (parent and isinstance(sys.modules.get(parent), StandInModule)):
-            importer = self.importing_file()
+            importer = self.importing_file(fullname)
             if importer is None or not is_under(importer, [self.root]):
                 return None
             own = self.own.get(fullname.partition(".")[0])
@@ -183,13 +183,27 @@ class StandInFinder(importlib.abc.MetaPathFinder):
             self.records.append({"module": fullname, "importedFrom": rel(importer, self.root)})
         return importlib.machinery.ModuleSpec(fullname, StandInLoader(), is_package=True)
 
-    def importing_file(self) -> str | None:
+    def importing_file(self, fullname: str) -> str | None:
         """The file whose `import` statement is being resolved (past importlib's frames:
-        frozen ones, and `importlib.import_module`, and the runner's own)."""
+        frozen ones, and `importlib.import_module`, and the runner's own), or None when a
+        module with no Python frame of its own is the importer: importlib loading another
+        module (not `fullname`, a parent or a child of it) on the way means a compiled module's
+        initialisation asked for `fullname` (pydantic 1's probe for `backports_abc`), and
+        the nearest Python frame above it only imported that compiled module."""
         frame: FrameType | None = sys._getframe(2)
         while frame is not None:
             filename = frame.f_code.co_filename
-            if not filename.startswith("<") and not os.path.abspath(filename).startswith(self.skipped):
+            if frame.f_code.co_name == "_find_and_load" and filename.startswith("<frozen importlib"):
+                loading = frame.f_locals.get("name")
+                # Its parents load first, and a child makes it load: the same import either way.
+                related = (
+                    loading == fullname or fullname.startswith(f"{loading}.") or loading.startswith(f"{fullname}.")
+                    if isinstance(loading, str)
+                    else True
+                )
+                if not related:
+                    return None
+            elif not filename.startswith("<") and not os.path.abspath(filename).startswith(self.skipped):
                 return filename
             frame = frame.f_back
         return None

@@ -75,3 +75,13 @@ export function historySteps(tree: string, chains: { config: ChainConfig; files:
 export function modelsKey(tree: string, modelFiles: string[], extensions: { name: string; schema: string }[], defaultSchema: string | null = null): string {
   return hash('driftbot-models-1', tree, JSON.stringify([...modelFiles].sort()), JSON.stringify(extensions), JSON.stringify(defaultSchema));
 }
+
+/**
+ * A versions folder's static scan: the runner's environment (its alembic reads the
+ * graph; its own files are in the environment's key), the folder as the scan names it,
+ * and every entry under it on disk — path and a hash of its bytes — as listed by
+ * scan-cache.ts.
+ */
+export function scanKey(common: CacheCommon, versions: string, entries: string[]): string {
+  return hash('driftbot-scan-1', common.repository, common.environmentKey, versions, ...entries);
+}

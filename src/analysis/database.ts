@@ -23,6 +23,7 @@ import { proposeFix } from './propose-fix.js';
 import type { BreakingCode, DatabaseSummary, EditedMigration, Finding, Fix, Hazard, MigrationFailure, ReportError, SchemaDiff, StandIn } from '../report/report.js';
 import { graphFindings, UNBUILDABLE } from './revision-graph.js';
 import { sharedHistory, type ChainHistory } from './shared-history.js';
+import { scanVersions } from './scan-cache.js';
 import { lintRevisions } from '../hazards/lint.js';
 import { FIX_LOCK_TIMEOUT } from '../fix/migration-file.js';
 import type { RevisionRun } from './causes.js';
@@ -64,7 +65,7 @@ export async function analyseDatabase(tools: BuildTools, input: DatabaseInput): 
   const name = database.name;
   const base = input.starts[0]!;
   const outcome = emptyOutcome();
-  const scans = await tools.time('read revisions', () => scanChains(database, base, head));
+  const scans = await tools.time('read revisions', () => scanChains(tools, database, base, head));
 
   // The static part: what git says about revisions base has already applied.
   const histories: ChainHistory[] = [];
@@ -316,19 +317,19 @@ function mergeStartingPoints(perStart: Finding[][]): Finding[] {
   return [...merged.values()];
 }
 
-async function scanChains(database: DatabaseConfig, base: StartingPoint, head: Tree): Promise<ChainScan[]> {
-  const scans: ChainScan[] = [];
-  for (const chain of database.chains) {
-    // The same chain on base: same folder, else the same version table (a moved folder).
-    const baseChain = base.database?.chains.find((c) => c.versions === chain.versions) ?? base.database?.chains.find((c) => c.versionTable === chain.versionTable) ?? null;
-    scans.push({
-      config: chain,
-      baseConfig: baseChain,
-      head: await head.runner.scan({ versions: join(head.dir, chain.versions), root: head.dir }),
-      base: baseChain ? await base.tree.runner.scan({ versions: join(base.tree.dir, baseChain.versions), root: base.tree.dir }) : null,
-    });
-  }
-  return scans;
+/** Each chain on head and on base, side by side (each scan on a runner of its own, or kept: scan-cache.ts). */
+function scanChains(tools: BuildTools, database: DatabaseConfig, base: StartingPoint, head: Tree): Promise<ChainScan[]> {
+  return Promise.all(
+    database.chains.map(async (chain) => {
+      // The same chain on base: same folder, else the same version table (a moved folder).
+      const baseChain = base.database?.chains.find((c) => c.versions === chain.versions) ?? base.database?.chains.find((c) => c.versionTable === chain.versionTable) ?? null;
+      const [headScan, baseScan] = await Promise.all([
+        scanVersions(tools.cache, head, chain.versions),
+        baseChain ? scanVersions(tools.cache, base.tree, baseChain.versions) : null,
+      ]);
+      return { config: chain, baseConfig: baseChain, head: headScan, base: baseScan };
+    }),
+  );
 }
 
 async function revisionFiles(scan: ScanResult | null, dir: string): Promise<RevisionFile[]> {

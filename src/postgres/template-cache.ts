@@ -18,6 +18,8 @@
  *   belong to the role `driftbot_cache` (it cannot log in), and each copy's objects are
  *   handed to the analysis role that uses it.
  * - At most `maxTemplates` and `maxBytes`: the least recently used go first.
+ * - Beside the templates, the catalog keeps static scans of versions folders (rows, no
+ *   databases), so that a folder git has not changed is not parsed again.
  */
 import { createHash } from 'node:crypto';
 import { databaseUrl, withClient } from './client.js';
@@ -33,6 +35,9 @@ export interface CacheLimits {
   maxTemplates: number;
   maxBytes: number;
 }
+
+/** Scans kept at most, the server's: a few kilobytes each, a row per versions folder and commit that changed it. */
+const MAX_SCANS = 2000;
 
 export const DEFAULT_CACHE_LIMITS: CacheLimits = { maxTemplates: 50, maxBytes: 4 * 1024 ** 3 };
 
@@ -154,6 +159,33 @@ export class TemplateCache {
     return published;
   }
 
+  /**
+   * A versions folder's static scan kept under `key` (analysis/scan-cache.ts): a row in
+   * the catalog, no database. Null when none is kept, or there is no catalog yet.
+   */
+  async findScan<T>(key: string): Promise<T | null> {
+    if (!(await this.catalogExists())) return null;
+    return withClient(this.catalogUrl(), async (client) => {
+      // A catalog made before scans were kept has no such table: nothing is kept then.
+      const { rows } = await client
+        .query<{ result: T }>(`UPDATE scans SET used = clock_timestamp() WHERE key = $1 AND repository = $2 RETURNING result`, [key, this.repository])
+        .catch((error: { code?: string }) => {
+          if (error.code === '42P01') return { rows: [] };
+          throw error;
+        });
+      return rows[0]?.result ?? null;
+    });
+  }
+
+  /** Keeps a scan under `key`; past `MAX_SCANS` (the server's), the least recently used go. */
+  async keepScan(key: string, result: unknown): Promise<void> {
+    await this.ensureCatalog();
+    await withClient(this.catalogUrl(), async (client) => {
+      await client.query(`INSERT INTO scans (key, repository, result) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING`, [key, this.repository, JSON.stringify(result)]);
+      await client.query(`DELETE FROM scans WHERE key IN (SELECT key FROM scans ORDER BY used DESC OFFSET $1)`, [MAX_SCANS]);
+    });
+  }
+
   /** Drops the least recently used templates past the limits (every repository's: the bound is the server's). */
   async evict(): Promise<string[]> {
     const dropped = await withClient(this.catalogUrl(), async (client) => {
@@ -208,6 +240,12 @@ export class TemplateCache {
           bytes bigint NOT NULL,
           result jsonb NOT NULL,
           created timestamptz NOT NULL DEFAULT clock_timestamp(),
+          used timestamptz NOT NULL DEFAULT clock_timestamp()
+        )`);
+        await client.query(`CREATE TABLE IF NOT EXISTS scans (
+          key text PRIMARY KEY,
+          repository text NOT NULL,
+          result jsonb NOT NULL,
           used timestamptz NOT NULL DEFAULT clock_timestamp()
         )`);
       } finally {

@@ -7,8 +7,13 @@
  * changed — an edited revision, another version table, other settings. One file: the
  * cache's bound is the server's, so these tests must not run side by side.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
+import { symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RunnerPool } from '../../src/alembic/runner-pool.js';
+import { scanVersions } from '../../src/analysis/scan-cache.js';
+import { revision, startRunner, tree } from '../alembic/runner-fixtures.js';
 import { analyse } from '../../src/analysis/analyse.js';
 import type { Report } from '../../src/report/report.js';
 import { databaseUrl, withClient } from '../../src/postgres/client.js';
@@ -222,4 +227,63 @@ describe('cached builds', () => {
       await repo.checkout('main');
     }
   }, 600_000);
+});
+
+describe('kept scans of versions folders', () => {
+  const versions = 'db/versions';
+  const files = {
+    [`${versions}/a1_first.py`]: revision('a1', null, 'first', 'op.execute("SELECT 1")'),
+    [`${versions}/b2_second.py`]: revision('b2', 'a1', 'second', 'op.execute("SELECT 1")'),
+  };
+  const cacheOf = (repository: string) => ({ templates: new TemplateCache(server, repository), common: { repository, postgresVersion: 'test' } });
+  const treeOf = async (root: string, environmentKey: string) => {
+    const runner = await startRunner();
+    return { dir: root, runners: new RunnerPool({ python: inject('pythonExecutable'), env: {}, cwd: root, timeoutMs: 60_000 }, 1, runner), environmentKey, runner };
+  };
+
+  it('reuses a scan only while every file of the folder and the environment are the same', async () => {
+    const cache = cacheOf(`/repos/${key()}`);
+    const root = await tree(files);
+    const live = await treeOf(root, 'environment-a');
+    const scanned = await scanVersions(cache, live, versions);
+    expect(scanned.order).toEqual(['a1', 'b2']);
+    await live.runners.close();
+
+    // Its runner is gone: only a kept scan can answer now, and only for the same inputs.
+    const dead = live;
+    expect(await scanVersions(cache, dead, versions)).toEqual(scanned);
+    // The same folder elsewhere (another run's checkout) is the same input.
+    const elsewhere = await tree(files);
+    expect(await scanVersions(cache, { ...dead, dir: elsewhere }, versions)).toEqual(scanned);
+    // Another environment (another alembic, another runner), another repository: scanned again.
+    await expect(scanVersions(cache, { ...dead, environmentKey: 'environment-b' }, versions)).rejects.toThrow(/not running/);
+    await expect(scanVersions(cacheOf(`/repos/${key()}`), dead, versions)).rejects.toThrow(/not running/);
+    // Without a cache, or an environment to key it by: scanned every time.
+    await expect(scanVersions(null, dead, versions)).rejects.toThrow(/not running/);
+    await expect(scanVersions(cache, { ...dead, environmentKey: null }, versions)).rejects.toThrow(/not running/);
+
+    // An edited revision, a file added (even one the scan skips), a symlink: scanned again, and what is read is the new folder.
+    const variants: Record<string, (dir: string) => Promise<void>> = {
+      edited: (dir) => writeFile(join(dir, versions, 'b2_second.py'), revision('b2', 'a1', 'second, edited', 'op.execute("SELECT 2")')),
+      added: (dir) => writeFile(join(dir, versions, 'c3_third.py'), revision('c3', 'b2', 'third', 'op.execute("SELECT 1")')),
+      'not a revision': (dir) => writeFile(join(dir, versions, 'notes.txt'), 'x'),
+      symlink: (dir) => symlink(join(dir, versions, 'b2_second.py'), join(dir, versions, 'c3_link.py')),
+    };
+    for (const [name, change] of Object.entries(variants)) {
+      const changed = await tree(files);
+      await change(changed);
+      await expect(scanVersions(cache, { ...dead, dir: changed }, versions), name).rejects.toThrow(/not running/);
+      const fresh = await treeOf(changed, 'environment-a');
+      const rescanned = await scanVersions(cache, fresh, versions);
+      await fresh.runners.close();
+      // A file the scan skips changes nothing it says; it was still read again.
+      if (name === 'not a revision') expect(rescanned).toEqual(scanned);
+      else expect(rescanned, name).not.toEqual(scanned);
+      if (name === 'edited') expect(rescanned.revisions.find((r) => r.revision === 'b2')?.message).toBe('second, edited');
+      if (name === 'added') expect(rescanned.order).toEqual(['a1', 'b2', 'c3']);
+      // Kept in its turn, except what a symlink points at, which the key would not cover.
+      if (name === 'symlink') await expect(scanVersions(cache, { ...dead, dir: changed }, versions), name).rejects.toThrow(/not running/);
+      else expect(await scanVersions(cache, { ...dead, dir: changed }, versions), name).toEqual(rescanned);
+    }
+  }, 120_000);
 });

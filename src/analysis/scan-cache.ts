@@ -1,0 +1,61 @@
+/**
+ * The static scan of a versions folder (the runner's `scan`: every revision file parsed
+ * with `ast`, the graph read by Alembic), kept in the template cache's catalog and
+ * reused while nothing it reads has changed: a long chain is not parsed again on every
+ * push. The key covers every input (cache-keys.ts `scanKey`): the folder as it is on
+ * disk — every entry, by path and content, not what git says it should be (attributes
+ * and filters may rewrite files on checkout) — and the runner's environment. A folder
+ * holding anything but plain files and folders (a symlink, whose target the key would
+ * not cover) is scanned every time.
+ */
+import { createHash } from 'node:crypto';
+import { lstat, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ScanResult } from '../alembic/bridge.js';
+import type { BuildTools, Tree } from './builds.js';
+import { scanKey } from './cache-keys.js';
+
+/** Scans `versions` (relative to the tree) with the tree's runner, or takes the kept scan of the same folder. */
+export async function scanVersions(cache: BuildTools['cache'], tree: Pick<Tree, 'dir' | 'runners' | 'environmentKey'>, versions: string): Promise<ScanResult> {
+  const scan = () => tree.runners.use((runner) => runner.scan({ versions: join(tree.dir, versions), root: tree.dir }));
+  const common = cache && tree.environmentKey ? { ...cache.common, environmentKey: tree.environmentKey } : null;
+  const entries = common ? await folderEntries(join(tree.dir, versions)) : null;
+  if (!cache || !common || !entries) return scan();
+  const key = scanKey(common, versions, entries);
+  const kept = await cache.templates.findScan<ScanResult>(key);
+  if (kept) return kept;
+  const result = await scan();
+  // Only relative paths may be kept: a result naming this run's folder would not be another's.
+  if (!JSON.stringify(result).includes(tree.dir)) await cache.templates.keepScan(key, result);
+  return result;
+}
+
+/**
+ * Every entry under `folder`, sorted: `path/` for a folder, `path\0sha256` for a file.
+ * Null when the folder is missing (the scan says so), or holds a symlink or anything
+ * else whose content the list would not cover.
+ */
+export async function folderEntries(folder: string): Promise<string[] | null> {
+  const entries: string[] = [];
+  const walk = async (relative: string): Promise<boolean> => {
+    const names = (await readdir(join(folder, relative))).sort();
+    for (const name of names) {
+      const path = relative ? `${relative}/${name}` : name;
+      const stat = await lstat(join(folder, path));
+      if (stat.isDirectory()) {
+        entries.push(`${path}/`);
+        if (!(await walk(path))) return false;
+      } else if (stat.isFile()) {
+        entries.push(
+          `${path}\0${createHash('sha256')
+            .update(await readFile(join(folder, path)))
+            .digest('hex')}`,
+        );
+      } else return false;
+    }
+    return true;
+  };
+  const root = await lstat(folder).catch(() => null);
+  if (!root?.isDirectory()) return null;
+  return (await walk('')) ? entries : null;
+}

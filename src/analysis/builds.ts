@@ -468,19 +468,26 @@ async function modelsBuild(
   const { templates } = tools.cache;
   // Where tables without a schema land is part of what the build makes.
   const key = modelsKey(treeKey(common, head.identity, revisionPaths(history?.chains ?? [], 'head')), modelFiles, extensions, defaultSchema);
-  type Kept = Omit<ModelsBuilt, 'schema'>;
+  // The schema read from the build is kept with it: nothing changes a models database
+  // after it is built (the fix is verified on the installs), so a hit needs no copy.
+  type Kept = Omit<ModelsBuilt, 'schema'> & { schema?: Schema };
   const found = await templates.find<Kept>([key]);
+  if (found?.result.schema) {
+    tools.log(`${name}: reused the kept models build`);
+    return { ...found.result, schema: found.result.schema, warnings: found.result.warnings ?? [] };
+  }
+  // Kept before schemas were kept with it: read from a copy.
   const copy = found && (await tools.time('create databases', () => templates.copy(found, tools.databases, `${name}_models`)));
   if (found && copy) {
     tools.log(`${name}: reused the kept models build`);
-    return { schema: await tools.time('introspect', () => readSchema(copy)), ...found.result, warnings: found.result.warnings ?? [] };
+    return { ...found.result, schema: await tools.time('introspect', () => readSchema(copy)), warnings: found.result.warnings ?? [] };
   }
   const builder = tools.databases.sibling();
   try {
     const built = await build(builder);
     // A build that reported errors is not kept: the next analysis tries again.
     if (built.errors.length === 0 && built.schema) {
-      const kept: Kept = { tables: built.tables, errors: built.errors, warnings: built.warnings, standIns: built.standIns };
+      const kept: Kept = { tables: built.tables, errors: built.errors, warnings: built.warnings, standIns: built.standIns, schema: built.schema };
       await tools.time('cache', () => templates.publish(built.database, builder, key, 'models', kept));
     }
     return built;

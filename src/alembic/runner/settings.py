@@ -34,8 +34,9 @@ class Settings:
 
 
 def repoint(link: str, target: str) -> None:
-    """Points `link` at `target`, atomically (a new link renamed over the old one)."""
-    staging = f"{link}.next"
+    """Points `link` at `target`, atomically (a new link renamed over the old one). The
+    new link's name is this process's: an analysis' runners share the links folder."""
+    staging = f"{link}.next-{os.getpid()}"
     if os.path.lexists(staging):
         os.unlink(staging)
     os.symlink(target, staging)

@@ -142,9 +142,15 @@ export async function buildDatabase(
           )
         : { runs: [], failure: null, standIns: wholeBase?.standIns ?? [] };
     const startRuns = wholeBase ? wholeBase.runs : [...(fromShared ? shared.runs : []), ...built.runs];
-    const after = built.failure
-      ? { runs: [], failure: built.failure, standIns: [] }
-      : await tools.time('upgrade to head', () => head.runners.use((runner) => legs.apply(runner, target, head, database.chains, 'upgraded')));
+    // Head's chains are base's, file for file, and so is every other file the runner could
+    // read, in the same environment: upgrading would load the same revisions and apply
+    // none. Its progress is said all the same.
+    const nothingToApply = fromShared && resume === database.chains.length && sameCode(head, start.tree, history!);
+    if (nothingToApply && !built.failure) for (const chain of database.chains) legs.announce('upgraded', chain);
+    const after =
+      built.failure || nothingToApply
+        ? { runs: [], failure: built.failure, standIns: [] }
+        : await tools.time('upgrade to head', () => head.runners.use((runner) => legs.apply(runner, target, head, database.chains, 'upgraded')));
     const failure: Failure = after.failure ? { ...after.failure, startingPoint: start.ref } : null;
     const schema = failure ? null : await tools.time('introspect', () => readSchema(target));
     const build: UpgradedBuild = { database: target, schema, runs: [...startRuns, ...after.runs], failure, startingPoint: start.ref, startRuns };
@@ -433,6 +439,23 @@ function partFiles(chains: ChainHistory[], part: ChainConfig[], upTo: string | n
 
 function revisionPaths(chains: ChainHistory[], side: 'base' | 'head'): Set<string> {
   return new Set(chains.flatMap((chain) => (side === 'base' ? chain.baseFiles : chain.headFiles).map((file) => file.path)));
+}
+
+/**
+ * Whether two trees run the same code in the same environment: the same runners (one
+ * Python environment), the same settings, and the same files apart from revision files
+ * (compared by the caller, in order), by git blob id.
+ */
+function sameCode(a: Tree, b: Tree, history: HistoryFiles): boolean {
+  if (a.runners !== b.runners || a.identity.settings !== b.identity.settings) return false;
+  const revisions = new Set([...revisionPaths(history.chains, 'base'), ...revisionPaths(history.chains, 'head')]);
+  const files = (tree: Tree) =>
+    [...tree.identity.blobs]
+      .filter(([path]) => !revisions.has(path))
+      .map(([path, blob]) => `${path}\0${blob}`)
+      .sort()
+      .join('\n');
+  return files(a) === files(b);
 }
 
 /** What the models build gives: a schema, or the error that stopped it (the installs' comparison stands without it). */

@@ -287,3 +287,43 @@ describe('kept scans of versions folders', () => {
     }
   }, 120_000);
 });
+
+describe('a branch that changes no migration and no code the runner reads', () => {
+  const config = `databases:
+  - name: main
+    chains:
+      - versions: db/versions
+        version_table: alembic_version
+python:
+  paths: [app]
+`;
+  const imports = 'import sqlalchemy as sa\nfrom alembic import op\nfrom names import TABLE\n';
+  const files = {
+    '.github/driftbot.yml': config,
+    'app/names.py': 'TABLE = "things"\n',
+    'db/versions/a1_things.py': revision('a1', null, 'things', 'op.create_table(TABLE, sa.Column("id", sa.Integer, primary_key=True))', imports),
+    'db/versions/b2_more.py': revision('b2', 'a1', 'more', 'op.add_column(TABLE, sa.Column("name", sa.Text))', imports),
+  };
+  const upgraded = (report: Report) => report.timings.phases.some((p) => p.name === 'upgrade to head');
+
+  it('is upgraded without running head again; a change to code the revisions import is not', async () => {
+    const repo = await newRepo('unchanged-chains');
+    await repo.commit('chain', files);
+    await repo.branch('docs');
+    await repo.commit('docs only', { 'README.md': 'words\n' });
+    await repo.branch('code', 'main');
+    // Loading head's revisions now fails: only running head's upgrade can say so.
+    await repo.commit('code', { 'app/names.py': 'raise RuntimeError("names are broken")\n' });
+    for (const cache of [new TemplateCache(server, repo.dir), null]) {
+      const docs = await run(repo, 'main', 'docs', cache);
+      expect(docs.report.errors).toEqual([]);
+      expect(docs.report.status).toBe('clean');
+      expect(upgraded(docs.report)).toBe(false);
+      // Its progress is said as if it ran.
+      expect(docs.log).toContain('main: upgraded: applying db/versions');
+      const code = await run(repo, 'main', 'code', cache);
+      expect(upgraded(code.report)).toBe(true);
+      expect(JSON.stringify([code.report.errors, code.report.upgradeFailure])).toMatch(/names are broken/);
+    }
+  }, 300_000);
+});

@@ -19,7 +19,7 @@ import { introspect } from '../schema/introspect.js';
 import type { Schema } from '../schema/schema.js';
 import type { MigrationFailure, StandIn } from '../report/report.js';
 import type { RevisionRun } from './causes.js';
-import type { ChainHistory, SharedHistory } from './shared-history.js';
+import { sharesAllOfBase, type ChainHistory, type SharedHistory } from './shared-history.js';
 import { historySteps, modelsKey, treeKey, type CacheCommon, type HistoryStep, type TreeIdentity } from './cache-keys.js';
 import type { RevisionFile } from './edited-migrations.js';
 
@@ -126,13 +126,31 @@ export async function buildDatabase(
 
   // The history base and head share is built once, from base's tree (or copied from the
   // cache), and both the fresh and the upgraded database start as copies of it.
-  const shared = fromMigrations && history && starts[0]?.database ? await sharedHistory(tools, legs, starts[0].tree, starts[0].database.chains, history) : null;
+  const base = starts[0];
+  // Upgrading base is then what fresh does: the same history (all of base's), the same
+  // revisions of head applied on it in head's tree, and every revision loaded in head's
+  // tree by both — fresh goes on from the first chain, or head's other files the runner
+  // reads are base's, in the same environment (fresh skips chains it shares whole).
+  const oneBuild =
+    fromMigrations && history !== null && base?.database != null && sharesAllOfBase(history) && (history.shared.wholeChains === 0 || sameCode(head, base.tree, history));
+  const shared = fromMigrations && history && base?.database ? await sharedHistory(tools, legs, base.tree, base.database.chains, history, oneBuild) : null;
   const resume = shared ? history!.shared.wholeChains : 0;
+
+  const freshOfMigrations = (): Promise<FreshBuilt> =>
+    head.runners.use(async (runner) => {
+      const target = shared?.fresh ?? (await tools.time('create databases', () => tools.databases.create(`${name}_fresh`)));
+      const rest = await tools.time('build fresh', () => legs.apply(runner, target, head, database.chains.slice(resume), 'fresh'));
+      const runs = [...(shared?.runs ?? []), ...rest.runs];
+      const schema = rest.failure ? null : await tools.time('introspect', () => readSchema(target));
+      return { database: target, schema, runs, failure: rest.failure, standIns: rest.standIns, models: null };
+    });
+  const freshOfMigrationsLeg = fromMigrations ? freshOfMigrations() : null;
 
   // The builds side by side, each on a runner of its own; models wait for fresh's extensions.
   const upgradedLegs = starts.map(async (start, i) => {
     const fromShared = i === 0 && shared !== null;
-    const target = fromShared ? shared.upgraded : await tools.time('create databases', () => tools.databases.create(`${name}_upgraded${i || ''}`));
+    if (fromShared && oneBuild) return asUpgraded(legs, database.chains, start.ref, shared.runs, await freshOfMigrationsLeg!);
+    const target = fromShared && shared.upgraded ? shared.upgraded : await tools.time('create databases', () => tools.databases.create(`${name}_upgraded${i || ''}`));
     const wholeBase = fromShared ? shared.wholeBase : null;
     // Base in base's environment, head on top in head's: each side with its own dependencies.
     const built =
@@ -142,29 +160,15 @@ export async function buildDatabase(
           )
         : { runs: [], failure: null, standIns: wholeBase?.standIns ?? [] };
     const startRuns = wholeBase ? wholeBase.runs : [...(fromShared ? shared.runs : []), ...built.runs];
-    // Head's chains are base's, file for file, and so is every other file the runner could
-    // read, in the same environment: upgrading would load the same revisions and apply
-    // none. Its progress is said all the same.
-    const nothingToApply = fromShared && resume === database.chains.length && sameCode(head, start.tree, history!);
-    if (nothingToApply && !built.failure) for (const chain of database.chains) legs.announce('upgraded', chain);
-    const after =
-      built.failure || nothingToApply
-        ? { runs: [], failure: built.failure, standIns: [] }
-        : await tools.time('upgrade to head', () => head.runners.use((runner) => legs.apply(runner, target, head, database.chains, 'upgraded')));
+    const after = built.failure
+      ? { runs: [], failure: built.failure, standIns: [] }
+      : await tools.time('upgrade to head', () => head.runners.use((runner) => legs.apply(runner, target, head, database.chains, 'upgraded')));
     const failure: Failure = after.failure ? { ...after.failure, startingPoint: start.ref } : null;
     const schema = failure ? null : await tools.time('introspect', () => readSchema(target));
     const build: UpgradedBuild = { database: target, schema, runs: [...startRuns, ...after.runs], failure, startingPoint: start.ref, startRuns };
     return { build, standIns: [...built.standIns, ...after.standIns] };
   });
-  const freshLeg: Promise<FreshBuilt> = fromMigrations
-    ? head.runners.use(async (runner) => {
-        const target = shared?.fresh ?? (await tools.time('create databases', () => tools.databases.create(`${name}_fresh`)));
-        const rest = await tools.time('build fresh', () => legs.apply(runner, target, head, database.chains.slice(resume), 'fresh'));
-        const runs = [...(shared?.runs ?? []), ...rest.runs];
-        const schema = rest.failure ? null : await tools.time('introspect', () => readSchema(target));
-        return { database: target, schema, runs, failure: rest.failure, standIns: rest.standIns, models: null };
-      })
-    : modelsInstall(tools, legs, head, database, modelFiles, defaultSchema, upgradedLegs[0] ?? null);
+  const freshLeg: Promise<FreshBuilt> = freshOfMigrationsLeg ?? modelsInstall(tools, legs, head, database, modelFiles, defaultSchema, upgradedLegs[0] ?? null);
   const modelsLeg =
     modelFiles.length > 0 && fromMigrations
       ? freshLeg.then(async (fresh) => {
@@ -336,9 +340,9 @@ async function withContent(tree: Tree, applied: Applied['runs']): Promise<Revisi
 }
 
 interface SharedStart {
-  /** Copies of the shared history, to build fresh and upgraded on. */
+  /** Copies of the shared history, to build fresh and upgraded on (upgraded: none when it is fresh's build). */
   fresh: ThrowawayDatabase;
-  upgraded: ThrowawayDatabase;
+  upgraded: ThrowawayDatabase | null;
   runs: RevisionRun[];
   standIns: StandInInfo[];
   /** When `upgraded` is a copy of all of base's history (kept), what applying it ran: the upgraded build applies only head then. */
@@ -353,7 +357,7 @@ interface SharedStart {
  * kept part of it. If a build fails, nothing is shared: the builds run whole and report
  * the failure where it belongs.
  */
-async function sharedHistory(tools: BuildTools, legs: Legs, tree: Tree, chains: ChainConfig[], history: HistoryFiles): Promise<SharedStart | null> {
+async function sharedHistory(tools: BuildTools, legs: Legs, tree: Tree, chains: ChainConfig[], history: HistoryFiles, oneBuild: boolean): Promise<SharedStart | null> {
   const { upTo, wholeChains } = history.shared;
   const part = chains.slice(0, wholeChains + (upTo ? 1 : 0));
   const name = legs.name;
@@ -363,7 +367,7 @@ async function sharedHistory(tools: BuildTools, legs: Legs, tree: Tree, chains: 
     const built = await tools.time('build shared history', () => tree.runners.use((runner) => legs.apply(runner, database, tree, part, 'base', upTo)));
     if (built.failure) return null;
     const [fresh, upgraded] = await tools.time('create databases', () =>
-      Promise.all([tools.databases.copy(database, `${name}_fresh`), tools.databases.copy(database, `${name}_upgraded`)]),
+      Promise.all([tools.databases.copy(database, `${name}_fresh`), oneBuild ? null : tools.databases.copy(database, `${name}_upgraded`)]),
     );
     return { fresh, upgraded, runs: built.runs, standIns: built.standIns, wholeBase: null };
   }
@@ -376,10 +380,10 @@ async function sharedHistory(tools: BuildTools, legs: Legs, tree: Tree, chains: 
   const whole = baseSteps[baseSteps.length - 1]?.key === shared.key ? shared : await keptHistory(tools, legs, tree, chains, null, baseSteps);
   const templates = tools.cache.templates;
   const [fresh, upgraded] = await tools.time('create databases', () =>
-    Promise.all([templates.copy(shared, tools.databases, `${name}_fresh`), templates.copy(whole ?? shared, tools.databases, `${name}_upgraded`)]),
+    Promise.all([templates.copy(shared, tools.databases, `${name}_fresh`), oneBuild ? null : templates.copy(whole ?? shared, tools.databases, `${name}_upgraded`)]),
   );
   // Evicted between being kept and copied (a busy server): build without.
-  if (!fresh || !upgraded) return null;
+  if (!fresh || (!oneBuild && !upgraded)) return null;
   // Upgraded then applies only head's revisions (when the shared part is all of base, too: base has nothing left to apply).
   const wholeBase = whole ? { runs: await withContent(tree, whole.result.runs), standIns: whole.result.standIns } : null;
   return { fresh, upgraded, runs: await withContent(tree, shared.result.runs), standIns: shared.result.standIns, wholeBase };
@@ -439,6 +443,17 @@ function partFiles(chains: ChainHistory[], part: ChainConfig[], upTo: string | n
 
 function revisionPaths(chains: ChainHistory[], side: 'base' | 'head'): Set<string> {
   return new Set(chains.flatMap((chain) => (side === 'base' ? chain.baseFiles : chain.headFiles).map((file) => file.path)));
+}
+
+/**
+ * The upgraded build when it is fresh's (`oneBuild`): the same database and schema (the
+ * fix is verified on it once), base's history as where it started, a failure as its own.
+ * Its progress is said as if it ran.
+ */
+function asUpgraded(legs: Legs, chains: ChainConfig[], startingPoint: string, startRuns: RevisionRun[], fresh: FreshBuilt): { build: UpgradedBuild; standIns: StandInInfo[] } {
+  for (const chain of chains) legs.announce('upgraded', chain);
+  const failure: Failure = fresh.failure ? { ...fresh.failure, build: 'upgraded', startingPoint } : null;
+  return { build: { database: fresh.database, schema: fresh.schema, runs: fresh.runs, failure, startingPoint, startRuns }, standIns: [] };
 }
 
 /**

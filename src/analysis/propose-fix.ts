@@ -98,11 +98,14 @@ async function verify(tools: BuildTools, input: FixInput, fix: Fix, fileName: st
     await writeFile(join(fixFolder, fileName), fix.content);
     const fromModels = input.install === 'models';
     // Applied to every build side by side; the first failure in build order is the one reported.
-    const results = await Promise.all(
-      (fromModels ? input.upgraded : [input.fresh, ...input.upgraded]).map((build) =>
+    const builds = fromModels ? input.upgraded : [input.fresh, ...input.upgraded];
+    // An upgraded build that is fresh's own database (builds.ts `oneBuild`) is verified once.
+    const databases = [...new Set(builds.map((build) => build.database))];
+    const verified = await Promise.all(
+      databases.map((database) =>
         input.head.runners.use(async (runner) => {
           const result = await runner.upgrade({
-            url: build.database.runnerUrl,
+            url: database.runnerUrl,
             versions: join(input.head.dir, input.chain.versions),
             extraVersions: [fixFolder],
             versionTable: input.chain.versionTable,
@@ -110,10 +113,11 @@ async function verify(tools: BuildTools, input: FixInput, fix: Fix, fileName: st
             statementTimeoutMs: tools.statementTimeoutMs,
             ...treeArgs(input.head),
           });
-          return result.failure ? { failure: result.failure, schema: null } : { failure: null, schema: await readSchema(build.database) };
+          return result.failure ? { failure: result.failure, schema: null } : { failure: null, schema: await readSchema(database) };
         }),
       ),
     );
+    const results = builds.map((build) => verified[databases.indexOf(build.database)]!);
     const failed = results.find((r) => r.failure)?.failure;
     if (failed) return { ...fix, verificationError: `${failed.revision}: ${failed.error}` };
     const schemas = [...(fromModels ? [input.fresh.schema] : []), ...results.map((r) => r.schema as Schema)];

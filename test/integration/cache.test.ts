@@ -326,4 +326,43 @@ python:
       expect(JSON.stringify([code.report.errors, code.report.upgradeFailure])).toMatch(/names are broken/);
     }
   }, 300_000);
+
+  it('one chain that only gains revisions: upgraded is fresh, built once', async () => {
+    const repo = await newRepo('appended-chain');
+    await repo.commit('chain', files);
+    await repo.branch('append');
+    await repo.commit('append', { 'db/versions/c3_rank.py': revision('c3', 'b2', 'rank', 'op.add_column(TABLE, sa.Column("rank", sa.Integer))', imports) });
+    for (const cache of [new TemplateCache(server, repo.dir), null]) {
+      const { report, log } = await run(repo, 'main', 'append', cache);
+      expect(report.errors).toEqual([]);
+      expect(report.status).toBe('clean');
+      expect(upgraded(report)).toBe(false);
+      expect(log).toContain('main: upgraded: applying db/versions');
+      expect(report.schemaDiffs).toEqual([{ database: 'main', diff: '' }]);
+    }
+  }, 300_000);
+
+  it('two chains, revisions added to the last: one build while the code is base’s, two when the first chain’s imports changed', async () => {
+    const repo = await newRepo('appended-chains');
+    await repo.commit('chains', {
+      ...files,
+      '.github/driftbot.yml': config.replace('python:', '      - versions: db2/versions\n        version_table: alembic_version_two\npython:'),
+      'db2/versions/x1_other.py': revision('x1', null, 'other', 'op.execute("CREATE TABLE other (id int)")'),
+    });
+    const added = { 'db2/versions/x2_more.py': revision('x2', 'x1', 'more', 'op.execute("ALTER TABLE other ADD COLUMN name text")') };
+    await repo.branch('append');
+    await repo.commit('append', added);
+    await repo.branch('append-broken', 'main');
+    // Only head's upgrade loads the first chain in head's tree: fresh goes on from the second.
+    await repo.commit('append, and break what the first chain imports', { ...added, 'app/names.py': 'raise RuntimeError("names are broken")\n' });
+    for (const cache of [new TemplateCache(server, repo.dir), null]) {
+      const append = await run(repo, 'main', 'append', cache);
+      expect(append.report.errors).toEqual([]);
+      expect(append.report.status).toBe('clean');
+      expect(upgraded(append.report)).toBe(false);
+      const broken = await run(repo, 'main', 'append-broken', cache);
+      expect(upgraded(broken.report)).toBe(true);
+      expect(JSON.stringify([broken.report.errors, broken.report.upgradeFailure])).toMatch(/names are broken/);
+    }
+  }, 300_000);
 });

@@ -115,9 +115,10 @@ export async function buildDatabase(
   database: DatabaseConfig,
   head: Tree,
   starts: StartingPoint[],
-  modelFiles: string[],
+  modelInputs: ModelInputs,
   history: HistoryFiles | null = null,
 ): Promise<DatabaseBuilds> {
+  const modelFiles = modelInputs.files;
   const name = database.name;
   const legs = new Legs(tools, name);
   // A new install made from the models (install: models) shares no history with the migrations.
@@ -168,14 +169,14 @@ export async function buildDatabase(
     const build: UpgradedBuild = { database: target, schema, runs: [...startRuns, ...after.runs], failure, startingPoint: start.ref, startRuns };
     return { build, standIns: [...built.standIns, ...after.standIns] };
   });
-  const freshLeg: Promise<FreshBuilt> = freshOfMigrationsLeg ?? modelsInstall(tools, legs, head, database, modelFiles, defaultSchema, upgradedLegs[0] ?? null);
+  const freshLeg: Promise<FreshBuilt> = freshOfMigrationsLeg ?? modelsInstall(tools, legs, head, database, modelInputs, defaultSchema, upgradedLegs[0] ?? null);
   const modelsLeg =
     modelFiles.length > 0 && fromMigrations
       ? freshLeg.then(async (fresh) => {
           // Models use the types extensions bring (citext, ltree…) but never create them: the
           // migrations do. Give the models database what the fresh install has.
           const extensions = fresh.failure ? [] : await tools.databases.extensionsOf(fresh.database);
-          return modelsBuild(tools, head, database, modelFiles, extensions, defaultSchema, history);
+          return modelsBuild(tools, head, database, modelInputs, extensions, defaultSchema);
         })
       : freshLeg.then((fresh) => fresh.models);
   // Every leg is awaited before any failure is thrown: none is left running.
@@ -220,7 +221,7 @@ async function modelsInstall(
   legs: Legs,
   head: Tree,
   database: DatabaseConfig,
-  modelFiles: string[],
+  models: ModelInputs,
   defaultSchema: string | null,
   upgradedLeg: Promise<{ build: UpgradedBuild }> | null,
 ): Promise<FreshBuilt> {
@@ -229,7 +230,7 @@ async function modelsInstall(
   const upgraded = upgradedLeg ? (await upgradedLeg).build : null;
   const extensions = upgraded && !upgraded.failure ? await tools.databases.extensionsOf(upgraded.database) : [];
   await tools.time('build fresh', () => tools.databases.createExtensions(target, extensions));
-  const result = await tools.time('build fresh', () => head.runners.use((runner) => importModels(tools, runner, head, database, modelFiles, defaultSchema, target)));
+  const result = await tools.time('build fresh', () => head.runners.use((runner) => importModels(tools, runner, head, models, defaultSchema, target)));
   let failure: Failure = result.errors.length ? modelsFailure(name, result.errors) : null;
   if (!failure) {
     for (const chain of database.chains) {
@@ -250,16 +251,16 @@ async function importModels(
   tools: BuildTools,
   runner: AlembicRunner,
   head: Tree,
-  database: DatabaseConfig,
-  modelFiles: string[],
+  models: ModelInputs,
   defaultSchema: string | null,
   target: ThrowawayDatabase,
 ): Promise<Omit<ModelsBuilt, 'schema'>> {
   const result: ModelsResult | { failed: string } = await runner
     .buildModels({
       url: target.runnerUrl,
-      files: modelFiles.map((file) => join(head.dir, file)),
-      skip: database.chains.map((chain) => join(head.dir, chain.versions)),
+      files: models.files.map((file) => join(head.dir, file)),
+      // Revision files are never where a model is declared (a data migration's `sa.Table(…)` is not).
+      skip: models.versions.map((versions) => join(head.dir, versions)),
       defaultSchema,
       statementTimeoutMs: tools.statementTimeoutMs,
       ...treeArgs(head),
@@ -473,6 +474,12 @@ function sameCode(a: Tree, b: Tree, history: HistoryFiles): boolean {
   return files(a) === files(b);
 }
 
+/** What the models build imports (head's model files), and the versions folders of every database in head's configuration, which it never searches. */
+export interface ModelInputs {
+  files: string[];
+  versions: string[];
+}
+
 /** What the models build gives: a schema, or the error that stopped it (the installs' comparison stands without it). */
 interface ModelsBuilt {
   schema: Schema | null;
@@ -487,16 +494,15 @@ async function modelsBuild(
   tools: BuildTools,
   head: Tree,
   database: DatabaseConfig,
-  modelFiles: string[],
+  models: ModelInputs,
   extensions: Extension[],
   defaultSchema: string | null,
-  history: HistoryFiles | null,
 ): Promise<ModelsBuilt> {
   const name = database.name;
   const build = async (databases: ThrowawayDatabases): Promise<ModelsBuilt & { database: ThrowawayDatabase }> => {
     const modelsDb = await tools.time('create databases', () => databases.create(`${name}_models`));
     await tools.time('build models', () => tools.databases.createExtensions(modelsDb, extensions));
-    const result = await tools.time('build models', () => head.runners.use((runner) => importModels(tools, runner, head, database, modelFiles, defaultSchema, modelsDb)));
+    const result = await tools.time('build models', () => head.runners.use((runner) => importModels(tools, runner, head, models, defaultSchema, modelsDb)));
     const failed = result.tables.length === 0 && result.errors.some((e) => e.path === null);
     const schema = failed ? null : await tools.time('introspect', () => readSchema(modelsDb));
     return { database: modelsDb, schema, ...result };
@@ -505,7 +511,10 @@ async function modelsBuild(
   if (!tools.cache || !common) return build(tools.databases);
   const { templates } = tools.cache;
   // Where tables without a schema land is part of what the build makes.
-  const key = modelsKey(treeKey(common, head.identity, revisionPaths(history?.chains ?? [], 'head')), modelFiles, extensions, defaultSchema);
+  // Files in any versions folder, of any database, are neither imported nor searched by the
+  // build (`skip`), unless they are model files: a revision added elsewhere is not a miss.
+  const unread = new Set([...head.identity.blobs.keys()].filter((path) => models.versions.some((v) => path.startsWith(`${v}/`)) && !models.files.includes(path)));
+  const key = modelsKey(treeKey(common, head.identity, unread), models.files, extensions, defaultSchema);
   // The schema read from the build is kept with it: nothing changes a models database
   // after it is built (the fix is verified on the installs), so a hit needs no copy.
   type Kept = Omit<ModelsBuilt, 'schema'> & { schema?: Schema };

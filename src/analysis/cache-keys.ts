@@ -71,9 +71,13 @@ export function historySteps(tree: string, chains: { config: ChainConfig; files:
   return steps;
 }
 
-/** The models build: the tree (model files included), the files imported, and the extensions copied from the fresh install first. */
+/**
+ * The models build: the tree (model files included; the versions folders of every
+ * database left out, since the build neither imports nor searches them — version 2, when
+ * they were left out), the files imported, and the extensions copied from the fresh install first.
+ */
 export function modelsKey(tree: string, modelFiles: string[], extensions: { name: string; schema: string }[], defaultSchema: string | null = null): string {
-  return hash('driftbot-models-1', tree, JSON.stringify([...modelFiles].sort()), JSON.stringify(extensions), JSON.stringify(defaultSchema));
+  return hash('driftbot-models-2', tree, JSON.stringify([...modelFiles].sort()), JSON.stringify(extensions), JSON.stringify(defaultSchema));
 }
 
 /**

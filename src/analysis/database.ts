@@ -97,7 +97,9 @@ export async function analyseDatabase(tools: BuildTools, input: DatabaseInput): 
   // history: the same file run with other packages (base's pins, head's) may build another schema.
   const sameChains = JSON.stringify(base.database?.chains ?? null) === JSON.stringify(database.chains) && base.tree.runner === head.runner;
   const shared = sameChains ? sharedHistory(histories) : null;
-  const builds = await buildDatabase(tools, database, head, input.starts, modelFiles, shared ? { shared, chains: histories } : null);
+  const versionsFolders = config.databases.flatMap((d) => d.chains.map((chain) => chain.versions.replace(/^\.\//, '').replace(/\/+$/, '')));
+  const modelInputs = { files: modelFiles, versions: versionsFolders };
+  const builds = await buildDatabase(tools, database, head, input.starts, modelInputs, shared ? { shared, chains: histories } : null);
   outcome.standIns.push(...builds.standIns);
   outcome.warnings.push(...standInWarnings(builds.standIns, database, modelFiles));
   // A models build that fails leaves the installs' comparison standing: its error is reported beside it.

@@ -366,3 +366,54 @@ python:
     }
   }, 300_000);
 });
+
+describe('kept models builds of a repository with two databases', () => {
+  const model = (table: string, extra = '') => `import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Row(Base):
+    __tablename__ = "${table}"
+    id: Mapped[int] = mapped_column(primary_key=True)
+${extra}`;
+  const config = ['one', 'two']
+    .map((name) => `  - name: ${name}\n    chains:\n      - versions: ${name}/versions\n        version_table: alembic_version\n    models:\n      - app/${name}_models.py\n`)
+    .join('');
+  const files = {
+    '.github/driftbot.yml': `databases:\n${config}python:\n  paths: [app]\n`,
+    'app/one_models.py': model('ones'),
+    'app/two_models.py': model('twos'),
+    'one/versions/a1_ones.py': revision('a1', null, 'ones', 'op.create_table("ones", sa.Column("id", sa.Integer, primary_key=True))'),
+    'two/versions/x1_twos.py': revision('x1', null, 'twos', 'op.create_table("twos", sa.Column("id", sa.Integer, primary_key=True))'),
+  };
+
+  it('a revision added to one database keeps both models builds; a model file edited does not', async () => {
+    const repo = await newRepo('two-databases');
+    await repo.commit('two databases', files);
+    await repo.branch('feature');
+    await repo.commit('docs', { 'README.md': 'words\n' });
+    await repo.branch('push', 'main');
+    await repo.commit('a revision in one', { 'one/versions/a2_more.py': revision('a2', 'a1', 'more', 'op.execute("SELECT 1")') });
+    await repo.branch('edit', 'push');
+    await repo.commit('a model of two edited', { 'app/two_models.py': model('twos', '    name: Mapped[str | None] = mapped_column(sa.Text)\n') });
+    const cache = new TemplateCache(server, repo.dir);
+    const cold = await run(repo, 'main', 'feature', cache);
+    expect(cold.report.errors).toEqual([]);
+    expect(cold.report.status).toBe('clean');
+    const push = await run(repo, 'main', 'push', cache);
+    expect(push.report.errors).toEqual([]);
+    expect(push.log).toContain('one: reused the kept models build');
+    expect(push.log).toContain('two: reused the kept models build');
+    expect(comparable(push.report)).toEqual(comparable((await run(repo, 'main', 'push', null)).report));
+    const edit = await run(repo, 'main', 'edit', cache);
+    // A file the models could import is an input of every models build, the other database's too.
+    expect(edit.log).not.toContain('one: reused the kept models build');
+    expect(edit.log).not.toContain('two: reused the kept models build');
+    // The edited model is what was built: its column is missing from both installs.
+    expect(edit.report.findings.map((f) => `${f.table}.${f.name}`)).toContain('twos.name');
+  }, 300_000);
+});

@@ -223,9 +223,15 @@ export class TemplateCache {
   private async ensureCatalog(): Promise<void> {
     if (!(await this.catalogExists())) {
       await withClient(this.server.adminUrl, async (client) => {
-        // Two first analyses may race here: the loser's "already exists" is as good.
-        await client.query(`CREATE DATABASE ${CATALOG_DATABASE} TEMPLATE template0`).catch(ignoreDuplicate);
-        await client.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${CATALOG_DATABASE} FROM PUBLIC`);
+        // Two first publishers (two analyses, or one analysis' two scans) may race here: one
+        // at a time, or their REVOKEs fail with "tuple concurrently updated".
+        await client.query(`SELECT pg_advisory_lock(hashtext($1))`, [CATALOG_DATABASE]);
+        try {
+          await client.query(`CREATE DATABASE ${CATALOG_DATABASE} TEMPLATE template0`).catch(ignoreDuplicate);
+          await client.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${CATALOG_DATABASE} FROM PUBLIC`);
+        } finally {
+          await client.query(`SELECT pg_advisory_unlock(hashtext($1))`, [CATALOG_DATABASE]);
+        }
       });
     }
     await withClient(this.catalogUrl(), async (client) => {

@@ -230,6 +230,14 @@ describe('cached builds', () => {
 });
 
 describe('kept scans of versions folders', () => {
+  it('keeps scans made at once on a server with no catalog yet (an analysis scans head and base side by side)', async () => {
+    await clearTemplateCache(server);
+    const cache = new TemplateCache(server, `/repos/${key()}`);
+    const keys = Array.from({ length: 32 }, () => key());
+    await Promise.all(keys.map((k, i) => cache.keepScan(k, { i })));
+    expect(await Promise.all(keys.map((k) => cache.findScan(k)))).toEqual(keys.map((_, i) => ({ i })));
+  });
+
   const versions = 'db/versions';
   const files = {
     [`${versions}/a1_first.py`]: revision('a1', null, 'first', 'op.execute("SELECT 1")'),

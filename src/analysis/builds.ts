@@ -133,7 +133,11 @@ export async function buildDatabase(
   // tree by both — fresh goes on from the first chain, or head's other files the runner
   // reads are base's, in the same environment (fresh skips chains it shares whole).
   const oneBuild =
-    fromMigrations && history !== null && base?.database != null && sharesAllOfBase(history) && (history.shared.wholeChains === 0 || sameCode(head, base.tree, history));
+    fromMigrations &&
+    history !== null &&
+    base?.database != null &&
+    sharesAllOfBase(history) &&
+    (history.shared.wholeChains === 0 || sameCode(head, base.tree, history, otherVersions(modelInputs.versions, database)));
   const shared = fromMigrations && history && base?.database ? await sharedHistory(tools, legs, base.tree, base.database.chains, history, oneBuild) : null;
   const resume = shared ? history!.shared.wholeChains : 0;
 
@@ -458,20 +462,30 @@ function asUpgraded(legs: Legs, chains: ChainConfig[], startingPoint: string, st
 }
 
 /**
- * Whether two trees run the same code in the same environment: the same runners (one
- * Python environment), the same settings, and the same files apart from revision files
- * (compared by the caller, in order), by git blob id.
+ * Whether two trees run the same code in the same environment for this database's
+ * chains: the same runners (one Python environment), the same settings, and the same
+ * files by git blob id, apart from this database's revision files (compared by the
+ * caller, in order) and other databases' versions folders (its revisions never load them).
  */
-function sameCode(a: Tree, b: Tree, history: HistoryFiles): boolean {
+function sameCode(a: Tree, b: Tree, history: HistoryFiles, others: string[]): boolean {
   if (a.runners !== b.runners || a.identity.settings !== b.identity.settings) return false;
   const revisions = new Set([...revisionPaths(history.chains, 'base'), ...revisionPaths(history.chains, 'head')]);
   const files = (tree: Tree) =>
     [...tree.identity.blobs]
-      .filter(([path]) => !revisions.has(path))
+      .filter(([path]) => !revisions.has(path) && !others.some((folder) => path.startsWith(`${folder}/`)))
       .map(([path, blob]) => `${path}\0${blob}`)
       .sort()
       .join('\n');
   return files(a) === files(b);
+}
+
+/**
+ * The versions folders of the other databases, but those inside one of this database's
+ * (Alembic reads a versions folder's subfolders too) or shared with it.
+ */
+function otherVersions(all: string[], database: DatabaseConfig): string[] {
+  const own = database.chains.map((chain) => chain.versions.replace(/^\.\//, '').replace(/\/+$/, ''));
+  return all.filter((folder) => !own.some((mine) => folder === mine || folder.startsWith(`${mine}/`)));
 }
 
 /** What the models build imports (head's model files), and the versions folders of every database in head's configuration, which it never searches. */

@@ -399,7 +399,7 @@ ${extra}`;
     'two/versions/x1_twos.py': revision('x1', null, 'twos', 'op.create_table("twos", sa.Column("id", sa.Integer, primary_key=True))'),
   };
 
-  it('a revision added to one database keeps both models builds; a model file edited does not', async () => {
+  it('a revision added to one database keeps both models builds and needs no second build of either; a model file edited does not', async () => {
     const repo = await newRepo('two-databases');
     await repo.commit('two databases', files);
     await repo.branch('feature');
@@ -416,6 +416,8 @@ ${extra}`;
     expect(push.report.errors).toEqual([]);
     expect(push.log).toContain('one: reused the kept models build');
     expect(push.log).toContain('two: reused the kept models build');
+    // Neither database is upgraded again: one only gained a revision, two has nothing that changed (one's folder is not its code).
+    expect(push.report.timings.phases.map((p) => p.name)).not.toContain('upgrade to head');
     expect(comparable(push.report)).toEqual(comparable((await run(repo, 'main', 'push', null)).report));
     const edit = await run(repo, 'main', 'edit', cache);
     // A file the models could import is an input of every models build, the other database's too.

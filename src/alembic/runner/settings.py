@@ -8,6 +8,7 @@ sandbox, that points into a folder of symlinks in the runner's scratch folder, w
 repointed here at the tree of the request."""
 
 import os
+import secrets
 from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any, TypedDict
 
@@ -35,9 +36,8 @@ class Settings:
 
 def repoint(link: str, target: str) -> None:
     """Points `link` at `target`, atomically (a new link renamed over the old one). The
-    new link's name is this process's: an analysis' runners share the links folder."""
-    staging = f"{link}.next-{os.getpid()}"
-    if os.path.lexists(staging):
-        os.unlink(staging)
+    new link's name is this call's own: an analysis' runners share the links folder, and
+    each sandbox has its own process ids (every runner is the same pid in its own)."""
+    staging = f"{link}.next-{secrets.token_hex(8)}"
     os.symlink(target, staging)
     os.replace(staging, link)

@@ -36,6 +36,10 @@ export interface CacheLimits {
   maxBytes: number;
 }
 
+/** invalid_catalog_name (the catalog database is not there) and undefined_table. */
+const NO_DATABASE = '3D000';
+const NO_TABLE = '42P01';
+
 /** Scans kept at most, the server's: a few kilobytes each, a row per versions folder and commit that changed it. */
 const MAX_SCANS = 2000;
 
@@ -164,25 +168,32 @@ export class TemplateCache {
    * the catalog, no database. Null when none is kept, or there is no catalog yet.
    */
   async findScan<T>(key: string): Promise<T | null> {
-    if (!(await this.catalogExists())) return null;
-    return withClient(this.catalogUrl(), async (client) => {
-      // A catalog made before scans were kept has no such table: nothing is kept then.
-      const { rows } = await client
-        .query<{ result: T }>(`UPDATE scans SET used = clock_timestamp() WHERE key = $1 AND repository = $2 RETURNING result`, [key, this.repository])
-        .catch((error: { code?: string }) => {
-          if (error.code === '42P01') return { rows: [] };
-          throw error;
-        });
-      return rows[0]?.result ?? null;
-    });
+    // One connection, straight to the catalog: no catalog (yet), or one made before scans
+    // were kept, has nothing kept.
+    const rows = await withClient(this.catalogUrl(), (client) =>
+      client.query<{ result: T }>(`UPDATE scans SET used = clock_timestamp() WHERE key = $1 AND repository = $2 RETURNING result`, [key, this.repository]),
+    ).then(
+      (result) => result.rows,
+      (error: { code?: string }) => {
+        if (error.code === NO_DATABASE || error.code === NO_TABLE) return [];
+        throw error;
+      },
+    );
+    return rows[0]?.result ?? null;
   }
 
   /** Keeps a scan under `key`; past `MAX_SCANS` (the server's), the least recently used go. */
   async keepScan(key: string, result: unknown): Promise<void> {
-    await this.ensureCatalog();
-    await withClient(this.catalogUrl(), async (client) => {
-      await client.query(`INSERT INTO scans (key, repository, result) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING`, [key, this.repository, JSON.stringify(result)]);
-      await client.query(`DELETE FROM scans WHERE key IN (SELECT key FROM scans ORDER BY used DESC OFFSET $1)`, [MAX_SCANS]);
+    const keep = () =>
+      withClient(this.catalogUrl(), async (client) => {
+        await client.query(`INSERT INTO scans (key, repository, result) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING`, [key, this.repository, JSON.stringify(result)]);
+        await client.query(`DELETE FROM scans WHERE key IN (SELECT key FROM scans ORDER BY used DESC OFFSET $1)`, [MAX_SCANS]);
+      });
+    // The catalog is made (or given its scans table) only when it lacks them: the common case is one connection.
+    await keep().catch(async (error: { code?: string }) => {
+      if (error.code !== NO_DATABASE && error.code !== NO_TABLE) throw error;
+      await this.ensureCatalog();
+      await keep();
     });
   }
 

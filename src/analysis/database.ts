@@ -61,11 +61,20 @@ interface ChainScan {
 }
 
 export async function analyseDatabase(tools: BuildTools, input: DatabaseInput): Promise<DatabaseOutcome> {
+  const { scans, kept } = await tools.time('read revisions', () => scanChains(tools, input.database, input.starts[0]!, input.head));
+  try {
+    return await analyseScanned(tools, input, scans);
+  } finally {
+    // New scans were kept while the database was built. Not keeping one changes nothing found: it is said, and scanned again next time.
+    await tools.time('cache', () => kept.catch((error: Error) => tools.log(`could not keep the scan of a versions folder: ${error.message}`)));
+  }
+}
+
+async function analyseScanned(tools: BuildTools, input: DatabaseInput, scans: ChainScan[]): Promise<DatabaseOutcome> {
   const { database, head, config } = input;
   const name = database.name;
   const base = input.starts[0]!;
   const outcome = emptyOutcome();
-  const scans = await tools.time('read revisions', () => scanChains(tools, database, base, head));
 
   // The static part: what git says about revisions base has already applied.
   const histories: ChainHistory[] = [];
@@ -319,9 +328,12 @@ function mergeStartingPoints(perStart: Finding[][]): Finding[] {
   return [...merged.values()];
 }
 
-/** Each chain on head and on base, side by side (each scan on a runner of its own, or kept: scan-cache.ts). */
-function scanChains(tools: BuildTools, database: DatabaseConfig, base: StartingPoint, head: Tree): Promise<ChainScan[]> {
-  return Promise.all(
+/**
+ * Each chain on head and on base, side by side (each scan on a runner of its own, or
+ * kept: scan-cache.ts); `kept` settles when the new scans are kept.
+ */
+async function scanChains(tools: BuildTools, database: DatabaseConfig, base: StartingPoint, head: Tree): Promise<{ scans: ChainScan[]; kept: Promise<unknown> }> {
+  const chains = await Promise.all(
     database.chains.map(async (chain) => {
       // The same chain on base: same folder, else the same version table (a moved folder).
       const baseChain = base.database?.chains.find((c) => c.versions === chain.versions) ?? base.database?.chains.find((c) => c.versionTable === chain.versionTable) ?? null;
@@ -329,9 +341,10 @@ function scanChains(tools: BuildTools, database: DatabaseConfig, base: StartingP
         scanVersions(tools.cache, head, chain.versions),
         baseChain ? scanVersions(tools.cache, base.tree, baseChain.versions) : null,
       ]);
-      return { config: chain, baseConfig: baseChain, head: headScan, base: baseScan };
+      return { scan: { config: chain, baseConfig: baseChain, head: headScan.scan, base: baseScan?.scan ?? null }, kept: [headScan.kept, baseScan?.kept] };
     }),
   );
+  return { scans: chains.map((c) => c.scan), kept: Promise.all(chains.flatMap((c) => c.kept)) };
 }
 
 async function revisionFiles(scan: ScanResult | null, dir: string): Promise<RevisionFile[]> {

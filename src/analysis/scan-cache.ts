@@ -15,19 +15,29 @@ import type { ScanResult } from '../alembic/bridge.js';
 import type { BuildTools, Tree } from './builds.js';
 import { scanKey } from './cache-keys.js';
 
-/** Scans `versions` (relative to the tree) with the tree's runner, or takes the kept scan of the same folder. */
-export async function scanVersions(cache: BuildTools['cache'], tree: Pick<Tree, 'dir' | 'runners' | 'environmentKey'>, versions: string): Promise<ScanResult> {
+/**
+ * Scans `versions` (relative to the tree) with the tree's runner, or takes the kept scan
+ * of the same folder. A new scan is kept meanwhile, off the analysis' path (keeping the
+ * first one makes the catalog): the caller awaits `kept` before it ends.
+ */
+export async function scanVersions(
+  cache: BuildTools['cache'],
+  tree: Pick<Tree, 'dir' | 'runners' | 'environmentKey'>,
+  versions: string,
+): Promise<{ scan: ScanResult; kept: Promise<void> }> {
   const scan = () => tree.runners.use((runner) => runner.scan({ versions: join(tree.dir, versions), root: tree.dir }));
   const common = cache && tree.environmentKey ? { ...cache.common, environmentKey: tree.environmentKey } : null;
   const entries = common ? await folderEntries(join(tree.dir, versions)) : null;
-  if (!cache || !common || !entries) return scan();
+  if (!cache || !common || !entries) return { scan: await scan(), kept: Promise.resolve() };
   const key = scanKey(common, versions, entries);
-  const kept = await cache.templates.findScan<ScanResult>(key);
-  if (kept) return kept;
+  const found = await cache.templates.findScan<ScanResult>(key);
+  if (found) return { scan: found, kept: Promise.resolve() };
   const result = await scan();
   // Only relative paths may be kept: a result naming this run's folder would not be another's.
-  if (!JSON.stringify(result).includes(tree.dir)) await cache.templates.keepScan(key, result);
-  return result;
+  const kept = JSON.stringify(result).includes(tree.dir) ? Promise.resolve() : cache.templates.keepScan(key, result);
+  // Awaited by the caller; never an unhandled rejection meanwhile.
+  kept.catch(() => {});
+  return { scan: result, kept };
 }
 
 /**

@@ -249,26 +249,33 @@ describe('kept scans of versions folders', () => {
     return { dir: root, runners: new RunnerPool({ python: inject('pythonExecutable'), env: {}, cwd: root, timeoutMs: 60_000 }, 1, runner), environmentKey, runner };
   };
 
+  // A scan, once kept (when it was new).
+  const scanOf = async (...args: Parameters<typeof scanVersions>) => {
+    const { scan, kept } = await scanVersions(...args);
+    await kept;
+    return scan;
+  };
+
   it('reuses a scan only while every file of the folder and the environment are the same', async () => {
     const cache = cacheOf(`/repos/${key()}`);
     const root = await tree(files);
     const live = await treeOf(root, 'environment-a');
-    const scanned = await scanVersions(cache, live, versions);
+    const scanned = await scanOf(cache, live, versions);
     expect(scanned.order).toEqual(['a1', 'b2']);
     await live.runners.close();
 
     // Its runner is gone: only a kept scan can answer now, and only for the same inputs.
     const dead = live;
-    expect(await scanVersions(cache, dead, versions)).toEqual(scanned);
+    expect(await scanOf(cache, dead, versions)).toEqual(scanned);
     // The same folder elsewhere (another run's checkout) is the same input.
     const elsewhere = await tree(files);
-    expect(await scanVersions(cache, { ...dead, dir: elsewhere }, versions)).toEqual(scanned);
+    expect(await scanOf(cache, { ...dead, dir: elsewhere }, versions)).toEqual(scanned);
     // Another environment (another alembic, another runner), another repository: scanned again.
-    await expect(scanVersions(cache, { ...dead, environmentKey: 'environment-b' }, versions)).rejects.toThrow(/not running/);
-    await expect(scanVersions(cacheOf(`/repos/${key()}`), dead, versions)).rejects.toThrow(/not running/);
+    await expect(scanOf(cache, { ...dead, environmentKey: 'environment-b' }, versions)).rejects.toThrow(/not running/);
+    await expect(scanOf(cacheOf(`/repos/${key()}`), dead, versions)).rejects.toThrow(/not running/);
     // Without a cache, or an environment to key it by: scanned every time.
-    await expect(scanVersions(null, dead, versions)).rejects.toThrow(/not running/);
-    await expect(scanVersions(cache, { ...dead, environmentKey: null }, versions)).rejects.toThrow(/not running/);
+    await expect(scanOf(null, dead, versions)).rejects.toThrow(/not running/);
+    await expect(scanOf(cache, { ...dead, environmentKey: null }, versions)).rejects.toThrow(/not running/);
 
     // An edited revision, a file added (even one the scan skips), a symlink: scanned again, and what is read is the new folder.
     const variants: Record<string, (dir: string) => Promise<void>> = {
@@ -280,9 +287,9 @@ describe('kept scans of versions folders', () => {
     for (const [name, change] of Object.entries(variants)) {
       const changed = await tree(files);
       await change(changed);
-      await expect(scanVersions(cache, { ...dead, dir: changed }, versions), name).rejects.toThrow(/not running/);
+      await expect(scanOf(cache, { ...dead, dir: changed }, versions), name).rejects.toThrow(/not running/);
       const fresh = await treeOf(changed, 'environment-a');
-      const rescanned = await scanVersions(cache, fresh, versions);
+      const rescanned = await scanOf(cache, fresh, versions);
       await fresh.runners.close();
       // A file the scan skips changes nothing it says; it was still read again.
       if (name === 'not a revision') expect(rescanned).toEqual(scanned);
@@ -290,8 +297,8 @@ describe('kept scans of versions folders', () => {
       if (name === 'edited') expect(rescanned.revisions.find((r) => r.revision === 'b2')?.message).toBe('second, edited');
       if (name === 'added') expect(rescanned.order).toEqual(['a1', 'b2', 'c3']);
       // Kept in its turn, except what a symlink points at, which the key would not cover.
-      if (name === 'symlink') await expect(scanVersions(cache, { ...dead, dir: changed }, versions), name).rejects.toThrow(/not running/);
-      else expect(await scanVersions(cache, { ...dead, dir: changed }, versions), name).toEqual(rescanned);
+      if (name === 'symlink') await expect(scanOf(cache, { ...dead, dir: changed }, versions), name).rejects.toThrow(/not running/);
+      else expect(await scanOf(cache, { ...dead, dir: changed }, versions), name).toEqual(rescanned);
     }
   }, 120_000);
 });

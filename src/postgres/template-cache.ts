@@ -82,7 +82,9 @@ export class TemplateCache {
   }
 
   private async lookUp<T>(keys: string[]): Promise<CachedTemplate<T> | null> {
-    if (keys.length === 0 || !(await this.catalogExists())) return null;
+    if (keys.length === 0) return null;
+    // Straight to the catalog: none yet, or one being made (another publisher, or this
+    // analysis keeping a scan, between creating it and its tables), has nothing kept.
     return withClient(this.catalogUrl(), async (client) => {
       const { rows } = await client.query<{ key: string; name: string; result: T }>(
         `SELECT t.key, t.name, t.result FROM templates t WHERE t.repository = $1 AND t.key = ANY($2::text[])`,
@@ -96,6 +98,9 @@ export class TemplateCache {
       if (!best) return null;
       await client.query(`UPDATE templates SET used = clock_timestamp() WHERE key = $1`, [best.key]);
       return best;
+    }).catch((error: { code?: string }) => {
+      if (error.code === NO_DATABASE || error.code === NO_TABLE) return null;
+      throw error;
     });
   }
 

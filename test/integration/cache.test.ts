@@ -230,6 +230,22 @@ describe('cached builds', () => {
 });
 
 describe('kept scans of versions folders', () => {
+  it('finds nothing, and fails nothing, in a catalog being made (its database there, its tables not yet)', async () => {
+    await clearTemplateCache(server);
+    const cache = new TemplateCache(server, `/repos/${key()}`);
+    expect(await cache.find([key()])).toBeNull();
+    expect(await cache.findScan(key())).toBeNull();
+    await withClient(server.adminUrl, (c) => c.query(`CREATE DATABASE ${CATALOG_DATABASE}`));
+    expect(await cache.find([key()])).toBeNull();
+    expect(await cache.findScan(key())).toBeNull();
+    const k = key();
+    await cache.keepScan(k, { kept: true });
+    expect(await cache.findScan(k)).toEqual({ kept: true });
+    const b = await built('t');
+    expect(await cache.publish(b.database, b.builder, k, 'history', {})).toBe(true);
+    expect((await cache.find([k]))?.key).toBe(k);
+  });
+
   it('keeps scans made at once on a server with no catalog yet (an analysis scans head and base side by side)', async () => {
     await clearTemplateCache(server);
     const cache = new TemplateCache(server, `/repos/${key()}`);

@@ -43,29 +43,34 @@ export async function scanVersions(
 /**
  * Every entry under `folder`, sorted: `path/` for a folder, `path\0sha256` for a file.
  * Null when the folder is missing (the scan says so), or holds a symlink or anything
- * else whose content the list would not cover.
+ * else whose content the list would not cover. The files are read at once.
  */
 export async function folderEntries(folder: string): Promise<string[] | null> {
-  const entries: string[] = [];
-  const walk = async (relative: string): Promise<boolean> => {
-    const names = (await readdir(join(folder, relative))).sort();
-    for (const name of names) {
-      const path = relative ? `${relative}/${name}` : name;
-      const stat = await lstat(join(folder, path));
-      if (stat.isDirectory()) {
-        entries.push(`${path}/`);
-        if (!(await walk(path))) return false;
-      } else if (stat.isFile()) {
-        entries.push(
-          `${path}\0${createHash('sha256')
-            .update(await readFile(join(folder, path)))
-            .digest('hex')}`,
-        );
-      } else return false;
-    }
-    return true;
-  };
   const root = await lstat(folder).catch(() => null);
   if (!root?.isDirectory()) return null;
-  return (await walk('')) ? entries : null;
+  const folders: string[] = [];
+  const files: string[] = [];
+  const walk = async (relative: string): Promise<boolean> => {
+    const entries = await readdir(join(folder, relative), { withFileTypes: true });
+    const below: string[] = [];
+    for (const entry of entries) {
+      const path = relative ? `${relative}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        folders.push(`${path}/`);
+        below.push(path);
+      } else if (entry.isFile()) files.push(path);
+      else return false;
+    }
+    return (await Promise.all(below.map(walk))).every(Boolean);
+  };
+  if (!(await walk(''))) return null;
+  const hashed = await Promise.all(
+    files.map(
+      async (path) =>
+        `${path}\0${createHash('sha256')
+          .update(await readFile(join(folder, path)))
+          .digest('hex')}`,
+    ),
+  );
+  return [...folders, ...hashed].sort();
 }

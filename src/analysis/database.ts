@@ -61,7 +61,9 @@ interface ChainScan {
 }
 
 export async function analyseDatabase(tools: BuildTools, input: DatabaseInput): Promise<DatabaseOutcome> {
-  const { scans, kept } = await tools.time('read revisions', () => scanChains(tools, input.database, input.starts[0]!, input.head));
+  // A static check (a stranger's pull request) keeps nothing on the server, scans included: it reads only git.
+  const cache = input.scope === 'static' ? null : tools.cache;
+  const { scans, kept } = await tools.time('read revisions', () => scanChains(cache, input.database, input.starts[0]!, input.head));
   try {
     return await analyseScanned(tools, input, scans);
   } finally {
@@ -332,15 +334,12 @@ function mergeStartingPoints(perStart: Finding[][]): Finding[] {
  * Each chain on head and on base, side by side (each scan on a runner of its own, or
  * kept: scan-cache.ts); `kept` settles when the new scans are kept.
  */
-async function scanChains(tools: BuildTools, database: DatabaseConfig, base: StartingPoint, head: Tree): Promise<{ scans: ChainScan[]; kept: Promise<unknown> }> {
+async function scanChains(cache: BuildTools['cache'], database: DatabaseConfig, base: StartingPoint, head: Tree): Promise<{ scans: ChainScan[]; kept: Promise<unknown> }> {
   const chains = await Promise.all(
     database.chains.map(async (chain) => {
       // The same chain on base: same folder, else the same version table (a moved folder).
       const baseChain = base.database?.chains.find((c) => c.versions === chain.versions) ?? base.database?.chains.find((c) => c.versionTable === chain.versionTable) ?? null;
-      const [headScan, baseScan] = await Promise.all([
-        scanVersions(tools.cache, head, chain.versions),
-        baseChain ? scanVersions(tools.cache, base.tree, baseChain.versions) : null,
-      ]);
+      const [headScan, baseScan] = await Promise.all([scanVersions(cache, head, chain.versions), baseChain ? scanVersions(cache, base.tree, baseChain.versions) : null]);
       return { scan: { config: chain, baseConfig: baseChain, head: headScan.scan, base: baseScan?.scan ?? null }, kept: [headScan.kept, baseScan?.kept] };
     }),
   );

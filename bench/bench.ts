@@ -14,6 +14,7 @@ import { GitFixture } from '../demo/git-fixture.js';
 import { generateMonorepo } from '../demo/monorepo.js';
 import { createLongChainRepository, LONG_CHAIN_VERSIONS } from '../demo/long-chain.js';
 import { runDriftbot, type DriftbotRun } from './cold.js';
+import { runServed } from './served.js';
 import { runFloor, type FloorResult } from './floor.js';
 import { median } from './measure.js';
 import { copyTree, runNaive, type NaiveChain, type NaiveResult } from './naive.js';
@@ -92,7 +93,7 @@ try {
 async function benchOne(server: PostgresServer, python: string, tools: PgTools, subject: Subject, dir: string): Promise<void> {
   const repo = join(dir, 'repo');
   const { base, head } = await subject.create(repo);
-  const rows: DriftbotRows = { cold: [], warmPush: [], warmBase: [] };
+  const rows: DriftbotRows = { cold: [], warmPush: [], warmBase: [], servedCold: [], servedPush: [], servedBase: [] };
   const naive: NaiveResult[] = [];
   const floor: FloorResult[] = [];
   const versions = subject.chains[0]!.versions;
@@ -107,7 +108,26 @@ async function benchOne(server: PostgresServer, python: string, tools: PgTools, 
     const warmPush = await runDriftbot(server, repo, base, pushed, dir);
     if (warmPush.status !== subject.expect) throw new Error(`${subject.title}: warm-push reported ${warmPush.status}, expected ${subject.expect}`);
     rows.warmPush.push(warmPush);
-    rows.warmBase.push(await runDriftbot(server, repo, base, await addRevision(repo, base, `bench-other-${i}`, versions), dir));
+    const other = await addRevision(repo, base, `bench-other-${i}`, versions);
+    rows.warmBase.push(await runDriftbot(server, repo, base, other, dir));
+    // The same three analyses, from the same empty cache, in one long-lived process as the App runs them.
+    await clearTemplateCache(server);
+    const [servedCold, servedPush, servedBase] = await runServed(server, repo, [
+      [base, head],
+      [base, pushed],
+      [base, other],
+    ]);
+    // The other pull request on base is not checked against subject.expect: its own status is the CLI's.
+    for (const [run, label, expected] of [
+      [servedCold!, 'served cold', subject.expect],
+      [servedPush!, 'served warm-push', subject.expect],
+      [servedBase!, 'served warm-base', rows.warmBase[rows.warmBase.length - 1]!.status],
+    ] as const) {
+      if (run.status !== expected) throw new Error(`${subject.title}: ${label} reported ${run.status}, the CLI ${expected}`);
+    }
+    rows.servedCold.push(servedCold!);
+    rows.servedPush.push(servedPush!);
+    rows.servedBase.push(servedBase!);
   };
   const baselineRun = async (i: number) => {
     // Fresh tree copies for every run, as a CI job checks out: no bytecode left by the last one.
@@ -150,6 +170,10 @@ interface DriftbotRows {
   warmPush: DriftbotRun[];
   /** Another pull request on the same base (a revision added). */
   warmBase: DriftbotRun[];
+  /** The same three in one long-lived process (serve's worker), from the same empty cache. */
+  servedCold: DriftbotRun[];
+  servedPush: DriftbotRun[];
+  servedBase: DriftbotRun[];
 }
 
 function printTable(subject: Subject, rows: DriftbotRows, naive: NaiveResult[], floor: FloorResult[]): void {
@@ -174,23 +198,26 @@ function printTable(subject: Subject, rows: DriftbotRows, naive: NaiveResult[], 
   row(`floor: CREATE DATABASE … TEMPLATE ×${schemas}`, ms(templateMs), 'default strategy (WAL_LOG)');
   row(`floor: … TEMPLATE STRATEGY = FILE_COPY ×${schemas}`, ms(fileCopyMs));
   const scenarios = [
-    ['cold', 'empty cache', rows.cold],
-    ['warm-push', 'one more commit on head', rows.warmPush],
-    ['warm-base', 'another pull request on base', rows.warmBase],
+    ['cold', 'empty cache', rows.cold, 'bin/driftbot check'],
+    ['warm-push', 'one more commit on head', rows.warmPush, 'bin/driftbot check'],
+    ['warm-base', 'another pull request on base', rows.warmBase, 'bin/driftbot check'],
+    ['served cold', 'empty cache, first analysis', rows.servedCold, "the App's engine"],
+    ['served warm-push', 'then one more commit on head', rows.servedPush, "the App's engine"],
+    ['served warm-base', 'then another pull request', rows.servedBase, "the App's engine"],
   ] as const;
-  for (const [name, what, runs] of scenarios) {
+  for (const [name, what, runs, how] of scenarios) {
     const first = runs[0]!;
     row(
-      `driftbot ${name}: bin/driftbot check`,
+      `driftbot ${name}: ${how}`,
       ms(m(runs.map((r) => r.ms))),
       `${what}; analysis ${m(runs.map((r) => r.analysisMs)).toFixed(0)} ms; ${first.status}, ${first.findings} finding(s)`,
     );
   }
-  for (const [name, , runs] of scenarios) {
+  for (const [name, , runs] of scenarios.slice(0, 4)) {
     row(
-      `peak RSS, driftbot process tree (${name})`,
+      `peak RSS, driftbot process tree (${name.replace(' cold', '')})`,
       `${(Math.max(...runs.map((r) => r.peakRss)) / 2 ** 20).toFixed(0)} MiB`,
-      'largest of the runs; the Postgres server is not in the tree',
+      name.startsWith('served') ? 'the whole served process, its three analyses' : 'largest of the runs; the Postgres server is not in the tree',
     );
   }
   for (const [name, , runs] of scenarios) {
@@ -199,7 +226,7 @@ function printTable(subject: Subject, rows: DriftbotRows, naive: NaiveResult[], 
     row(`driftbot ${name} / floor (psql restore)`, ratio(driftbotMs, restoreMs));
     row(`driftbot ${name} / floor (template copy)`, ratio(driftbotMs, copyFloor), 'the faster strategy');
   }
-  console.log(`  driftbot phases (median ms): ${scenarios.map(([name]) => name.padStart(10)).join('')}`);
+  console.log(`  driftbot phases (median ms): ${scenarios.map(([name]) => name.replace('served ', 's.').padStart(10)).join('')}`);
   const names = [...new Set(scenarios.flatMap(([, , runs]) => runs.flatMap((r) => r.phases.map((p) => p.name))))];
   for (const name of names) {
     const cells = scenarios.map(([, , runs]) => m(runs.map((r) => r.phases.filter((p) => p.name === name).reduce((sum, p) => sum + p.ms, 0))));

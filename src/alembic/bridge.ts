@@ -193,7 +193,17 @@ export class AlembicRunner {
    * records the heads in the version table (`alembic stamp head`).
    */
   upgrade(
-    args: TreeArgs & { url: string; versions: string; versionTable: string; schema?: string | null; stamp?: boolean; statementTimeoutMs?: number; target?: string },
+    args: TreeArgs & {
+      url: string;
+      versions: string;
+      /** More folders of revisions read as part of the chain (a fix being verified): `versions` is never copied. */
+      extraVersions?: string[];
+      versionTable: string;
+      schema?: string | null;
+      stamp?: boolean;
+      statementTimeoutMs?: number;
+      target?: string;
+    },
   ): Promise<UpgradeResult> {
     return this.request('upgrade', args);
   }

@@ -102,7 +102,23 @@ export function interpreterFolders(python: string): Promise<string[]> {
   return folders.get(python)!;
 }
 
-async function pythonVersion(python: string): Promise<string> {
+const versions = new Map<string, Promise<string>>();
+
+/** Asked once per interpreter and process: a long-lived `serve` does not start Python for it on every analysis. */
+function pythonVersion(python: string): Promise<string> {
+  if (!versions.has(python)) {
+    versions.set(
+      python,
+      askVersion(python).catch((error: Error) => {
+        versions.delete(python);
+        throw error;
+      }),
+    );
+  }
+  return versions.get(python)!;
+}
+
+async function askVersion(python: string): Promise<string> {
   try {
     const { stdout } = await run(python, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])']);
     const version = stdout.trim();

@@ -19,7 +19,7 @@ import { introspect } from '../schema/introspect.js';
 import type { Schema } from '../schema/schema.js';
 import type { MigrationFailure, StandIn } from '../report/report.js';
 import type { RevisionRun } from './causes.js';
-import type { ChainHistory, SharedHistory } from './shared-history.js';
+import { sharesAllOfBase, type ChainHistory, type SharedHistory } from './shared-history.js';
 import { historySteps, modelsKey, treeKey, type CacheCommon, type HistoryStep, type TreeIdentity } from './cache-keys.js';
 import type { RevisionFile } from './edited-migrations.js';
 
@@ -117,9 +117,10 @@ export async function buildDatabase(
   database: DatabaseConfig,
   head: Tree,
   starts: StartingPoint[],
-  modelFiles: string[],
+  modelInputs: ModelInputs,
   history: HistoryFiles | null = null,
 ): Promise<DatabaseBuilds> {
+  const modelFiles = modelInputs.files;
   const name = database.name;
   const legs = new Legs(tools, name);
   // A new install made from the models (install: models) shares no history with the migrations.
@@ -127,13 +128,35 @@ export async function buildDatabase(
 
   // The history base and head share is built once, from base's tree (or copied from the
   // cache), and both the fresh and the upgraded database start as copies of it.
-  const shared = fromMigrations && history && starts[0]?.database ? await sharedHistory(tools, legs, starts[0].tree, starts[0].database.chains, history) : null;
+  const base = starts[0];
+  // Upgrading base is then what fresh does: the same history (all of base's), the same
+  // revisions of head applied on it in head's tree, and every revision loaded in head's
+  // tree by both — fresh goes on from the first chain, or head's other files the runner
+  // reads are base's, in the same environment (fresh skips chains it shares whole).
+  const oneBuild =
+    fromMigrations &&
+    history !== null &&
+    base?.database != null &&
+    sharesAllOfBase(history) &&
+    (history.shared.wholeChains === 0 || sameCode(head, base.tree, history, otherVersions(modelInputs.versions, database)));
+  const shared = fromMigrations && history && base?.database ? await sharedHistory(tools, legs, base.tree, base.database.chains, history, oneBuild) : null;
   const resume = shared ? history!.shared.wholeChains : 0;
+
+  const freshOfMigrations = (): Promise<FreshBuilt> =>
+    head.runners.use(async (runner) => {
+      const target = shared?.fresh ?? (await tools.time('create databases', () => tools.databases.create(`${name}_fresh`)));
+      const rest = await tools.time('build fresh', () => legs.apply(runner, target, head, database.chains.slice(resume), 'fresh'));
+      const runs = [...(shared?.runs ?? []), ...rest.runs];
+      const schema = rest.failure ? null : await tools.time('introspect', () => readSchema(target));
+      return { database: target, schema, runs, failure: rest.failure, standIns: rest.standIns, models: null };
+    });
+  const freshOfMigrationsLeg = fromMigrations ? freshOfMigrations() : null;
 
   // The builds side by side, each on a runner of its own; models wait for fresh's extensions.
   const upgradedLegs = starts.map(async (start, i) => {
     const fromShared = i === 0 && shared !== null;
-    const target = fromShared ? shared.upgraded : await tools.time('create databases', () => tools.databases.create(`${name}_upgraded${i || ''}`));
+    if (fromShared && oneBuild) return asUpgraded(legs, database.chains, start.ref, shared.runs, await freshOfMigrationsLeg!);
+    const target = fromShared && shared.upgraded ? shared.upgraded : await tools.time('create databases', () => tools.databases.create(`${name}_upgraded${i || ''}`));
     const wholeBase = fromShared ? shared.wholeBase : null;
     // Base in base's environment, head on top in head's: each side with its own dependencies.
     // Installed from the models, an existing database began as base's own new install
@@ -143,7 +166,7 @@ export async function buildDatabase(
         ? await tools.time('build base', () =>
             fromMigrations
               ? start.tree.runners.use((runner) => legs.apply(runner, target, start.tree, start.database!.chains.slice(fromShared ? resume : 0), 'base'))
-              : installFromModels(tools, legs, start.tree, start.database!, start.modelFiles, target, 'base'),
+              : installFromModels(tools, legs, start.tree, start.database!, { files: start.modelFiles, versions: modelInputs.versions }, target, 'base'),
           )
         : { runs: [], failure: null, standIns: wholeBase?.standIns ?? [] };
     const startRuns = wholeBase ? wholeBase.runs : [...(fromShared ? shared.runs : []), ...built.runs];
@@ -155,22 +178,14 @@ export async function buildDatabase(
     const build: UpgradedBuild = { database: target, schema, runs: [...startRuns, ...after.runs], failure, startingPoint: start.ref, startRuns };
     return { build, standIns: [...built.standIns, ...after.standIns] };
   });
-  const freshLeg: Promise<FreshBuilt> = fromMigrations
-    ? head.runners.use(async (runner) => {
-        const target = shared?.fresh ?? (await tools.time('create databases', () => tools.databases.create(`${name}_fresh`)));
-        const rest = await tools.time('build fresh', () => legs.apply(runner, target, head, database.chains.slice(resume), 'fresh'));
-        const runs = [...(shared?.runs ?? []), ...rest.runs];
-        const schema = rest.failure ? null : await tools.time('introspect', () => readSchema(target));
-        return { database: target, schema, runs, failure: rest.failure, standIns: rest.standIns, models: null };
-      })
-    : modelsInstall(tools, legs, head, database, modelFiles, upgradedLegs[0] ?? null);
+  const freshLeg: Promise<FreshBuilt> = freshOfMigrationsLeg ?? modelsInstall(tools, legs, head, database, modelInputs, upgradedLegs[0] ?? null);
   const modelsLeg =
     modelFiles.length > 0 && fromMigrations
       ? freshLeg.then(async (fresh) => {
           // Models use the types extensions bring (citext, ltree…) but never create them: the
           // migrations do. Give the models database what the fresh install has.
           const extensions = fresh.failure ? [] : await tools.databases.extensionsOf(fresh.database);
-          return modelsBuild(tools, head, database, modelFiles, extensions, history);
+          return modelsBuild(tools, head, database, modelInputs, extensions);
         })
       : freshLeg.then((fresh) => fresh.models);
   // Every leg is awaited before any failure is thrown: none is left running.
@@ -215,7 +230,7 @@ async function modelsInstall(
   legs: Legs,
   head: Tree,
   database: DatabaseConfig,
-  modelFiles: string[],
+  models: ModelInputs,
   upgradedLeg: Promise<{ build: UpgradedBuild }> | null,
 ): Promise<FreshBuilt> {
   const name = database.name;
@@ -223,9 +238,9 @@ async function modelsInstall(
   const upgraded = upgradedLeg ? (await upgradedLeg).build : null;
   const extensions = upgraded && !upgraded.failure ? await tools.databases.extensionsOf(upgraded.database) : [];
   await tools.time('build fresh', () => tools.databases.createExtensions(target, extensions));
-  const { failure, models } = await tools.time('build fresh', () => installFromModels(tools, legs, head, database, modelFiles, target, 'fresh'));
+  const { failure, models: built } = await tools.time('build fresh', () => installFromModels(tools, legs, head, database, models, target, 'fresh'));
   const schema = failure ? null : await tools.time('introspect', () => readSchema(target));
-  return { database: target, schema, runs: [], failure, standIns: models.standIns, models: schema ? { ...models, schema } : null };
+  return { database: target, schema, runs: [], failure, standIns: built.standIns, models: schema ? { ...built, schema } : null };
 }
 
 /**
@@ -238,13 +253,13 @@ async function installFromModels(
   legs: Legs,
   tree: Tree,
   database: DatabaseConfig,
-  modelFiles: string[],
+  inputs: ModelInputs,
   target: ThrowawayDatabase,
   build: 'fresh' | 'base',
 ): Promise<{ runs: RevisionRun[]; failure: Failure; standIns: StandInInfo[]; models: Omit<ModelsBuilt, 'schema'> }> {
   const name = database.name;
   tools.log(`${name}: ${build}: create_all of the models`);
-  const models = await tree.runners.use((runner) => importModels(tools, runner, tree, database, modelFiles, target));
+  const models = await tree.runners.use((runner) => importModels(tools, runner, tree, database, inputs, target));
   if (models.errors.length) return { runs: [], failure: { ...modelsFailure(name, models.errors), ...(build === 'base' ? { build } : {}) }, standIns: models.standIns, models };
   for (const chain of database.chains) {
     tools.log(`${name}: ${build}: stamping ${chain.versions} at its heads`);
@@ -260,14 +275,15 @@ async function importModels(
   runner: AlembicRunner,
   head: Tree,
   database: DatabaseConfig,
-  modelFiles: string[],
+  models: ModelInputs,
   target: ThrowawayDatabase,
 ): Promise<Omit<ModelsBuilt, 'schema'>> {
   const result: ModelsResult | { failed: string } = await runner
     .buildModels({
       url: target.runnerUrl,
-      files: modelFiles.map((file) => join(head.dir, file)),
-      skip: database.chains.map((chain) => join(head.dir, chain.versions)),
+      files: models.files.map((file) => join(head.dir, file)),
+      // Revision files are never where a model is declared (a data migration's `sa.Table(…)` is not).
+      skip: models.versions.map((versions) => join(head.dir, versions)),
       chainSchemas: chainSchemas(database.chains),
       statementTimeoutMs: tools.statementTimeoutMs,
       ...treeArgs(head),
@@ -343,9 +359,9 @@ async function withContent(tree: Tree, applied: Applied['runs']): Promise<Revisi
 }
 
 interface SharedStart {
-  /** Copies of the shared history, to build fresh and upgraded on. */
+  /** Copies of the shared history, to build fresh and upgraded on (upgraded: none when it is fresh's build). */
   fresh: ThrowawayDatabase;
-  upgraded: ThrowawayDatabase;
+  upgraded: ThrowawayDatabase | null;
   runs: RevisionRun[];
   standIns: StandInInfo[];
   /** When `upgraded` is a copy of all of base's history (kept), what applying it ran: the upgraded build applies only head then. */
@@ -360,7 +376,7 @@ interface SharedStart {
  * kept part of it. If a build fails, nothing is shared: the builds run whole and report
  * the failure where it belongs.
  */
-async function sharedHistory(tools: BuildTools, legs: Legs, tree: Tree, chains: ChainConfig[], history: HistoryFiles): Promise<SharedStart | null> {
+async function sharedHistory(tools: BuildTools, legs: Legs, tree: Tree, chains: ChainConfig[], history: HistoryFiles, oneBuild: boolean): Promise<SharedStart | null> {
   const { upTo, wholeChains } = history.shared;
   const part = chains.slice(0, wholeChains + (upTo ? 1 : 0));
   const name = legs.name;
@@ -370,7 +386,7 @@ async function sharedHistory(tools: BuildTools, legs: Legs, tree: Tree, chains: 
     const built = await tools.time('build shared history', () => tree.runners.use((runner) => legs.apply(runner, database, tree, part, 'base', upTo)));
     if (built.failure) return null;
     const [fresh, upgraded] = await tools.time('create databases', () =>
-      Promise.all([tools.databases.copy(database, `${name}_fresh`), tools.databases.copy(database, `${name}_upgraded`)]),
+      Promise.all([tools.databases.copy(database, `${name}_fresh`), oneBuild ? null : tools.databases.copy(database, `${name}_upgraded`)]),
     );
     return { fresh, upgraded, runs: built.runs, standIns: built.standIns, wholeBase: null };
   }
@@ -383,10 +399,10 @@ async function sharedHistory(tools: BuildTools, legs: Legs, tree: Tree, chains: 
   const whole = baseSteps[baseSteps.length - 1]?.key === shared.key ? shared : await keptHistory(tools, legs, tree, chains, null, baseSteps);
   const templates = tools.cache.templates;
   const [fresh, upgraded] = await tools.time('create databases', () =>
-    Promise.all([templates.copy(shared, tools.databases, `${name}_fresh`), templates.copy(whole ?? shared, tools.databases, `${name}_upgraded`)]),
+    Promise.all([templates.copy(shared, tools.databases, `${name}_fresh`), oneBuild ? null : templates.copy(whole ?? shared, tools.databases, `${name}_upgraded`)]),
   );
   // Evicted between being kept and copied (a busy server): build without.
-  if (!fresh || !upgraded) return null;
+  if (!fresh || (!oneBuild && !upgraded)) return null;
   // Upgraded then applies only head's revisions (when the shared part is all of base, too: base has nothing left to apply).
   const wholeBase = whole ? { runs: await withContent(tree, whole.result.runs), standIns: whole.result.standIns } : null;
   return { fresh, upgraded, runs: await withContent(tree, shared.result.runs), standIns: shared.result.standIns, wholeBase };
@@ -448,6 +464,50 @@ function revisionPaths(chains: ChainHistory[], side: 'base' | 'head'): Set<strin
   return new Set(chains.flatMap((chain) => (side === 'base' ? chain.baseFiles : chain.headFiles).map((file) => file.path)));
 }
 
+/**
+ * The upgraded build when it is fresh's (`oneBuild`): the same database and schema (the
+ * fix is verified on it once), base's history as where it started, a failure as its own.
+ * Its progress is said as if it ran.
+ */
+function asUpgraded(legs: Legs, chains: ChainConfig[], startingPoint: string, startRuns: RevisionRun[], fresh: FreshBuilt): { build: UpgradedBuild; standIns: StandInInfo[] } {
+  for (const chain of chains) legs.announce('upgraded', chain);
+  const failure: Failure = fresh.failure ? { ...fresh.failure, build: 'upgraded', startingPoint } : null;
+  return { build: { database: fresh.database, schema: fresh.schema, runs: fresh.runs, failure, startingPoint, startRuns }, standIns: [] };
+}
+
+/**
+ * Whether two trees run the same code in the same environment for this database's
+ * chains: the same runners (one Python environment), the same settings, and the same
+ * files by git blob id, apart from this database's revision files (compared by the
+ * caller, in order) and other databases' versions folders (its revisions never load them).
+ */
+function sameCode(a: Tree, b: Tree, history: HistoryFiles, others: string[]): boolean {
+  if (a.runners !== b.runners || a.identity.settings !== b.identity.settings) return false;
+  const revisions = new Set([...revisionPaths(history.chains, 'base'), ...revisionPaths(history.chains, 'head')]);
+  const files = (tree: Tree) =>
+    [...tree.identity.blobs]
+      .filter(([path]) => !revisions.has(path) && !others.some((folder) => path.startsWith(`${folder}/`)))
+      .map(([path, blob]) => `${path}\0${blob}`)
+      .sort()
+      .join('\n');
+  return files(a) === files(b);
+}
+
+/**
+ * The versions folders of the other databases, but those inside one of this database's
+ * (Alembic reads a versions folder's subfolders too) or shared with it.
+ */
+function otherVersions(all: string[], database: DatabaseConfig): string[] {
+  const own = database.chains.map((chain) => chain.versions.replace(/^\.\//, '').replace(/\/+$/, ''));
+  return all.filter((folder) => !own.some((mine) => folder === mine || folder.startsWith(`${mine}/`)));
+}
+
+/** What the models build imports (head's model files), and the versions folders of every database in head's configuration, which it never searches. */
+export interface ModelInputs {
+  files: string[];
+  versions: string[];
+}
+
 /** What the models build gives: a schema, or the error that stopped it (the installs' comparison stands without it). */
 interface ModelsBuilt {
   schema: Schema | null;
@@ -458,19 +518,12 @@ interface ModelsBuilt {
 }
 
 /** Head's models, in a database of their own: from the cache when it has this build, else built and kept. */
-async function modelsBuild(
-  tools: BuildTools,
-  head: Tree,
-  database: DatabaseConfig,
-  modelFiles: string[],
-  extensions: Extension[],
-  history: HistoryFiles | null,
-): Promise<ModelsBuilt> {
+async function modelsBuild(tools: BuildTools, head: Tree, database: DatabaseConfig, models: ModelInputs, extensions: Extension[]): Promise<ModelsBuilt> {
   const name = database.name;
   const build = async (databases: ThrowawayDatabases): Promise<ModelsBuilt & { database: ThrowawayDatabase }> => {
     const modelsDb = await tools.time('create databases', () => databases.create(`${name}_models`));
     await tools.time('build models', () => tools.databases.createExtensions(modelsDb, extensions));
-    const result = await tools.time('build models', () => head.runners.use((runner) => importModels(tools, runner, head, database, modelFiles, modelsDb)));
+    const result = await tools.time('build models', () => head.runners.use((runner) => importModels(tools, runner, head, database, models, modelsDb)));
     const failed = result.tables.length === 0 && result.errors.some((e) => e.path === null);
     const schema = failed ? null : await tools.time('introspect', () => readSchema(modelsDb));
     return { database: modelsDb, schema, ...result };
@@ -479,20 +532,30 @@ async function modelsBuild(
   if (!tools.cache || !common) return build(tools.databases);
   const { templates } = tools.cache;
   // Where tables without a schema land is part of what the build makes.
-  const key = modelsKey(treeKey(common, head.identity, revisionPaths(history?.chains ?? [], 'head')), modelFiles, extensions, chainSchemas(database.chains));
-  type Kept = Omit<ModelsBuilt, 'schema'>;
+  // Files in any versions folder, of any database, are neither imported nor searched by the
+  // build (`skip`), unless they are model files: a revision added elsewhere is not a miss.
+  const unread = new Set([...head.identity.blobs.keys()].filter((path) => models.versions.some((v) => path.startsWith(`${v}/`)) && !models.files.includes(path)));
+  const key = modelsKey(treeKey(common, head.identity, unread), models.files, extensions, chainSchemas(database.chains));
+  // The schema read from the build is kept with it: nothing changes a models database
+  // after it is built (the fix is verified on the installs), so a hit needs no copy.
+  type Kept = Omit<ModelsBuilt, 'schema'> & { schema?: Schema };
   const found = await templates.find<Kept>([key]);
+  if (found?.result.schema) {
+    tools.log(`${name}: reused the kept models build`);
+    return { ...found.result, schema: found.result.schema, warnings: found.result.warnings ?? [] };
+  }
+  // Kept before schemas were kept with it: read from a copy.
   const copy = found && (await tools.time('create databases', () => templates.copy(found, tools.databases, `${name}_models`)));
   if (found && copy) {
     tools.log(`${name}: reused the kept models build`);
-    return { schema: await tools.time('introspect', () => readSchema(copy)), ...found.result, warnings: found.result.warnings ?? [] };
+    return { ...found.result, schema: await tools.time('introspect', () => readSchema(copy)), warnings: found.result.warnings ?? [] };
   }
   const builder = tools.databases.sibling();
   try {
     const built = await build(builder);
     // A build that reported errors is not kept: the next analysis tries again.
     if (built.errors.length === 0 && built.schema) {
-      const kept: Kept = { tables: built.tables, errors: built.errors, warnings: built.warnings, standIns: built.standIns };
+      const kept: Kept = { tables: built.tables, errors: built.errors, warnings: built.warnings, standIns: built.standIns, schema: built.schema };
       await tools.time('cache', () => templates.publish(built.database, builder, key, 'models', kept));
     }
     return built;

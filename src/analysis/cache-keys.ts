@@ -71,7 +71,22 @@ export function historySteps(tree: string, chains: { config: ChainConfig; files:
   return steps;
 }
 
-/** The models build: the tree (model files included), the files imported, and the extensions copied from the fresh install first. */
+/**
+ * The models build: the tree (model files included; the versions folders of every
+ * database left out, since the build neither imports nor searches them), the files
+ * imported, the extensions copied from the fresh install first, and the chains' schemas
+ * (where tables no model places go). Version 3: both of those changed what a key covers.
+ */
 export function modelsKey(tree: string, modelFiles: string[], extensions: { name: string; schema: string }[], chainSchemas: string[] = []): string {
-  return hash('driftbot-models-2', tree, JSON.stringify([...modelFiles].sort()), JSON.stringify(extensions), JSON.stringify(chainSchemas));
+  return hash('driftbot-models-3', tree, JSON.stringify([...modelFiles].sort()), JSON.stringify(extensions), JSON.stringify(chainSchemas));
+}
+
+/**
+ * A versions folder's static scan: the runner's environment (its alembic reads the
+ * graph; its own files are in the environment's key), the folder as the scan names it,
+ * and every entry under it on disk — path and a hash of its bytes — as listed by
+ * scan-cache.ts.
+ */
+export function scanKey(common: CacheCommon, versions: string, entries: string[]): string {
+  return hash('driftbot-scan-1', common.repository, common.environmentKey, versions, ...entries);
 }

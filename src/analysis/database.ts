@@ -24,6 +24,7 @@ import { proposeFix } from './propose-fix.js';
 import type { BreakingCode, DatabaseSummary, EditedMigration, Finding, Fix, Hazard, MigrationFailure, ReportError, SchemaDiff, StandIn } from '../report/report.js';
 import { graphFindings, UNBUILDABLE } from './revision-graph.js';
 import { sharedHistory, type ChainHistory } from './shared-history.js';
+import { scanVersions } from './scan-cache.js';
 import { lintRevisions } from '../hazards/lint.js';
 import { FIX_LOCK_TIMEOUT } from '../fix/migration-file.js';
 import type { RevisionRun } from './causes.js';
@@ -61,11 +62,22 @@ interface ChainScan {
 }
 
 export async function analyseDatabase(tools: BuildTools, input: DatabaseInput): Promise<DatabaseOutcome> {
+  // A static check (a stranger's pull request) keeps nothing on the server, scans included: it reads only git.
+  const cache = input.scope === 'static' ? null : tools.cache;
+  const { scans, kept } = await tools.time('read revisions', () => scanChains(cache, input.database, input.starts[0]!, input.head));
+  try {
+    return await analyseScanned(tools, input, scans);
+  } finally {
+    // New scans were kept while the database was built. Not keeping one changes nothing found: it is said, and scanned again next time.
+    await tools.time('cache', () => kept.catch((error: Error) => tools.log(`could not keep the scan of a versions folder: ${error.message}`)));
+  }
+}
+
+async function analyseScanned(tools: BuildTools, input: DatabaseInput, scans: ChainScan[]): Promise<DatabaseOutcome> {
   const { database, head, config } = input;
   const name = database.name;
   const base = input.starts[0]!;
   const outcome = emptyOutcome();
-  const scans = await tools.time('read revisions', () => scanChains(database, base, head));
 
   // The static part: what git says about revisions base has already applied.
   const histories: ChainHistory[] = [];
@@ -96,7 +108,9 @@ export async function analyseDatabase(tools: BuildTools, input: DatabaseInput): 
   // history: the same file run with other packages (base's pins, head's) may build another schema.
   const sameChains = JSON.stringify(base.database?.chains ?? null) === JSON.stringify(database.chains) && base.tree.runner === head.runner;
   const shared = sameChains ? sharedHistory(histories) : null;
-  const builds = await buildDatabase(tools, database, head, input.starts, modelFiles, shared ? { shared, chains: histories } : null);
+  const versionsFolders = config.databases.flatMap((d) => d.chains.map((chain) => chain.versions.replace(/^\.\//, '').replace(/\/+$/, '')));
+  const modelInputs = { files: modelFiles, versions: versionsFolders };
+  const builds = await buildDatabase(tools, database, head, input.starts, modelInputs, shared ? { shared, chains: histories } : null);
   outcome.standIns.push(...builds.standIns);
   outcome.warnings.push(...standInWarnings(builds.standIns, database, modelFiles));
   // A models build that fails leaves the installs' comparison standing: its error is reported beside it.
@@ -307,19 +321,20 @@ function mergeStartingPoints(perStart: Finding[][]): Finding[] {
   return [...merged.values()];
 }
 
-async function scanChains(database: DatabaseConfig, base: StartingPoint, head: Tree): Promise<ChainScan[]> {
-  const scans: ChainScan[] = [];
-  for (const chain of database.chains) {
-    // The same chain on base: same folder, else the same version table (a moved folder).
-    const baseChain = base.database?.chains.find((c) => c.versions === chain.versions) ?? base.database?.chains.find((c) => c.versionTable === chain.versionTable) ?? null;
-    scans.push({
-      config: chain,
-      baseConfig: baseChain,
-      head: await head.runner.scan({ versions: join(head.dir, chain.versions), root: head.dir }),
-      base: baseChain ? await base.tree.runner.scan({ versions: join(base.tree.dir, baseChain.versions), root: base.tree.dir }) : null,
-    });
-  }
-  return scans;
+/**
+ * Each chain on head and on base, side by side (each scan on a runner of its own, or
+ * kept: scan-cache.ts); `kept` settles when the new scans are kept.
+ */
+async function scanChains(cache: BuildTools['cache'], database: DatabaseConfig, base: StartingPoint, head: Tree): Promise<{ scans: ChainScan[]; kept: Promise<unknown> }> {
+  const chains = await Promise.all(
+    database.chains.map(async (chain) => {
+      // The same chain on base: same folder, else the same version table (a moved folder).
+      const baseChain = base.database?.chains.find((c) => c.versions === chain.versions) ?? base.database?.chains.find((c) => c.versionTable === chain.versionTable) ?? null;
+      const [headScan, baseScan] = await Promise.all([scanVersions(cache, head, chain.versions), baseChain ? scanVersions(cache, base.tree, baseChain.versions) : null]);
+      return { scan: { config: chain, baseConfig: baseChain, head: headScan.scan, base: baseScan?.scan ?? null }, kept: [headScan.kept, baseScan?.kept] };
+    }),
+  );
+  return { scans: chains.map((c) => c.scan), kept: Promise.all(chains.flatMap((c) => c.kept)) };
 }
 
 async function revisionFiles(scan: ScanResult | null, dir: string): Promise<RevisionFile[]> {

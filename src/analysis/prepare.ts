@@ -57,6 +57,8 @@ export class Preparation {
   /** Per Python environment the sides need, its runners: the first, and the others the builds use side by side. */
   private readonly runners = new Map<string, RunnerPool>();
   private forgetWorkdir: () => void = () => {};
+  /** The trees being written: the folder is removed only once nothing writes into it. */
+  private checkouts: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly request: AnalysisRequest,
@@ -84,10 +86,19 @@ export class Preparation {
     // building side by side (base, head) never repoint each other's.
     const points = [...new Set([inputs.headConfig, ...inputs.starts.map((s) => s.config)].flatMap((config) => Object.keys(config?.python.mounts ?? {})))];
     const linkOf = (point: string) => join(MOUNT_LINKS, String(points.indexOf(point)));
-    const headCheckout = await time('checkout', () => checkout(request.repo, request.head.sha, join(workdir, 'head'), inputs.headConfig, inputs.headFiles, linkOf));
-    const startCheckouts = await time('checkout', () =>
-      Promise.all(inputs.starts.map((start, i) => checkout(request.repo, start.ref.sha, join(workdir, `start${i}`), start.config ?? inputs.headConfig, start.files, linkOf))),
+    // The trees are written while Python starts (the runners' imports take longer than the
+    // checkouts): their folders exist now, for the sandbox to show, and are filled meanwhile.
+    const headDir = join(workdir, 'head');
+    const startDirs = inputs.starts.map((_, i) => join(workdir, `start${i}`));
+    await Promise.all([headDir, ...startDirs].map((dir) => mkdir(dir)));
+    const checkouts = time('checkout', () =>
+      Promise.all([
+        checkout(request.repo, request.head.sha, headDir, inputs.headConfig, inputs.headFiles, linkOf),
+        ...inputs.starts.map((start, i) => checkout(request.repo, start.ref.sha, startDirs[i]!, start.config ?? inputs.headConfig, start.files, linkOf)),
+      ]),
     );
+    // Awaited below, and by close() before the folder goes: a failure meanwhile must not go unhandled.
+    this.checkouts = checkouts.catch(() => {});
     const sandbox = request.sandbox === false ? null : await detectSandbox();
     const sandboxed = sandbox?.available === true;
     const driftbotPython = request.python ?? (await time('python', () => ensurePythonEnvironment({ log: request.log })));
@@ -152,7 +163,7 @@ export class Preparation {
         ...(folders ? { interpreterFolders: folders } : {}),
         confinement: sandboxed
           ? {
-              readOnly: [headCheckout.dir, ...startCheckouts.map((tree) => tree.dir)],
+              readOnly: [headDir, ...startDirs],
               writable: [scratch, socketDir],
               symlinks: points.map((point) => ({ path: point, target: linkOf(point) })),
               cwd: scratch,
@@ -177,6 +188,7 @@ export class Preparation {
       // A project's environment is described from its folder, never by running its Python outside the sandbox.
       keys.set(python, request.cache ? await time('python', () => environmentKey(python, { mayRun: !folders })) : null);
     }
+    const [headCheckout, ...startCheckouts] = await checkouts;
     const treeOf = (tree: Omit<Tree, 'runner' | 'runners' | 'environmentKey'>, i: number): Tree => {
       const { python } = pythons[i]!;
       const pool = this.runners.get(python)!;
@@ -200,6 +212,7 @@ export class Preparation {
   async close(): Promise<void> {
     for (const pool of this.runners.values()) await pool.close();
     await this.relay?.close();
+    await this.checkouts;
     if (this.workdir) await rm(this.workdir, { recursive: true, force: true });
     this.forgetWorkdir();
   }

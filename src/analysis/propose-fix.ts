@@ -10,7 +10,7 @@
  * `create_all` makes, leaves what models cannot declare (triggers, views…) as they
  * have it, and is verified on them alone.
  */
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { ChainConfig, DatabaseConfig } from '../config/config.js';
 import { modelledPart, withModelledPart } from '../schema/declared.js';
@@ -92,27 +92,32 @@ function planned(input: FixInput): Fix {
 }
 
 async function verify(tools: BuildTools, input: FixInput, fix: Fix, fileName: string): Promise<Fix> {
-  const versions = await mkdtemp(join(tools.scratch, 'fix-'));
+  // The fix alone in a folder of its own, read beside the chain's (a copy of a long chain costs more than applying it).
+  const fixFolder = await mkdtemp(join(tools.scratch, 'fix-'));
   try {
-    await cp(join(input.head.dir, input.chain.versions), versions, { recursive: true });
-    await writeFile(join(versions, fileName), fix.content);
+    await writeFile(join(fixFolder, fileName), fix.content);
     const fromModels = input.install === 'models';
     // Applied to every build side by side; the first failure in build order is the one reported.
-    const results = await Promise.all(
-      (fromModels ? input.upgraded : [input.fresh, ...input.upgraded]).map((build) =>
+    const builds = fromModels ? input.upgraded : [input.fresh, ...input.upgraded];
+    // An upgraded build that is fresh's own database (builds.ts `oneBuild`) is verified once.
+    const databases = [...new Set(builds.map((build) => build.database))];
+    const verified = await Promise.all(
+      databases.map((database) =>
         input.head.runners.use(async (runner) => {
           const result = await runner.upgrade({
-            url: build.database.runnerUrl,
-            versions,
+            url: database.runnerUrl,
+            versions: join(input.head.dir, input.chain.versions),
+            extraVersions: [fixFolder],
             versionTable: input.chain.versionTable,
             schema: input.chain.schema,
             statementTimeoutMs: tools.statementTimeoutMs,
             ...treeArgs(input.head),
           });
-          return result.failure ? { failure: result.failure, schema: null } : { failure: null, schema: await readSchema(build.database) };
+          return result.failure ? { failure: result.failure, schema: null } : { failure: null, schema: await readSchema(database) };
         }),
       ),
     );
+    const results = builds.map((build) => verified[databases.indexOf(build.database)]!);
     const failed = results.find((r) => r.failure)?.failure;
     if (failed) return { ...fix, verificationError: `${failed.revision}: ${failed.error}` };
     const schemas = [...(fromModels ? [input.fresh.schema] : []), ...results.map((r) => r.schema as Schema)];
@@ -133,6 +138,6 @@ async function verify(tools: BuildTools, input: FixInput, fix: Fix, fileName: st
     );
     return { ...fix, remainingDifferences: remaining.size, verified: remaining.size === 0 };
   } finally {
-    await rm(versions, { recursive: true, force: true });
+    await rm(fixFolder, { recursive: true, force: true });
   }
 }

@@ -47,6 +47,17 @@ export function sharedHistory(chains: ChainHistory[]): SharedHistory | null {
   return wholeChains ? { wholeChains, upTo: null } : null;
 }
 
+/**
+ * Whether the shared part is all of base's history: every chain of base shared whole,
+ * but maybe the last, whose shared part ends where base's does (head only adds to it).
+ */
+export function sharesAllOfBase(history: { shared: SharedHistory; chains: ChainHistory[] }): boolean {
+  const { wholeChains, upTo } = history.shared;
+  if (upTo === null) return wholeChains === history.chains.length;
+  const last = history.chains[wholeChains];
+  return wholeChains === history.chains.length - 1 && last?.base?.order[last.base.order.length - 1] === upTo;
+}
+
 function byId(files: RevisionFile[]): Map<string, RevisionFile> {
   return new Map(files.map((file) => [file.revision, file]));
 }

@@ -18,6 +18,8 @@
  *   belong to the role `driftbot_cache` (it cannot log in), and each copy's objects are
  *   handed to the analysis role that uses it.
  * - At most `maxTemplates` and `maxBytes`: the least recently used go first.
+ * - Beside the templates, the catalog keeps static scans of versions folders (rows, no
+ *   databases), so that a folder git has not changed is not parsed again.
  */
 import { createHash } from 'node:crypto';
 import { databaseUrl, withClient } from './client.js';
@@ -33,6 +35,13 @@ export interface CacheLimits {
   maxTemplates: number;
   maxBytes: number;
 }
+
+/** invalid_catalog_name (the catalog database is not there) and undefined_table. */
+const NO_DATABASE = '3D000';
+const NO_TABLE = '42P01';
+
+/** Scans kept at most, the server's: a few kilobytes each, a row per versions folder and commit that changed it. */
+const MAX_SCANS = 2000;
 
 export const DEFAULT_CACHE_LIMITS: CacheLimits = { maxTemplates: 50, maxBytes: 4 * 1024 ** 3 };
 
@@ -73,7 +82,9 @@ export class TemplateCache {
   }
 
   private async lookUp<T>(keys: string[]): Promise<CachedTemplate<T> | null> {
-    if (keys.length === 0 || !(await this.catalogExists())) return null;
+    if (keys.length === 0) return null;
+    // Straight to the catalog: none yet, or one being made (another publisher, or this
+    // analysis keeping a scan, between creating it and its tables), has nothing kept.
     return withClient(this.catalogUrl(), async (client) => {
       const { rows } = await client.query<{ key: string; name: string; result: T }>(
         `SELECT t.key, t.name, t.result FROM templates t WHERE t.repository = $1 AND t.key = ANY($2::text[])`,
@@ -87,6 +98,9 @@ export class TemplateCache {
       if (!best) return null;
       await client.query(`UPDATE templates SET used = clock_timestamp() WHERE key = $1`, [best.key]);
       return best;
+    }).catch((error: { code?: string }) => {
+      if (error.code === NO_DATABASE || error.code === NO_TABLE) return null;
+      throw error;
     });
   }
 
@@ -154,6 +168,40 @@ export class TemplateCache {
     return published;
   }
 
+  /**
+   * A versions folder's static scan kept under `key` (analysis/scan-cache.ts): a row in
+   * the catalog, no database. Null when none is kept, or there is no catalog yet.
+   */
+  async findScan<T>(key: string): Promise<T | null> {
+    // One connection, straight to the catalog: no catalog (yet), or one made before scans
+    // were kept, has nothing kept.
+    const rows = await withClient(this.catalogUrl(), (client) =>
+      client.query<{ result: T }>(`UPDATE scans SET used = clock_timestamp() WHERE key = $1 AND repository = $2 RETURNING result`, [key, this.repository]),
+    ).then(
+      (result) => result.rows,
+      (error: { code?: string }) => {
+        if (error.code === NO_DATABASE || error.code === NO_TABLE) return [];
+        throw error;
+      },
+    );
+    return rows[0]?.result ?? null;
+  }
+
+  /** Keeps a scan under `key`; past `MAX_SCANS` (the server's), the least recently used go. */
+  async keepScan(key: string, result: unknown): Promise<void> {
+    const keep = () =>
+      withClient(this.catalogUrl(), async (client) => {
+        await client.query(`INSERT INTO scans (key, repository, result) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING`, [key, this.repository, JSON.stringify(result)]);
+        await client.query(`DELETE FROM scans WHERE key IN (SELECT key FROM scans ORDER BY used DESC OFFSET $1)`, [MAX_SCANS]);
+      });
+    // The catalog is made (or given its scans table) only when it lacks them: the common case is one connection.
+    await keep().catch(async (error: { code?: string }) => {
+      if (error.code !== NO_DATABASE && error.code !== NO_TABLE) throw error;
+      await this.ensureCatalog();
+      await keep();
+    });
+  }
+
   /** Drops the least recently used templates past the limits (every repository's: the bound is the server's). */
   async evict(): Promise<string[]> {
     const dropped = await withClient(this.catalogUrl(), async (client) => {
@@ -191,9 +239,15 @@ export class TemplateCache {
   private async ensureCatalog(): Promise<void> {
     if (!(await this.catalogExists())) {
       await withClient(this.server.adminUrl, async (client) => {
-        // Two first analyses may race here: the loser's "already exists" is as good.
-        await client.query(`CREATE DATABASE ${CATALOG_DATABASE} TEMPLATE template0`).catch(ignoreDuplicate);
-        await client.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${CATALOG_DATABASE} FROM PUBLIC`);
+        // Two first publishers (two analyses, or one analysis' two scans) may race here: one
+        // at a time, or their REVOKEs fail with "tuple concurrently updated".
+        await client.query(`SELECT pg_advisory_lock(hashtext($1))`, [CATALOG_DATABASE]);
+        try {
+          await client.query(`CREATE DATABASE ${CATALOG_DATABASE} TEMPLATE template0`).catch(ignoreDuplicate);
+          await client.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${CATALOG_DATABASE} FROM PUBLIC`);
+        } finally {
+          await client.query(`SELECT pg_advisory_unlock(hashtext($1))`, [CATALOG_DATABASE]);
+        }
       });
     }
     await withClient(this.catalogUrl(), async (client) => {
@@ -208,6 +262,12 @@ export class TemplateCache {
           bytes bigint NOT NULL,
           result jsonb NOT NULL,
           created timestamptz NOT NULL DEFAULT clock_timestamp(),
+          used timestamptz NOT NULL DEFAULT clock_timestamp()
+        )`);
+        await client.query(`CREATE TABLE IF NOT EXISTS scans (
+          key text PRIMARY KEY,
+          repository text NOT NULL,
+          result jsonb NOT NULL,
           used timestamptz NOT NULL DEFAULT clock_timestamp()
         )`);
       } finally {

@@ -50,6 +50,22 @@ describe('upgrade', () => {
     expect(result.failure).toEqual({ revision: '0002', path: 'versions/0002_b.py', line: 7, error: "ModuleNotFoundError: No module named 'not_installed_anywhere'" });
   });
 
+  it('reads revisions from more folders as part of the chain (a fix beside it, never a copy), and names a failing one by its file', async () => {
+    const root = await tree({
+      'versions/0001_a.py': revision('0001', null, 'a', 'op.create_table("a", sa.Column("id", sa.Integer()))'),
+      'fix/0002_fix.py': revision('0002', '0001', 'fix', 'op.add_column("a", sa.Column("name", sa.Text()))'),
+      'broken/0002_fix.py': revision('0002', '0001', 'fix', 'pass', 'from alembic import op\nimport not_installed_anywhere\n'),
+    });
+    const fixed = await upgradeTree(runner, root, { extraVersions: [`${root}/fix`] });
+    expect(fixed.result.failure).toBeNull();
+    expect(fixed.result.applied.map((a) => [a.revision, a.path])).toEqual([
+      ['0001', 'versions/0001_a.py'],
+      ['0002', 'fix/0002_fix.py'],
+    ]);
+    const broken = await upgradeTree(runner, root, { extraVersions: [`${root}/broken`], stubMissingImports: false });
+    expect(broken.result.failure).toMatchObject({ revision: '0002', path: 'broken/0002_fix.py', error: "ModuleNotFoundError: No module named 'not_installed_anywhere'" });
+  });
+
   it('says which extension is missing and where to find a server that has it', async () => {
     const root = await tree({ 'versions/0001_a.py': revision('0001', null, 'a', 'op.execute("CREATE EXTENSION IF NOT EXISTS driftbot_absent_ext")') });
     const { result } = await upgradeTree(runner, root);

@@ -1,7 +1,7 @@
 /** Where head's history departs from base's: pure, on hand-built chains. */
 import { describe, expect, it } from 'vitest';
 import type { ScanResult } from '../../src/alembic/bridge.js';
-import { sharedHistory, type ChainHistory } from '../../src/analysis/shared-history.js';
+import { sharedHistory, sharesAllOfBase, type ChainHistory } from '../../src/analysis/shared-history.js';
 
 function chain(versions: string, base: string[], head: string[], edited: string[] = []): ChainHistory {
   const scan = (order: string[]): ScanResult => ({ revisions: [], heads: order.slice(-1), bases: order.slice(0, 1), order, problems: [] });
@@ -43,5 +43,24 @@ describe('sharedHistory', () => {
     const moved = chain('a', ['1', '2'], ['1', '2', '3']);
     moved.baseConfig = { ...moved.config, versionTable: 'renamed' };
     expect(sharedHistory([moved])).toBeNull();
+  });
+});
+
+describe('sharesAllOfBase', () => {
+  const of = (chains: ChainHistory[]) => {
+    const shared = sharedHistory(chains);
+    return shared !== null && sharesAllOfBase({ shared, chains });
+  };
+
+  it('head only adds revisions to the last chain, or changes none: all of base is shared', () => {
+    expect(of([chain('a', ['1', '2'], ['1', '2', '3'])])).toBe(true);
+    expect(of([chain('a', ['1', '2'], ['1', '2'])])).toBe(true);
+    expect(of([chain('a', ['1'], ['1']), chain('b', ['x'], ['x', 'y'])])).toBe(true);
+  });
+
+  it('an edit, an insertion, or revisions added to a chain before the last: base has more than the shared part', () => {
+    expect(of([chain('a', ['1', '2'], ['1', '2'], ['2'])])).toBe(false);
+    expect(of([chain('a', ['1', '2'], ['1', '1b', '2'])])).toBe(false);
+    expect(of([chain('a', ['1'], ['1', '2']), chain('b', ['x'], ['x'])])).toBe(false);
   });
 });

@@ -7,8 +7,13 @@
  * changed — an edited revision, another version table, other settings. One file: the
  * cache's bound is the server's, so these tests must not run side by side.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
+import { symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RunnerPool } from '../../src/alembic/runner-pool.js';
+import { scanVersions } from '../../src/analysis/scan-cache.js';
+import { revision, startRunner, tree } from '../alembic/runner-fixtures.js';
 import { analyse } from '../../src/analysis/analyse.js';
 import type { Report } from '../../src/report/report.js';
 import { databaseUrl, withClient } from '../../src/postgres/client.js';
@@ -222,4 +227,226 @@ describe('cached builds', () => {
       await repo.checkout('main');
     }
   }, 600_000);
+});
+
+describe('kept scans of versions folders', () => {
+  it('finds nothing, and fails nothing, in a catalog being made (its database there, its tables not yet)', async () => {
+    await clearTemplateCache(server);
+    const cache = new TemplateCache(server, `/repos/${key()}`);
+    expect(await cache.find([key()])).toBeNull();
+    expect(await cache.findScan(key())).toBeNull();
+    await withClient(server.adminUrl, (c) => c.query(`CREATE DATABASE ${CATALOG_DATABASE}`));
+    expect(await cache.find([key()])).toBeNull();
+    expect(await cache.findScan(key())).toBeNull();
+    const k = key();
+    await cache.keepScan(k, { kept: true });
+    expect(await cache.findScan(k)).toEqual({ kept: true });
+    const b = await built('t');
+    expect(await cache.publish(b.database, b.builder, k, 'history', {})).toBe(true);
+    expect((await cache.find([k]))?.key).toBe(k);
+  });
+
+  it('keeps scans made at once on a server with no catalog yet (an analysis scans head and base side by side)', async () => {
+    await clearTemplateCache(server);
+    const cache = new TemplateCache(server, `/repos/${key()}`);
+    const keys = Array.from({ length: 32 }, () => key());
+    await Promise.all(keys.map((k, i) => cache.keepScan(k, { i })));
+    expect(await Promise.all(keys.map((k) => cache.findScan(k)))).toEqual(keys.map((_, i) => ({ i })));
+  });
+
+  const versions = 'db/versions';
+  const files = {
+    [`${versions}/a1_first.py`]: revision('a1', null, 'first', 'op.execute("SELECT 1")'),
+    [`${versions}/b2_second.py`]: revision('b2', 'a1', 'second', 'op.execute("SELECT 1")'),
+  };
+  const cacheOf = (repository: string) => ({ templates: new TemplateCache(server, repository), common: { repository, postgresVersion: 'test' } });
+  const treeOf = async (root: string, environmentKey: string) => {
+    const runner = await startRunner();
+    return { dir: root, runners: new RunnerPool({ python: inject('pythonExecutable'), env: {}, cwd: root, timeoutMs: 60_000 }, 1, runner), environmentKey, runner };
+  };
+
+  // A scan, once kept (when it was new).
+  const scanOf = async (...args: Parameters<typeof scanVersions>) => {
+    const { scan, kept } = await scanVersions(...args);
+    await kept;
+    return scan;
+  };
+
+  it('reuses a scan only while every file of the folder and the environment are the same', async () => {
+    const cache = cacheOf(`/repos/${key()}`);
+    const root = await tree(files);
+    const live = await treeOf(root, 'environment-a');
+    const scanned = await scanOf(cache, live, versions);
+    expect(scanned.order).toEqual(['a1', 'b2']);
+    await live.runners.close();
+
+    // Its runner is gone: only a kept scan can answer now, and only for the same inputs.
+    const dead = live;
+    expect(await scanOf(cache, dead, versions)).toEqual(scanned);
+    // The same folder elsewhere (another run's checkout) is the same input.
+    const elsewhere = await tree(files);
+    expect(await scanOf(cache, { ...dead, dir: elsewhere }, versions)).toEqual(scanned);
+    // Another environment (another alembic, another runner), another repository: scanned again.
+    await expect(scanOf(cache, { ...dead, environmentKey: 'environment-b' }, versions)).rejects.toThrow(/not running/);
+    await expect(scanOf(cacheOf(`/repos/${key()}`), dead, versions)).rejects.toThrow(/not running/);
+    // Without a cache, or an environment to key it by: scanned every time.
+    await expect(scanOf(null, dead, versions)).rejects.toThrow(/not running/);
+    await expect(scanOf(cache, { ...dead, environmentKey: null }, versions)).rejects.toThrow(/not running/);
+
+    // An edited revision, a file added (even one the scan skips), a symlink: scanned again, and what is read is the new folder.
+    const variants: Record<string, (dir: string) => Promise<void>> = {
+      edited: (dir) => writeFile(join(dir, versions, 'b2_second.py'), revision('b2', 'a1', 'second, edited', 'op.execute("SELECT 2")')),
+      added: (dir) => writeFile(join(dir, versions, 'c3_third.py'), revision('c3', 'b2', 'third', 'op.execute("SELECT 1")')),
+      'not a revision': (dir) => writeFile(join(dir, versions, 'notes.txt'), 'x'),
+      symlink: (dir) => symlink(join(dir, versions, 'b2_second.py'), join(dir, versions, 'c3_link.py')),
+    };
+    for (const [name, change] of Object.entries(variants)) {
+      const changed = await tree(files);
+      await change(changed);
+      await expect(scanOf(cache, { ...dead, dir: changed }, versions), name).rejects.toThrow(/not running/);
+      const fresh = await treeOf(changed, 'environment-a');
+      const rescanned = await scanOf(cache, fresh, versions);
+      await fresh.runners.close();
+      // A file the scan skips changes nothing it says; it was still read again.
+      if (name === 'not a revision') expect(rescanned).toEqual(scanned);
+      else expect(rescanned, name).not.toEqual(scanned);
+      if (name === 'edited') expect(rescanned.revisions.find((r) => r.revision === 'b2')?.message).toBe('second, edited');
+      if (name === 'added') expect(rescanned.order).toEqual(['a1', 'b2', 'c3']);
+      // Kept in its turn, except what a symlink points at, which the key would not cover.
+      if (name === 'symlink') await expect(scanOf(cache, { ...dead, dir: changed }, versions), name).rejects.toThrow(/not running/);
+      else expect(await scanOf(cache, { ...dead, dir: changed }, versions), name).toEqual(rescanned);
+    }
+  }, 120_000);
+});
+
+describe('a branch that changes no migration and no code the runner reads', () => {
+  const config = `databases:
+  - name: main
+    chains:
+      - versions: db/versions
+        version_table: alembic_version
+python:
+  paths: [app]
+`;
+  const imports = 'import sqlalchemy as sa\nfrom alembic import op\nfrom names import TABLE\n';
+  const files = {
+    '.github/driftbot.yml': config,
+    'app/names.py': 'TABLE = "things"\n',
+    'db/versions/a1_things.py': revision('a1', null, 'things', 'op.create_table(TABLE, sa.Column("id", sa.Integer, primary_key=True))', imports),
+    'db/versions/b2_more.py': revision('b2', 'a1', 'more', 'op.add_column(TABLE, sa.Column("name", sa.Text))', imports),
+  };
+  const upgraded = (report: Report) => report.timings.phases.some((p) => p.name === 'upgrade to head');
+
+  it('is upgraded without running head again; a change to code the revisions import is not', async () => {
+    const repo = await newRepo('unchanged-chains');
+    await repo.commit('chain', files);
+    await repo.branch('docs');
+    await repo.commit('docs only', { 'README.md': 'words\n' });
+    await repo.branch('code', 'main');
+    // Loading head's revisions now fails: only running head's upgrade can say so.
+    await repo.commit('code', { 'app/names.py': 'raise RuntimeError("names are broken")\n' });
+    for (const cache of [new TemplateCache(server, repo.dir), null]) {
+      const docs = await run(repo, 'main', 'docs', cache);
+      expect(docs.report.errors).toEqual([]);
+      expect(docs.report.status).toBe('clean');
+      expect(upgraded(docs.report)).toBe(false);
+      // Its progress is said as if it ran.
+      expect(docs.log).toContain('main: upgraded: applying db/versions');
+      const code = await run(repo, 'main', 'code', cache);
+      expect(upgraded(code.report)).toBe(true);
+      expect(JSON.stringify([code.report.errors, code.report.upgradeFailure])).toMatch(/names are broken/);
+    }
+  }, 300_000);
+
+  it('one chain that only gains revisions: upgraded is fresh, built once', async () => {
+    const repo = await newRepo('appended-chain');
+    await repo.commit('chain', files);
+    await repo.branch('append');
+    await repo.commit('append', { 'db/versions/c3_rank.py': revision('c3', 'b2', 'rank', 'op.add_column(TABLE, sa.Column("rank", sa.Integer))', imports) });
+    for (const cache of [new TemplateCache(server, repo.dir), null]) {
+      const { report, log } = await run(repo, 'main', 'append', cache);
+      expect(report.errors).toEqual([]);
+      expect(report.status).toBe('clean');
+      expect(upgraded(report)).toBe(false);
+      expect(log).toContain('main: upgraded: applying db/versions');
+      expect(report.schemaDiffs).toEqual([{ database: 'main', diff: '' }]);
+    }
+  }, 300_000);
+
+  it('two chains, revisions added to the last: one build while the code is base’s, two when the first chain’s imports changed', async () => {
+    const repo = await newRepo('appended-chains');
+    await repo.commit('chains', {
+      ...files,
+      '.github/driftbot.yml': config.replace('python:', '      - versions: db2/versions\n        version_table: alembic_version_two\npython:'),
+      'db2/versions/x1_other.py': revision('x1', null, 'other', 'op.execute("CREATE TABLE other (id int)")'),
+    });
+    const added = { 'db2/versions/x2_more.py': revision('x2', 'x1', 'more', 'op.execute("ALTER TABLE other ADD COLUMN name text")') };
+    await repo.branch('append');
+    await repo.commit('append', added);
+    await repo.branch('append-broken', 'main');
+    // Only head's upgrade loads the first chain in head's tree: fresh goes on from the second.
+    await repo.commit('append, and break what the first chain imports', { ...added, 'app/names.py': 'raise RuntimeError("names are broken")\n' });
+    for (const cache of [new TemplateCache(server, repo.dir), null]) {
+      const append = await run(repo, 'main', 'append', cache);
+      expect(append.report.errors).toEqual([]);
+      expect(append.report.status).toBe('clean');
+      expect(upgraded(append.report)).toBe(false);
+      const broken = await run(repo, 'main', 'append-broken', cache);
+      expect(upgraded(broken.report)).toBe(true);
+      expect(JSON.stringify([broken.report.errors, broken.report.upgradeFailure])).toMatch(/names are broken/);
+    }
+  }, 300_000);
+});
+
+describe('kept models builds of a repository with two databases', () => {
+  const model = (table: string, extra = '') => `import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Row(Base):
+    __tablename__ = "${table}"
+    id: Mapped[int] = mapped_column(primary_key=True)
+${extra}`;
+  const config = ['one', 'two']
+    .map((name) => `  - name: ${name}\n    chains:\n      - versions: ${name}/versions\n        version_table: alembic_version\n    models:\n      - app/${name}_models.py\n`)
+    .join('');
+  const files = {
+    '.github/driftbot.yml': `databases:\n${config}python:\n  paths: [app]\n`,
+    'app/one_models.py': model('ones'),
+    'app/two_models.py': model('twos'),
+    'one/versions/a1_ones.py': revision('a1', null, 'ones', 'op.create_table("ones", sa.Column("id", sa.Integer, primary_key=True))'),
+    'two/versions/x1_twos.py': revision('x1', null, 'twos', 'op.create_table("twos", sa.Column("id", sa.Integer, primary_key=True))'),
+  };
+
+  it('a revision added to one database keeps both models builds and needs no second build of either; a model file edited does not', async () => {
+    const repo = await newRepo('two-databases');
+    await repo.commit('two databases', files);
+    await repo.branch('feature');
+    await repo.commit('docs', { 'README.md': 'words\n' });
+    await repo.branch('push', 'main');
+    await repo.commit('a revision in one', { 'one/versions/a2_more.py': revision('a2', 'a1', 'more', 'op.execute("SELECT 1")') });
+    await repo.branch('edit', 'push');
+    await repo.commit('a model of two edited', { 'app/two_models.py': model('twos', '    name: Mapped[str | None] = mapped_column(sa.Text)\n') });
+    const cache = new TemplateCache(server, repo.dir);
+    const cold = await run(repo, 'main', 'feature', cache);
+    expect(cold.report.errors).toEqual([]);
+    expect(cold.report.status).toBe('clean');
+    const push = await run(repo, 'main', 'push', cache);
+    expect(push.report.errors).toEqual([]);
+    expect(push.log).toContain('one: reused the kept models build');
+    expect(push.log).toContain('two: reused the kept models build');
+    // Neither database is upgraded again: one only gained a revision, two has nothing that changed (one's folder is not its code).
+    expect(push.report.timings.phases.map((p) => p.name)).not.toContain('upgrade to head');
+    expect(comparable(push.report)).toEqual(comparable((await run(repo, 'main', 'push', null)).report));
+    const edit = await run(repo, 'main', 'edit', cache);
+    // A file the models could import is an input of every models build, the other database's too.
+    expect(edit.log).not.toContain('one: reused the kept models build');
+    expect(edit.log).not.toContain('two: reused the kept models build');
+    // The edited model is what was built: its column is missing from both installs.
+    expect(edit.report.findings.map((f) => `${f.table}.${f.name}`)).toContain('twos.name');
+  }, 300_000);
 });

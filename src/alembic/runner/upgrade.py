@@ -70,14 +70,14 @@ def deepest_line_in(error: BaseException, path: str) -> int | None:
     return line
 
 
-def failing_revision_file(error: BaseException, versions: str) -> str | None:
-    """The revision file at fault when loading the versions folder failed (a module-level
-    import or a syntax error): the deepest traceback frame inside the folder."""
-    if isinstance(error, SyntaxError) and error.filename and is_under(error.filename, [versions]):
+def failing_revision_file(error: BaseException, locations: list[str]) -> str | None:
+    """The revision file at fault when loading the versions folders failed (a module-level
+    import or a syntax error): the deepest traceback frame inside one of them."""
+    if isinstance(error, SyntaxError) and error.filename and is_under(error.filename, locations):
         return os.path.abspath(error.filename)
     found = None
     for frame in traceback.extract_tb(error.__traceback__):
-        if is_under(frame.filename, [versions]):
+        if is_under(frame.filename, locations):
             found = os.path.abspath(frame.filename)
     return found
 
@@ -89,18 +89,18 @@ def revision_id_of(path: str) -> str | None:
     return match.group(1) if match else None
 
 
-def migration_failure(error: BaseException, script: Script | None, versions: str, root: str) -> MigrationFailure:
+def migration_failure(error: BaseException, script: Script | None, locations: list[str], root: str) -> MigrationFailure:
     """A failure as the report names it: revision, file, line and the error's own words."""
     if script is not None:
         path: str | None = script.path
         revision = script.revision
     else:
-        path = failing_revision_file(error, versions)
+        path = failing_revision_file(error, locations)
         # Not one revision's fault (the folder itself, say): name the folder.
         revision = (revision_id_of(path) if path else None) or "(loading)"
     return {
         "revision": revision,
-        "path": rel(path or versions, root),
+        "path": rel(path or locations[0], root),
         "line": deepest_line_in(error, path) if path else None,
         "error": error_text(error),
     }
@@ -146,11 +146,14 @@ def upgrade(request: Mapping[str, Any], imports: Imports) -> UpgradeResult:
     url = sqlalchemy_url(request["url"], request.get("statementTimeoutMs"), search_path=schema)
     root: str = request["root"]
     versions: str = request["versions"]
+    # More folders of revisions read as part of the chain (the fix being verified), so
+    # that the chain's own folder is read where it is, never copied.
+    locations = [versions, *(request.get("extraVersions") or [])]
     config = Config()
     config.set_main_option("script_location", versions)
     # Revisions that read `context.config.get_main_option("sqlalchemy.url")` get the throwaway database.
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    script = ScriptDirectory(versions, version_locations=[versions], recursive_version_locations=True)
+    script = ScriptDirectory(versions, version_locations=locations, recursive_version_locations=True)
     recorder = Recorder(root)
 
     # "heads", or one revision: a history shared by two builds is built once, up to there.
@@ -187,7 +190,7 @@ def upgrade(request: Mapping[str, Any], imports: Imports) -> UpgradeResult:
                         alembic_context.run_migrations()
                     connection.commit()
             except (Exception, SystemExit) as error:  # noqa: BLE001 - a migration that fails is a result, not a crash
-                failure = migration_failure(error, recorder.running, versions, root)
+                failure = migration_failure(error, recorder.running, locations, root)
             finally:
                 engine.dispose()
     finally:

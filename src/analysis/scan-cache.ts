@@ -1,0 +1,76 @@
+/**
+ * The static scan of a versions folder (the runner's `scan`: every revision file parsed
+ * with `ast`, the graph read by Alembic), kept in the template cache's catalog and
+ * reused while nothing it reads has changed: a long chain is not parsed again on every
+ * push. The key covers every input (cache-keys.ts `scanKey`): the folder as it is on
+ * disk — every entry, by path and content, not what git says it should be (attributes
+ * and filters may rewrite files on checkout) — and the runner's environment. A folder
+ * holding anything but plain files and folders (a symlink, whose target the key would
+ * not cover) is scanned every time.
+ */
+import { createHash } from 'node:crypto';
+import { lstat, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ScanResult } from '../alembic/bridge.js';
+import type { BuildTools, Tree } from './builds.js';
+import { scanKey } from './cache-keys.js';
+
+/**
+ * Scans `versions` (relative to the tree) with the tree's runner, or takes the kept scan
+ * of the same folder. A new scan is kept meanwhile, off the analysis' path (keeping the
+ * first one makes the catalog): the caller awaits `kept` before it ends.
+ */
+export async function scanVersions(
+  cache: BuildTools['cache'],
+  tree: Pick<Tree, 'dir' | 'runners' | 'environmentKey'>,
+  versions: string,
+): Promise<{ scan: ScanResult; kept: Promise<void> }> {
+  const scan = () => tree.runners.use((runner) => runner.scan({ versions: join(tree.dir, versions), root: tree.dir }));
+  const common = cache && tree.environmentKey ? { ...cache.common, environmentKey: tree.environmentKey } : null;
+  const entries = common ? await folderEntries(join(tree.dir, versions)) : null;
+  if (!cache || !common || !entries) return { scan: await scan(), kept: Promise.resolve() };
+  const key = scanKey(common, versions, entries);
+  const found = await cache.templates.findScan<ScanResult>(key);
+  if (found) return { scan: found, kept: Promise.resolve() };
+  const result = await scan();
+  // Only relative paths may be kept: a result naming this run's folder would not be another's.
+  const kept = JSON.stringify(result).includes(tree.dir) ? Promise.resolve() : cache.templates.keepScan(key, result);
+  // Awaited by the caller; never an unhandled rejection meanwhile.
+  kept.catch(() => {});
+  return { scan: result, kept };
+}
+
+/**
+ * Every entry under `folder`, sorted: `path/` for a folder, `path\0sha256` for a file.
+ * Null when the folder is missing (the scan says so), or holds a symlink or anything
+ * else whose content the list would not cover. The files are read at once.
+ */
+export async function folderEntries(folder: string): Promise<string[] | null> {
+  const root = await lstat(folder).catch(() => null);
+  if (!root?.isDirectory()) return null;
+  const folders: string[] = [];
+  const files: string[] = [];
+  const walk = async (relative: string): Promise<boolean> => {
+    const entries = await readdir(join(folder, relative), { withFileTypes: true });
+    const below: string[] = [];
+    for (const entry of entries) {
+      const path = relative ? `${relative}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        folders.push(`${path}/`);
+        below.push(path);
+      } else if (entry.isFile()) files.push(path);
+      else return false;
+    }
+    return (await Promise.all(below.map(walk))).every(Boolean);
+  };
+  if (!(await walk(''))) return null;
+  const hashed = await Promise.all(
+    files.map(
+      async (path) =>
+        `${path}\0${createHash('sha256')
+          .update(await readFile(join(folder, path)))
+          .digest('hex')}`,
+    ),
+  );
+  return [...folders, ...hashed].sort();
+}

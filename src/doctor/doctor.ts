@@ -31,7 +31,7 @@ export interface DoctorReport {
   warnings: string[];
   databases: DoctorDatabase[];
   /** The files the project's environment would be made from, how they were chosen, or why they cannot be used. */
-  dependencies: { files: string[]; requiresPython: string | null; chosenBy: string | null; problem: string | null };
+  dependencies: { files: string[]; requiresPython: string | null; chosenBy: string | null; problem: string | null; leftOut: string[] };
   interpreter: { python: string; chosenBy: string; version: string | null; problem: string | null };
   settings: { envNames: string[]; envFiles: string[]; mounts: Record<string, string>; writtenFiles: string[] };
   sandbox: SandboxStatus;
@@ -124,10 +124,11 @@ async function dependencyFiles(files: RepoFiles, config: DriftbotConfig): Promis
         requiresPython: set?.requiresPython?.specifier ?? null,
         chosenBy: set?.chosenBy ?? null,
         problem: null,
+        leftOut: set?.leftOut ?? [],
       },
     };
   } catch (error) {
-    return { set: null, dependencies: { files: [], requiresPython: null, chosenBy: null, problem: (error as Error).message } };
+    return { set: null, dependencies: { files: [], requiresPython: null, chosenBy: null, problem: (error as Error).message, leftOut: [] } };
   }
 }
 

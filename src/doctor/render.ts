@@ -36,6 +36,7 @@ export function renderDoctor(report: DoctorReport): string {
       : `Dependency files: ${dependencies.files.length ? `${list(dependencies.files)} (${clean(dependencies.chosenBy ?? '')})` : "none: driftbot's own environment is used"}${
           dependencies.requiresPython ? `; requires-python ${clean(dependencies.requiresPython)}` : ''
         }`,
+    ...dependencies.leftOut.map((note) => `  not installed: ${clean(note)}`),
   );
   const { interpreter } = report;
   lines.push(

@@ -59,7 +59,7 @@ export function leftOutForSources(outside: Map<string, string>, extras: Record<s
   return {
     groups: groupList,
     extras: leftExtras,
-    note: `${pyprojectPath}: ${parts.join(' and ')} left out: they need ${sources.join('; ')}`,
+    note: `${pyprojectPath}: ${parts.join(' and ')} left out: ${leftExtras.length + groupList.length > 1 ? 'they need' : 'it needs'} ${sources.join('; ')}`,
   };
 }
 

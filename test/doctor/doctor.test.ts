@@ -33,7 +33,9 @@ const FILES = {
   // Two branches off 0001: two heads.
   [versionFile('0002_index')]: revision('0002', '0001', 'index', 'op.create_index("ix_email", "accounts", ["email"])'),
   [versionFile('0003_note')]: revision('0003', '0001', 'note', 'op.add_column("accounts", sa.Column("note", sa.Text()))'),
-  'pyproject.toml': '[project]\nname = "svc"\nrequires-python = ">=3.11"\n',
+  // An extra that needs the maintainers' own plugins, kept beside the repository: left out, and said.
+  'pyproject.toml':
+    '[project]\nname = "svc"\nrequires-python = ">=3.11"\n[project.optional-dependencies]\ninternal = ["plugins"]\n[tool.uv.sources]\nplugins = { path = "../plugins" }\n',
   'requirements-dev.txt': 'pytest\n',
   // A model file env.py does not import: discovery from env.py leaves it out.
   'scripts/legacy.py': 'class Legacy(Base):\n    __tablename__ = "legacy"\n',
@@ -68,6 +70,7 @@ describe('driftbot doctor', () => {
       requiresPython: '>=3.11',
       chosenBy: 'found pyproject.toml (set python.requirements to choose others, or [] for none)',
       problem: null,
+      leftOut: ['pyproject.toml: extra internal left out: it needs plugins, which [tool.uv.sources] takes from "../plugins", outside the repository'],
     });
     // The project's environment would be made from an interpreter requires-python accepts.
     expect(report.interpreter.version).toMatch(/^3\.(1[1-9]|[2-9]\d)\.\d+$/);
@@ -87,6 +90,7 @@ describe('driftbot doctor', () => {
     expect(text).toContain('chain migrations/versions (version table alembic_version): 3 revisions, heads 0002, 0003');
     expect(text).toContain('migrations/env.py imports: alembic.context, app.models.Base');
     expect(text).toContain('target_metadata = Base.metadata');
+    expect(text).toContain('  not installed: pyproject.toml: extra internal left out: it needs plugins');
     expect(text).toMatch(/^Sandbox: (works here \(bubblewrap .+\)|not available: .+)$/m);
     // Nothing was written to the repository.
     expect(await repo.git('status', '--porcelain')).toBe('');

@@ -11,13 +11,12 @@ import { join } from 'node:path';
 export async function writeFilesIntoTree(dir: string, files: Record<string, string>): Promise<void> {
   for (const [path, contents] of Object.entries(files)) {
     const parts = path.split('/');
-    let folder = dir;
-    for (const part of parts.slice(0, -1)) {
-      folder = join(folder, part);
+    for (let depth = 1; depth < parts.length; depth++) {
+      const folder = join(dir, ...parts.slice(0, depth));
       const found = await lstat(folder).catch(() => null);
       if (found?.isSymbolicLink() || (found && !found.isDirectory())) {
         throw new Error(
-          `python.files: cannot write ${path}: ${parts.slice(0, parts.indexOf(part) + 1).join('/')} is not a folder in this commit (a link or a file): give a path through real folders`,
+          `python.files: cannot write ${path}: ${parts.slice(0, depth).join('/')} is not a folder in this commit (a link or a file): give a path through real folders`,
         );
       }
       if (!found) await mkdir(folder);

@@ -1,17 +1,9 @@
-/**
- * Code that sets up a DNS resolver at import (Polar's `polar.kit.email`:
- * `caching_resolver()` of email-validator, from real PyPI) reads /etc/resolv.conf, and
- * dnspython refuses to start without it. The sandbox without network must still have
- * that file: the import has to work, even though nothing can be resolved.
- */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { analyse } from '../../src/analysis/analyse.js';
 import { resolveCommit } from '../../src/workspace/git.js';
 import { databasesOfRun, newRepo, testServer } from '../support/analysis.js';
 import { revision } from '../support/app-repo.js';
+import { ownProjectEnvironments } from '../support/project-environments.js';
 
 const VERSIONS = 'migrations/versions';
 
@@ -40,25 +32,7 @@ ${extra}`;
 
 const IMPORTS = 'import sqlalchemy as sa\nfrom alembic import op\n\nimport app.email  # noqa: F401\n';
 
-let scratch: string;
-const saved = { envs: process.env.DRIFTBOT_PROJECT_ENVS, uvCache: process.env.DRIFTBOT_UV_CACHE };
-
-beforeAll(async () => {
-  scratch = await mkdtemp(join(tmpdir(), 'driftbot-resolver-'));
-  process.env.DRIFTBOT_PROJECT_ENVS = join(scratch, 'environments');
-  process.env.DRIFTBOT_UV_CACHE = join(scratch, 'uv-cache');
-});
-
-afterAll(async () => {
-  for (const [name, value] of [
-    ['DRIFTBOT_PROJECT_ENVS', saved.envs],
-    ['DRIFTBOT_UV_CACHE', saved.uvCache],
-  ] as const) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-  await rm(scratch, { recursive: true, force: true });
-});
+ownProjectEnvironments('resolver');
 
 describe('a DNS resolver made at import', () => {
   it('imports in the sandbox without network, and an appended revision is clean', async () => {

@@ -4,12 +4,12 @@
  * a settings module read at import, migrations and models. Base and head pin different
  * versions: each side runs in its own environment, and a second run installs nothing.
  */
+import { ownProjectEnvironments } from '../support/project-environments.js';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile, mkdir, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, writeFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { analyse } from '../../src/analysis/analyse.js';
 import { ensurePythonEnvironment } from '../../src/alembic/python-env.js';
 import type { Report } from '../../src/report/report.js';
@@ -91,32 +91,17 @@ const CREATE_ACCOUNTS = revision(
   'import sqlalchemy as sa\nfrom alembic import op\n\nfrom app.settings import settings\n',
 );
 
-let scratch: string;
+// Environments of this file only (so the first run really installs); uv's download cache shared by its tests.
+const { scratch } = ownProjectEnvironments('project-env');
 let uv: string;
-const saved = { envs: process.env.DRIFTBOT_PROJECT_ENVS, uvCache: process.env.DRIFTBOT_UV_CACHE };
 
 beforeAll(async () => {
-  scratch = await mkdtemp(join(tmpdir(), 'driftbot-project-env-'));
-  // Environments of this file only (so the first run really installs); uv's download cache shared by its tests.
-  process.env.DRIFTBOT_PROJECT_ENVS = join(scratch, 'environments');
-  process.env.DRIFTBOT_UV_CACHE = join(scratch, 'uv-cache');
   uv = join(dirname(await ensurePythonEnvironment()), 'uv');
-});
-
-afterAll(async () => {
-  for (const [name, value] of [
-    ['DRIFTBOT_PROJECT_ENVS', saved.envs],
-    ['DRIFTBOT_UV_CACHE', saved.uvCache],
-  ] as const) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-  await rm(scratch, { recursive: true, force: true });
 });
 
 /** server/pyproject.toml and its uv.lock, resolved by uv against PyPI as a developer would. */
 async function project(pin: string, requiresPython?: string): Promise<Record<string, string>> {
-  const dir = await mkdtemp(join(scratch, 'lock-'));
+  const dir = await mkdtemp(join(scratch(), 'lock-'));
   const files = { 'server/pyproject.toml': pyproject(pin, requiresPython), ...SDK };
   for (const [path, text] of Object.entries(files)) {
     await mkdir(dirname(join(dir, path)), { recursive: true });

@@ -6,10 +6,8 @@
  * settings module must load as if for the first time. Its compiled modules' optional
  * imports are theirs, not the repository's: never stood in.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ownProjectEnvironments } from '../support/project-environments.js';
+import { describe, expect, it } from 'vitest';
 import { analyse } from '../../src/analysis/analyse.js';
 import { resolveCommit } from '../../src/workspace/git.js';
 import { databasesOfRun, newRepo, testServer } from '../support/analysis.js';
@@ -49,25 +47,7 @@ class Site(Base):
 
 const IMPORTS = 'import sqlalchemy as sa\nfrom alembic import op\n\nfrom app.settings import settings\n';
 
-let scratch: string;
-const saved = { envs: process.env.DRIFTBOT_PROJECT_ENVS, uvCache: process.env.DRIFTBOT_UV_CACHE };
-
-beforeAll(async () => {
-  scratch = await mkdtemp(join(tmpdir(), 'driftbot-pydantic-v1-'));
-  process.env.DRIFTBOT_PROJECT_ENVS = join(scratch, 'environments');
-  process.env.DRIFTBOT_UV_CACHE = join(scratch, 'uv-cache');
-});
-
-afterAll(async () => {
-  for (const [name, value] of [
-    ['DRIFTBOT_PROJECT_ENVS', saved.envs],
-    ['DRIFTBOT_UV_CACHE', saved.uvCache],
-  ] as const) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-  await rm(scratch, { recursive: true, force: true });
-});
+ownProjectEnvironments('pydantic-v1');
 
 describe('a project on pydantic 1', () => {
   it('imports its settings (a @validator) once per tree in the same runner, and finds the in-place edit', async () => {

@@ -6,12 +6,12 @@
  * and `serve`'s job queue in folders of their own (`KeptData`).
  */
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { withClient } from './client.js';
+import { keptInMemory, makeWorkFolder } from '../memory-folder.js';
 import { onShutdown, tameExitHook } from '../shutdown.js';
 import { DEFAULT_POSTGRES_MAJOR, majorOf, type PostgresMajor } from './versions.js';
 
@@ -87,9 +87,11 @@ async function connectToServer(databaseUrl: string): Promise<PostgresServer> {
 async function startEmbeddedServer(major: PostgresMajor, log: (message: string) => void = () => {}, data: KeptData | null = null): Promise<PostgresServer> {
   const EmbeddedPostgres = await loadEmbeddedPostgres(major);
   const durable = data?.as === 'store';
-  const kept = data ? await claimDataFolder(data.as === 'cache' ? join(data.folder, `postgres-${major}`) : data.folder, durable, log) : null;
+  // A cache is in memory when there is room (memory-folder.ts); a store is where it is told.
+  const place = data && (data.as === 'cache' ? join((await keptInMemory(data.folder)) ?? data.folder, `postgres-${major}`) : data.folder);
+  const kept = place ? await claimDataFolder(place, durable, log) : null;
   if (data?.as === 'cache' && !kept) return startEmbeddedServer(major, log, null);
-  const folder = kept?.folder ?? (await mkdtemp(join(tmpdir(), 'driftbot-pg-')));
+  const folder = kept?.folder ?? (await makeWorkFolder('driftbot-pg-'));
   // initdb runs as the unprivileged `postgres` user when we are root: it must reach the folder.
   await chmod(folder, 0o755);
   const password = kept?.password ?? randomBytes(12).toString('hex');

@@ -1,5 +1,5 @@
 /**
- * `driftbot check` keeps its embedded server's data in driftbot's cache folder, so the
+ * `driftbot check` keeps its embedded server's data for driftbot's cache folder (in memory when there is room), so the
  * next run copies what this one built; the server itself never outlives the run.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli.js';
+import { keptInMemory } from '../../src/memory-folder.js';
 import { createSeedRepository } from '../../demo/seed-repo.js';
 import { onStderr } from '../support/stderr.js';
 
@@ -21,6 +22,7 @@ describe('driftbot check with its own embedded server', () => {
     const cacheDir = join(dir, 'cache');
     // As root, the server runs as `postgres`: it must reach the folder.
     await chmod(dir, 0o755);
+    const keptFolders: string[] = [];
     const saved = { url: process.env.DRIFTBOT_DATABASE_URL, cache: process.env.DRIFTBOT_CACHE_DIR };
     delete process.env.DRIFTBOT_DATABASE_URL;
     process.env.DRIFTBOT_CACHE_DIR = cacheDir;
@@ -40,7 +42,10 @@ describe('driftbot check with its own embedded server', () => {
       };
       const cold = await check('cold');
       expect(cold.stderr).not.toMatch(/reused/);
-      const data = join(cacheDir, 'postgres-17', 'data');
+      // In memory when there is room (memory-folder.ts), else in the cache folder itself.
+      const kept = (await keptInMemory(cacheDir)) ?? cacheDir;
+      keptFolders.push(kept);
+      const data = join(kept, 'postgres-17', 'data');
       expect(existsSync(join(data, 'PG_VERSION'))).toBe(true);
       // Stopped cleanly: nothing runs between runs.
       expect(existsSync(join(data, 'postmaster.pid'))).toBe(false);
@@ -50,12 +55,13 @@ describe('driftbot check with its own embedded server', () => {
       expect(warm.report).toEqual(cold.report);
       expect(warm.server).toBe('embedded');
       expect(existsSync(join(data, 'postmaster.pid'))).toBe(false);
-      expect((await readdir(join(cacheDir, 'postgres-17'))).sort()).toEqual(['data', 'password']);
+      expect((await readdir(join(kept, 'postgres-17'))).sort()).toEqual(['data', 'password']);
     } finally {
       if (saved.url !== undefined) process.env.DRIFTBOT_DATABASE_URL = saved.url;
       if (saved.cache !== undefined) process.env.DRIFTBOT_CACHE_DIR = saved.cache;
       else delete process.env.DRIFTBOT_CACHE_DIR;
       await rm(dir, { recursive: true, force: true });
+      for (const folder of keptFolders) await rm(folder, { recursive: true, force: true });
     }
   }, 300_000);
 });

@@ -21,6 +21,7 @@ import { copyTree, runNaive, type NaiveChain, type NaiveResult } from './naive.j
 import { findPgTools, openBenchServer, type PgTools } from './pg-tools.js';
 import { addRevision } from './warm.js';
 import { clearTemplateCache } from '../src/postgres/template-cache.js';
+import { withClient } from '../src/postgres/client.js';
 
 interface Subject {
   title: string;
@@ -78,8 +79,10 @@ const server = await openBenchServer(tools, process.env.DRIFTBOT_DATABASE_URL ||
 const dir = await mkdtemp(join(tmpdir(), 'driftbot-bench-'));
 try {
   const python = await ensurePythonEnvironment();
+  // Where its data is decides what a CREATE DATABASE costs, for every row alike (memory-folder.ts).
+  const dataFolder = await withClient(server.adminUrl, async (client) => (await client.query<{ data_directory: string }>('SHOW data_directory')).rows[0]!.data_directory);
   console.log(
-    `driftbot bench · PostgreSQL ${server.version} (${server.label}), for driftbot, naive and floor alike · pg_dump/psql ${tools.version} (${tools.pgDump}) · ${new Date().toISOString()}`,
+    `driftbot bench · PostgreSQL ${server.version} (${server.label}, data in ${dataFolder}), for driftbot, naive and floor alike · pg_dump/psql ${tools.version} (${tools.pgDump}) · ${new Date().toISOString()}`,
   );
   // Other work on the machine slows every row alike, but makes the milliseconds noisy: say how busy it was.
   console.log(`${cpus().length} cores · load average at start ${load()}`);

@@ -8,6 +8,9 @@ import { createProbot } from 'probot';
 import { availableParallelism, homedir } from 'node:os';
 import { join } from 'node:path';
 import { analyse } from './analysis/analyse.js';
+import { SpareStarts } from './analysis/spare-start.js';
+import { RunnerBudget } from './alembic/runner-pool.js';
+import { ensurePythonEnvironment } from './alembic/python-env.js';
 import { checkoutPullRequest } from './github/checkout.js';
 import type { GitHubClient } from './github/client.js';
 import type { Engine } from './github/check-subject.js';
@@ -64,15 +67,23 @@ export async function openEngine(env: NodeJS.ProcessEnv): Promise<Omit<Engine, '
   };
   const cloneUrl = env.DRIFTBOT_CLONE_URL ?? null;
   const cacheDir = cacheDirOf(env);
-  // Each analysis' builds side by side, on its share of the cores.
-  const runners = Math.max(1, Math.floor(availableParallelism() / Math.max(1, count(env, 'DRIFTBOT_CONCURRENCY', 2))));
+  // Each analysis' builds side by side, a runner each, on the cores that the analyses running at once share.
+  const runners = availableParallelism();
+  const runnerBudget = new RunnerBudget(runners);
+  // The next analysis' folder and first runner, begun before it arrives (none where only the static check runs).
+  const sandboxed = policy.sandbox && (await detectSandbox()).available;
+  const spares =
+    policy.maxScope === 'static' ? null : new SpareStarts({ python: () => (env.DRIFTBOT_PYTHON ? Promise.resolve(env.DRIFTBOT_PYTHON) : ensurePythonEnvironment()), sandboxed });
+  if (spares) onShutdown(async () => spares.close());
   return {
     analyse: async (request) => {
       const server = await serverForJob();
       const scope = policy.maxScope === 'static' ? 'static' : request.scope;
       // Built histories and models are kept on the server, per repository (its clone is its identity).
       const cache = new TemplateCache(server, request.repo);
-      const report = await analyse({ ...request, scope, server, sandbox: policy.sandbox, python: env.DRIFTBOT_PYTHON ?? null, cache, runners });
+      const report = await analyse({ ...request, scope, server, sandbox: policy.sandbox, python: env.DRIFTBOT_PYTHON ?? null, cache, runners, runnerBudget, spares }).finally(() =>
+        spares?.prepare(),
+      );
       if (policy.warning) report.warnings.push(policy.warning);
       return report;
     },

@@ -7,6 +7,28 @@
  */
 import { AlembicRunner, type RunnerOptions } from './bridge.js';
 
+/**
+ * Runners the App's analyses may have at once, beyond each one's first: the machine's
+ * cores. An analysis alone uses them all (its builds side by side); analyses at once
+ * share them, and each always has its first.
+ */
+export class RunnerBudget {
+  private used = 0;
+
+  constructor(private readonly size: number) {}
+
+  /** One more runner, unless `size` run already; `always` for an analysis' first. */
+  take(always = false): boolean {
+    if (!always && this.used >= this.size) return false;
+    this.used++;
+    return true;
+  }
+
+  give(): void {
+    this.used--;
+  }
+}
+
 export class RunnerPool {
   private readonly idle: AlembicRunner[];
   private readonly all: AlembicRunner[];
@@ -14,14 +36,29 @@ export class RunnerPool {
   private starting = 0;
   private closed = false;
 
+  /** Units of `budget` this pool holds, given back when it closes. */
+  private held = 0;
+
   constructor(
     private readonly options: RunnerOptions,
     private readonly size: number,
     /** The runner already started (the tree's own: scans, the fix). */
     readonly first: AlembicRunner,
+    /** Shared with other analyses (the App's): the others start only while it has room. */
+    private readonly budget: RunnerBudget | null = null,
   ) {
     this.idle = [first];
     this.all = [first];
+    if (budget?.take(true)) this.held++;
+  }
+
+  /** Whether another runner may start now: below `size`, and within the shared budget (which it then holds). */
+  private mayStartAnother(): boolean {
+    if (this.closed || this.all.length + this.starting >= this.size) return false;
+    if (!this.budget) return true;
+    if (!this.budget.take()) return false;
+    this.held++;
+    return true;
   }
 
   /**
@@ -29,7 +66,7 @@ export class RunnerPool {
    * then overlap the revisions' scan instead of delaying the first build that needs one.
    */
   prestart(): void {
-    while (!this.closed && this.all.length + this.starting < this.size) {
+    while (this.mayStartAnother()) {
       this.starting++;
       AlembicRunner.start(this.options).then(
         (runner) => {
@@ -57,9 +94,11 @@ export class RunnerPool {
   }
 
   private async acquire(): Promise<AlembicRunner> {
-    const idle = this.idle.pop();
+    // The one idle longest: a runner just started is still importing (start() returns at spawn),
+    // and work given to it waited 250 ms while the first one, ready, sat idle.
+    const idle = this.idle.shift();
     if (idle) return idle;
-    if (!this.closed && this.all.length + this.starting < this.size) {
+    if (this.mayStartAnother()) {
       this.starting++;
       try {
         const runner = await AlembicRunner.start(this.options);
@@ -88,5 +127,6 @@ export class RunnerPool {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all(this.all.map((runner) => runner.close()));
+    for (; this.held > 0; this.held--) this.budget?.give();
   }
 }

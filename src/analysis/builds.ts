@@ -6,7 +6,6 @@
  * no fresh build of its own: a new install is `create_all`, then `alembic stamp head`,
  * and that one database is both fresh and models.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AlembicRunner, StandInInfo, ModelTable, ModelsResult, TreeArgs } from '../alembic/bridge.js';
 import type { RunnerPool } from '../alembic/runner-pool.js';
@@ -22,6 +21,7 @@ import type { RevisionRun } from './causes.js';
 import { sharesAllOfBase, type ChainHistory, type SharedHistory } from './shared-history.js';
 import { historySteps, modelsKey, treeKey, type CacheCommon, type HistoryStep, type TreeIdentity } from './cache-keys.js';
 import type { RevisionFile } from './edited-migrations.js';
+import { readTreeFile } from '../workspace/tree-files.js';
 
 /** One git tree as materialized on disk, with the configuration it is built with. */
 export interface Tree {
@@ -330,7 +330,7 @@ class Legs {
       this.announce(build, chain);
       const result = await runner.upgrade({ ...this.chainArgs(target, tree, chain), ...(upTo !== null && i === chains.length - 1 ? { target: upTo } : {}) });
       standIns.push(...result.standIns);
-      runs.push(...(await withContent(tree, result.applied)));
+      runs.push(...withContent(tree, result.applied));
       if (result.failure) return { runs, failure: { ...result.failure, database: this.name, build }, standIns };
     }
     return { runs, failure: null, standIns };
@@ -354,8 +354,8 @@ class Legs {
   }
 }
 
-async function withContent(tree: Tree, applied: Applied['runs']): Promise<RevisionRun[]> {
-  return Promise.all(applied.map(async (run) => ({ ...run, content: await readFile(join(tree.dir, run.path), 'utf8').catch(() => '') })));
+function withContent(tree: Tree, applied: Applied['runs']): RevisionRun[] {
+  return applied.map((run) => ({ ...run, content: readTreeFile(tree.dir, run.path) ?? '' }));
 }
 
 interface SharedStart {
@@ -404,8 +404,8 @@ async function sharedHistory(tools: BuildTools, legs: Legs, tree: Tree, chains: 
   // Evicted between being kept and copied (a busy server): build without.
   if (!fresh || (!oneBuild && !upgraded)) return null;
   // Upgraded then applies only head's revisions (when the shared part is all of base, too: base has nothing left to apply).
-  const wholeBase = whole ? { runs: await withContent(tree, whole.result.runs), standIns: whole.result.standIns } : null;
-  return { fresh, upgraded, runs: await withContent(tree, shared.result.runs), standIns: shared.result.standIns, wholeBase };
+  const wholeBase = whole ? { runs: withContent(tree, whole.result.runs), standIns: whole.result.standIns } : null;
+  return { fresh, upgraded, runs: withContent(tree, shared.result.runs), standIns: shared.result.standIns, wholeBase };
 }
 
 /**

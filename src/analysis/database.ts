@@ -4,7 +4,7 @@
  * propose a verified fix. Returns what it found; it never touches the report, and each
  * build that fails is reported beside whatever the others could still show.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import type { ScanResult } from '../alembic/bridge.js';
@@ -20,6 +20,7 @@ import { attachModelReferences, findBreakingCode, type ModelDeclaration, type So
 import { findEditedMigrations, type RevisionFile } from './edited-migrations.js';
 import { compareBuilds } from './findings.js';
 import { matchGlobs } from '../workspace/globs.js';
+import { readTreeFile } from '../workspace/tree-files.js';
 import { proposeFix } from './propose-fix.js';
 import type { BreakingCode, DatabaseSummary, EditedMigration, Finding, Fix, Hazard, MigrationFailure, ReportError, SchemaDiff, StandIn } from '../report/report.js';
 import { graphFindings, UNBUILDABLE } from './revision-graph.js';
@@ -82,7 +83,7 @@ async function analyseScanned(tools: BuildTools, input: DatabaseInput, scans: Ch
   // The static part: what git says about revisions base has already applied.
   const histories: ChainHistory[] = [];
   for (const chain of scans) {
-    const files = { baseFiles: await revisionFiles(chain.base, base.tree.dir), headFiles: await revisionFiles(chain.head, head.dir) };
+    const files = { baseFiles: revisionFiles(chain.base, base.tree.dir), headFiles: revisionFiles(chain.head, head.dir) };
     histories.push({ ...chain, ...files });
     outcome.editedMigrations.push(...findEditedMigrations({ database: name, chain: chain.config.versions, base: files.baseFiles, head: files.headFiles }));
   }
@@ -206,7 +207,7 @@ async function pullRequestChanges(
   const files = new Set(declarations.flatMap((d) => [d.path, ...d.columns.map((c) => c.path)]));
   const changed = new Set<string>();
   for (const file of files) {
-    const [ours, theirs] = await Promise.all([readFile(join(head.dir, file), 'utf8').catch(() => null), readFile(join(base.dir, file), 'utf8').catch(() => null)]);
+    const [ours, theirs] = [readTreeFile(head.dir, file), readTreeFile(base.dir, file)];
     if (ours === null || ours !== theirs) changed.add(file);
   }
   return {
@@ -337,9 +338,9 @@ async function scanChains(cache: BuildTools['cache'], database: DatabaseConfig, 
   return { scans: chains.map((c) => c.scan), kept: Promise.all(chains.flatMap((c) => c.kept)) };
 }
 
-async function revisionFiles(scan: ScanResult | null, dir: string): Promise<RevisionFile[]> {
+function revisionFiles(scan: ScanResult | null, dir: string): RevisionFile[] {
   if (!scan) return [];
-  return Promise.all(scan.revisions.map(async (r) => ({ revision: r.revision, downRevisions: r.downRevisions, path: r.path, content: await readFile(join(dir, r.path), 'utf8') })));
+  return scan.revisions.map((r) => ({ revision: r.revision, downRevisions: r.downRevisions, path: r.path, content: readFileSync(join(dir, r.path), 'utf8') }));
 }
 
 /** The fix joins the chain that holds most of the causes; by default the last chain. */
@@ -378,7 +379,7 @@ async function pythonSources(files: RepoFiles, head: Tree): Promise<SourceFile[]
   const paths = files.paths.filter((p) => p.endsWith('.py') && roots.some((root) => p.startsWith(root)));
   const sources: SourceFile[] = [];
   for (const path of paths) {
-    const content = await readFile(join(head.dir, path), 'utf8').catch(() => null);
+    const content = readTreeFile(head.dir, path);
     if (content !== null) sources.push({ path, content });
   }
   return sources;

@@ -4,10 +4,11 @@
  * sandbox's only way to Postgres, and the runner itself. Everything here is undone by
  * `close()`, whatever happened.
  */
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { writeFilesIntoTree } from '../workspace/written-files.js';
+import { makeWorkFolder } from '../memory-folder.js';
 import { AlembicRunner, type RunnerOptions } from '../alembic/bridge.js';
 import { environmentKey } from '../alembic/environment-key.js';
 import { RunnerPool } from '../alembic/runner-pool.js';
@@ -72,25 +73,24 @@ export class Preparation {
 
   async open(inputs: Inputs, databases: ThrowawayDatabases, server: PostgresServer, deadline: AbortSignal): Promise<Workspace> {
     const { request, time } = this;
-    // The analysis' own folder, 0700: checkouts (read-only to the runner), a scratch folder
-    // (the only thing the runner may write) and the socket of its Postgres relay.
-    const workdir = await mkdtemp(join(tmpdir(), 'driftbot-run-'));
-    this.workdir = workdir;
-    // The pull request's code is checked out here: it goes even when we are interrupted.
-    this.forgetWorkdir = onShutdown(() => rm(workdir, { recursive: true, force: true }));
-    const scratch = join(workdir, 'scratch');
-    const socketDir = join(workdir, 'postgres');
-    await Promise.all([mkdir(scratch), mkdir(socketDir)]);
     // Every mount point any side asks for is a link to a link in the sandbox's own /tmp, a
     // tmpfs each runner has to itself: each request points it at its side, and runners
     // building side by side (base, head) never repoint each other's.
     const points = [...new Set([inputs.headConfig, ...inputs.starts.map((s) => s.config)].flatMap((config) => Object.keys(config?.python.mounts ?? {})))];
     const linkOf = (point: string) => join(MOUNT_LINKS, String(points.indexOf(point)));
+    // The App's next analysis may have begun already (spare-start.ts): its folder, laid out
+    // for one starting point and no mounts, and its first runner.
+    const spare = request.spares && inputs.starts.length === 1 && points.length === 0 && request.scope !== 'static' ? request.spares.take() : null;
+    // The analysis' own folder, 0700: checkouts (read-only to the runner), a scratch folder
+    // (the only thing the runner may write) and the socket of its Postgres relay.
+    const layout = spare?.layout ?? (await makeLayout(inputs.starts.length));
+    const { workdir, headDir, startDirs, scratch, socketDir } = layout;
+    this.workdir = workdir;
+    // The pull request's code is checked out here: it goes even when we are interrupted.
+    this.forgetWorkdir = onShutdown(() => rm(workdir, { recursive: true, force: true }));
+    spare?.adopted();
     // The trees are written while Python starts (the runners' imports take longer than the
     // checkouts): their folders exist now, for the sandbox to show, and are filled meanwhile.
-    const headDir = join(workdir, 'head');
-    const startDirs = inputs.starts.map((_, i) => join(workdir, `start${i}`));
-    await Promise.all([headDir, ...startDirs].map((dir) => mkdir(dir)));
     const checkouts = time('checkout', () =>
       Promise.all([
         checkout(request.repo, request.head.sha, headDir, inputs.headConfig, inputs.headFiles, linkOf),
@@ -158,36 +158,17 @@ export class Preparation {
     const keys = new Map<string, string | null>();
     for (const { python, folders } of pythons) {
       if (this.runners.has(python)) continue;
-      const options: RunnerOptions = {
-        python,
-        ...(folders ? { interpreterFolders: folders } : {}),
-        confinement: sandboxed
-          ? {
-              readOnly: [headDir, ...startDirs],
-              writable: [scratch, socketDir],
-              symlinks: points.map((point) => ({ path: point, target: linkOf(point) })),
-              cwd: scratch,
-            }
-          : null,
-        env: scrubbedEnvironment(scratch),
-        cwd: scratch,
-        timeoutMs: request.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
-        limits: {
-          memoryBytes: request.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES,
-          fileSizeBytes: FILE_SIZE_LIMIT_BYTES,
-          cpuSeconds: Math.ceil((request.timeoutMs ?? 30 * 60 * 1000) / 1000),
-          // The sandbox's user is its own (a user namespace): only there does this count just the runner's processes.
-          ...(sandboxed ? { processes: PROCESS_LIMIT } : {}),
-        },
-        log: (line) => request.log?.(`runner: ${line}`),
-      };
-      const first = await time('runner start', () => AlembicRunner.start(options));
-      const pool = new RunnerPool(options, poolSize, first);
+      const options = runnerOptions(request, layout, { python, folders, sandboxed, mounts: points.map((point) => ({ path: point, target: linkOf(point) })) });
+      // The spare's runner when it was started just so; else one now. A spare not used goes.
+      const started = spare?.runnerFor(options) ?? null;
+      const first = (started && (await started)) ?? (await time('runner start', () => AlembicRunner.start(options)));
+      const pool = new RunnerPool(options, poolSize, first, request.runnerBudget ?? null);
       this.runners.set(python, pool);
       if (request.scope !== 'static') pool.prestart();
       // A project's environment is described from its folder, never by running its Python outside the sandbox.
       keys.set(python, request.cache ? await time('python', () => environmentKey(python, { mayRun: !folders })) : null);
     }
+    spare?.discardUnused();
     const [headCheckout, ...startCheckouts] = await checkouts;
     const treeOf = (tree: Omit<Tree, 'runner' | 'runners' | 'environmentKey'>, i: number): Tree => {
       const { python } = pythons[i]!;
@@ -216,6 +197,57 @@ export class Preparation {
     if (this.workdir) await rm(this.workdir, { recursive: true, force: true });
     this.forgetWorkdir();
   }
+}
+
+/** An analysis' own folder and what is in it: a checkout per side, the scratch folder, the relay's socket. */
+export interface Layout {
+  workdir: string;
+  headDir: string;
+  startDirs: string[];
+  scratch: string;
+  socketDir: string;
+}
+
+/** A new analysis folder (in memory when there is room: memory-folder.ts), laid out for `starts` starting points. */
+export async function makeLayout(starts: number): Promise<Layout> {
+  const workdir = await makeWorkFolder('driftbot-run-');
+  const layout = {
+    workdir,
+    headDir: join(workdir, 'head'),
+    startDirs: Array.from({ length: starts }, (_, i) => join(workdir, `start${i}`)),
+    scratch: join(workdir, 'scratch'),
+    socketDir: join(workdir, 'postgres'),
+  };
+  await Promise.all([layout.headDir, ...layout.startDirs, layout.scratch, layout.socketDir].map((dir) => mkdir(dir)));
+  return layout;
+}
+
+/**
+ * How an analysis' runners start: in its sandbox (the checkouts read-only, the scratch
+ * folder and the socket writable), with its limits and nothing of our environment.
+ */
+export function runnerOptions(
+  request: Pick<AnalysisRequest, 'stepTimeoutMs' | 'memoryLimitBytes' | 'timeoutMs' | 'log'>,
+  layout: Layout,
+  runner: { python: string; folders?: string[] | undefined; sandboxed: boolean; mounts: { path: string; target: string }[] },
+): RunnerOptions {
+  const { headDir, startDirs, scratch, socketDir } = layout;
+  return {
+    python: runner.python,
+    ...(runner.folders ? { interpreterFolders: runner.folders } : {}),
+    confinement: runner.sandboxed ? { readOnly: [headDir, ...startDirs], writable: [scratch, socketDir], symlinks: runner.mounts, cwd: scratch } : null,
+    env: scrubbedEnvironment(scratch),
+    cwd: scratch,
+    timeoutMs: request.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
+    limits: {
+      memoryBytes: request.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES,
+      fileSizeBytes: FILE_SIZE_LIMIT_BYTES,
+      cpuSeconds: Math.ceil((request.timeoutMs ?? 30 * 60 * 1000) / 1000),
+      // The sandbox's user is its own (a user namespace): only there does this count just the runner's processes.
+      ...(runner.sandboxed ? { processes: PROCESS_LIMIT } : {}),
+    },
+    log: (line) => request.log?.(`runner: ${line}`),
+  };
 }
 
 /** Inside the sandbox only, where /tmp is the runner's own tmpfs: the links `python.mounts`' points lead to. */

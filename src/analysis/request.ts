@@ -2,6 +2,8 @@
 import type { PostgresServer } from '../postgres/server.js';
 import type { TemplateCache } from '../postgres/template-cache.js';
 import type { AnalysisScope, CommitRef } from '../report/report.js';
+import type { SpareStarts } from './spare-start.js';
+import type { RunnerBudget } from '../alembic/runner-pool.js';
 
 export interface AnalysisRequest {
   /** A local git repository. */
@@ -38,6 +40,10 @@ export interface AnalysisRequest {
   cache?: TemplateCache | null;
   /** Runner processes this analysis may use at once, its builds side by side (default: the machine's cores). */
   runners?: number;
+  /** Runners shared with the other analyses running at once (the App's): beyond its first, this one starts them only while it has room. */
+  runnerBudget?: RunnerBudget | null;
+  /** The App's analyses begun before they arrive (spare-start.ts): this one takes the spare if it fits. */
+  spares?: SpareStarts | null;
   /** Cancels the analysis (a newer push): the runner is stopped and nothing more is built. */
   signal?: AbortSignal;
 }

@@ -9,7 +9,8 @@
  * not cover) is scanned every time.
  */
 import { createHash } from 'node:crypto';
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ScanResult } from '../alembic/bridge.js';
 import type { BuildTools, Tree } from './builds.js';
@@ -64,13 +65,12 @@ export async function folderEntries(folder: string): Promise<string[] | null> {
     return (await Promise.all(below.map(walk))).every(Boolean);
   };
   if (!(await walk(''))) return null;
-  const hashed = await Promise.all(
-    files.map(
-      async (path) =>
-        `${path}\0${createHash('sha256')
-          .update(await readFile(join(folder, path)))
-          .digest('hex')}`,
-    ),
+  // In turn (tree-files.ts says why).
+  const hashed = files.map(
+    (path) =>
+      `${path}\0${createHash('sha256')
+        .update(readFileSync(join(folder, path)))
+        .digest('hex')}`,
   );
   return [...folders, ...hashed].sort();
 }

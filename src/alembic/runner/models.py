@@ -165,10 +165,19 @@ class Sources:
     def read_class_body(self, cls: type) -> ClassBody:
         try:
             path = inspect.getsourcefile(cls)
-            _, first_line = inspect.getsourcelines(cls)  # the first decorator's line, when decorated
         except (OSError, TypeError):
             return None, None, {}
         if path is None:
+            return None, None, {}
+        # The one definition at the class's qualified name, in the tree already parsed.
+        # Only when that is ambiguous (defined twice, in a branch) does inspect decide:
+        # Python 3.11's getsourcelines parses the whole module again for every class.
+        found = classes_named(self.tree(path), cls.__qualname__)
+        if len(found) == 1:
+            return path, found[0].lineno, declared_names(found[0])
+        try:
+            _, first_line = inspect.getsourcelines(cls)  # the first decorator's line, when decorated
+        except (OSError, TypeError):
             return None, None, {}
         for node in ast.walk(self.tree(path)):
             if (
@@ -224,6 +233,32 @@ class Sources:
                     if line is not None:
                         return module_file(module), line
         return None, None
+
+
+def classes_named(tree: ast.Module, qualname: str) -> list[ast.ClassDef]:
+    """The class definitions whose qualified name is `qualname`, named as Python names
+    them: a class's name after its enclosing classes', a function's followed by `<locals>`."""
+    found: list[ast.ClassDef] = []
+
+    def visit(nodes: Iterable[ast.AST], prefix: str) -> None:
+        for node in nodes:
+            if isinstance(node, ast.ClassDef):
+                name = f"{prefix}{node.name}"
+                if name == qualname:
+                    found.append(node)
+                visit(node.body, f"{name}.")
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                visit(node.body, f"{prefix}{node.name}.<locals>.")
+            else:
+                # Definitions inside if/try/with/for/match blocks keep the enclosing prefix
+                # (statements only: an expression holds no class statement).
+                for block in ("body", "orelse", "finalbody", "handlers", "cases"):
+                    inner = getattr(node, block, None)
+                    if isinstance(inner, list):
+                        visit(inner, prefix)
+
+    visit(tree.body, "")
+    return found
 
 
 def module_file(module: ModuleType) -> str:

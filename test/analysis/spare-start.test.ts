@@ -1,0 +1,136 @@
+/**
+ * The App's next analysis begun before it arrives (spare-start.ts): an analysis that
+ * fits takes the spare's folder and runner and reports exactly what one that started
+ * its own does; one that does not fit starts its own and the spare's runner goes; an
+ * unused spare leaves nothing behind. And the runners analyses share (RunnerBudget).
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { RunnerBudget, RunnerPool } from '../../src/alembic/runner-pool.js';
+import { analyse, type AnalysisRequest } from '../../src/analysis/analyse.js';
+import { SpareStarts } from '../../src/analysis/spare-start.js';
+import { detectSandbox } from '../../src/sandbox/sandbox.js';
+import { resolveCommit } from '../../src/workspace/git.js';
+import { createSeedRepository } from '../../demo/seed-repo.js';
+import { startRunner } from '../alembic/runner-fixtures.js';
+import { databasesOfRun, testServer } from '../support/analysis.js';
+
+const server = testServer();
+const python = () => inject('pythonExecutable');
+
+async function seed(): Promise<Pick<AnalysisRequest, 'repo' | 'base' | 'head'>> {
+  const dir = await mkdtemp(join(tmpdir(), 'driftbot-test-spare-'));
+  const repo = await createSeedRepository(dir);
+  return { repo: dir, base: { ref: 'main', sha: await resolveCommit(dir, repo.base) }, head: { ref: 'feature', sha: await resolveCommit(dir, repo.head) } };
+}
+
+/** Waits until the spare taken next is ready (it is made in the background). */
+async function ready(spares: SpareStarts): Promise<void> {
+  for (let i = 0; i < 200 && !(spares as unknown as { ready: unknown }).ready; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+}
+
+const phaseNames = (report: { timings: { phases: { name: string }[] } }) => report.timings.phases.map((p) => p.name);
+
+describe('spare starts', () => {
+  it('the second analysis takes the folder and runner the first one began, and reports the same', async () => {
+    const subject = await seed();
+    const sandboxed = (await detectSandbox()).available;
+    const spares = new SpareStarts({ python: async () => python(), sandboxed });
+    try {
+      const request = { ...subject, server, python: python(), spares };
+      const first = await analyse(request);
+      // Nothing was ready for the first: it started its own runner. Then the spare begins, as the App begins one when an analysis ends.
+      expect(phaseNames(first)).toContain('runner start');
+      spares.prepare();
+      await ready(spares);
+      const spareFolder = (spares as unknown as { ready: { layout: { workdir: string } } }).ready.layout.workdir;
+      expect(existsSync(join(spareFolder, 'head'))).toBe(true);
+      const second = await analyse(request);
+      // It started no runner: the spare's was ready.
+      expect(phaseNames(second)).not.toContain('runner start');
+      expect(second.status).toBe('drift');
+      expect(second.findings.map((f) => [f.table, f.name, f.difference])).toEqual(first.findings.map((f) => [f.table, f.name, f.difference]));
+      expect(second.fixes.map((f) => [f.content, f.verified])).toEqual(first.fixes.map((f) => [f.content, f.verified]));
+      // The folder was the analysis' own, and went with it.
+      expect(existsSync(spareFolder)).toBe(false);
+      expect(await databasesOfRun(server, second.environment.runId)).toEqual([]);
+    } finally {
+      spares.close();
+    }
+  });
+
+  it('an analysis whose runner would differ (another step limit) starts its own, and the spare runner goes', async () => {
+    const subject = await seed();
+    const spares = new SpareStarts({ python: async () => python(), sandboxed: (await detectSandbox()).available });
+    try {
+      spares.prepare();
+      await ready(spares);
+      const made = (spares as unknown as { ready: { runner: Promise<{ kill(): void } | null>; layout: { workdir: string } } }).ready;
+      const spareRunner = await made.runner;
+      const report = await analyse({ ...subject, server, python: python(), spares, stepTimeoutMs: 9 * 60 * 1000 });
+      expect(report.status).toBe('drift');
+      expect(phaseNames(report)).toContain('runner start');
+      // The folder served (same layout); the runner, started with other limits, was stopped.
+      expect(existsSync(made.layout.workdir)).toBe(false);
+      expect(spareRunner).not.toBeNull();
+      const pid = (spareRunner as unknown as { child: { pid: number } }).child.pid;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(processAlive(pid)).toBe(false);
+    } finally {
+      spares.close();
+    }
+  });
+
+  it('a spare nobody takes leaves no folder and no process once closed', async () => {
+    const spares = new SpareStarts({ python: async () => python(), sandboxed: false });
+    spares.prepare();
+    await ready(spares);
+    const made = (spares as unknown as { ready: { runner: Promise<unknown>; layout: { workdir: string } } }).ready;
+    const pid = ((await made.runner) as { child: { pid: number } }).child.pid;
+    expect(processAlive(pid)).toBe(true);
+    spares.close();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(processAlive(pid)).toBe(false);
+    expect(existsSync(made.layout.workdir)).toBe(false);
+  });
+});
+
+describe('runner budget', () => {
+  it('lets an analysis alone start a runner per core, and one of two analyses only its first', async () => {
+    const budget = new RunnerBudget(2);
+    const options = { python: python(), env: { PATH: process.env.PATH ?? '' }, cwd: tmpdir(), timeoutMs: 60_000 };
+    // Two requests at once: how many runners served them.
+    const runnersUsed = async (pool: RunnerPool) => {
+      const seen = await Promise.all([0, 1].map(() => pool.use(async (runner) => (runner as unknown as { child: { pid: number } }).child.pid)));
+      return new Set(seen).size;
+    };
+    const alone = new RunnerPool(options, 2, await startRunner(), budget);
+    expect(await runnersUsed(alone)).toBe(2);
+    // A second analysis meanwhile: its first runner always, no other while the first analysis holds the rest.
+    const other = new RunnerPool(options, 2, await startRunner(), budget);
+    try {
+      expect(await runnersUsed(other)).toBe(1);
+      await alone.close();
+      // Room again: the other analysis may now start its second.
+      expect(budget.take()).toBe(true);
+      budget.give();
+    } finally {
+      await other.close();
+    }
+    // Everything given back.
+    expect(budget.take() && budget.take()).toBe(true);
+    expect(budget.take()).toBe(false);
+  });
+});
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

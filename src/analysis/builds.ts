@@ -428,25 +428,58 @@ async function keptHistory(tools: BuildTools, legs: Legs, tree: Tree, chains: Ch
   try {
     const partial = found ? await tools.time('create databases', () => templates.copy(found, builder, `${name}_history`)) : null;
     const from = partial ? steps.find((step) => step.key === found!.key)! : null;
-    const database = partial ?? (await tools.time('create databases', () => builder.create(`${name}_history`)));
+    let database = partial ?? (await tools.time('create databases', () => builder.create(`${name}_history`)));
     const cached: Applied = partial ? found!.result : { runs: [], standIns: [] };
     // The chains the kept part finished are skipped; the one it stopped in goes on.
     const chainFiles = steps.filter((step) => step.chain === from?.chain);
     const doneChains = from ? (chainFiles[chainFiles.length - 1]?.key === from.key ? from.chain + 1 : from.chain) : 0;
     for (const chain of chains.slice(0, doneChains)) legs.announce('base', chain);
     if (from) tools.log(`${name}: base: building on the kept history up to ${from.revision}`);
-    const built = await tools.time('build shared history', () => tree.runners.use((runner) => legs.apply(runner, database, tree, chains.slice(doneChains), 'base', upTo)));
-    if (built.failure) return null;
-    const result: Applied = {
-      runs: [...cached.runs, ...built.runs.map(({ revision, path, statements }) => ({ revision, path, statements }))],
-      standIns: [...cached.standIns, ...built.standIns],
-    };
+    const result: Applied = { runs: [...cached.runs], standIns: [...cached.standIns] };
+    // A chain at a time, and the end of each but the last kept too: a pull request that adds
+    // revisions to an earlier chain (core, when tracing follows) shares base's history up
+    // to that chain's end, which a history kept only whole never offers.
+    for (let index = doneChains; index < chains.length; index++) {
+      const final = index === chains.length - 1;
+      const chain = chains[index]!;
+      const built = await tools.time('build shared history', () => tree.runners.use((runner) => legs.apply(runner, database, tree, [chain], 'base', final ? upTo : null)));
+      if (built.failure) return null;
+      result.runs.push(...built.runs.map(({ revision, path, statements }) => ({ revision, path, statements })));
+      result.standIns.push(...built.standIns);
+      const end = steps.filter((step) => step.chain === index).pop();
+      if (!final && end) {
+        const going = database;
+        const next = await tools.time('cache', () => keepPart(tools, builder, going, end.key, result, name));
+        if (!next) return null;
+        database = next;
+      }
+    }
     await tools.time('cache', () => templates.publish(database, builder, last.key, 'history', result));
     // Ours, or the one another analysis kept first: the same inputs, the same history.
     return await templates.find<Applied>([last.key], { counted: false });
   } finally {
     await builder.dropAll();
   }
+}
+
+/**
+ * Keeps the history built so far under `key`: the database becomes the template, and the
+ * build goes on in a copy of it (a copy made from a database still being built would
+ * lose its builder's rights to it when kept). Kept by another analysis first: the build
+ * goes on where it is. Null when the copy cannot be made (the template evicted meanwhile).
+ */
+async function keepPart(
+  tools: BuildTools,
+  builder: ThrowawayDatabases,
+  building: ThrowawayDatabase,
+  key: string,
+  result: Applied,
+  name: string,
+): Promise<ThrowawayDatabase | null> {
+  const { templates } = tools.cache!;
+  if (!(await templates.publish(building, builder, key, 'history', { runs: [...result.runs], standIns: [...result.standIns] }))) return building;
+  const kept = await templates.find<Applied>([key], { counted: false });
+  return kept && (await templates.copy(kept, builder, `${name}_history`));
 }
 
 /** The revision files of base's side of each chain of the part, in the order they apply, the last chain only up to `upTo`. */

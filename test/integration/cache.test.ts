@@ -398,6 +398,39 @@ python:
   }, 300_000);
 });
 
+describe('a history of two chains', () => {
+  it('is kept at the first chain’s end too: a branch that adds to the first chain reuses it, and reports what an uncached run does', async () => {
+    const repo = await newRepo('two-chain-parts');
+    const imports = 'import sqlalchemy as sa\nfrom alembic import op\n';
+    await repo.commit('chains', {
+      '.github/driftbot.yml': `databases:
+  - name: main
+    chains:
+      - versions: db/versions
+        version_table: alembic_version
+      - versions: db2/versions
+        version_table: alembic_version_two
+`,
+      'db/versions/a1_things.py': revision('a1', null, 'things', 'op.create_table("things", sa.Column("id", sa.Integer, primary_key=True))', imports),
+      'db/versions/b2_more.py': revision('b2', 'a1', 'more', 'op.add_column("things", sa.Column("name", sa.Text))', imports),
+      'db2/versions/x1_other.py': revision('x1', null, 'other', 'op.execute("CREATE TABLE other (id int)")'),
+    });
+    await repo.branch('docs');
+    await repo.commit('docs only', { 'README.md': 'words\n' });
+    await repo.branch('first', 'main');
+    await repo.commit('to the first chain', { 'db/versions/c3_rank.py': revision('c3', 'b2', 'rank', 'op.add_column("things", sa.Column("rank", sa.Integer))', imports) });
+    const cache = new TemplateCache(server, repo.dir);
+    const docs = await run(repo, 'main', 'docs', cache);
+    expect(docs.report.status).toBe('clean');
+    const first = await run(repo, 'main', 'first', cache);
+    // Nothing of base's was built again: the part up to b2 (the first chain's end) was kept by the docs run.
+    expect(first.log).toContain('main: base: reused the kept history up to b2');
+    expect(first.report.timings.phases.some((p) => p.name === 'build shared history')).toBe(false);
+    const uncached = await run(repo, 'main', 'first', null);
+    expect(comparable(first.report)).toEqual(comparable(uncached.report));
+  }, 300_000);
+});
+
 describe('kept models builds of a repository with two databases', () => {
   const model = (table: string, extra = '') => `import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column

@@ -15,8 +15,6 @@ import { renderReport, type ReportFormat } from './report/index.js';
 import { defaultBaseRef, resolveCommit } from './workspace/git.js';
 import { packageVersion } from './version.js';
 import { isShuttingDown } from './shutdown.js';
-import { serve } from './serve.js';
-import { work } from './worker.js';
 import { POSTGRES_MAJORS } from './postgres/versions.js';
 import { configuredPostgresVersion } from './config/postgres-version.js';
 import { repoFilesAt } from './workspace/repo-files.js';
@@ -144,7 +142,8 @@ export async function main(argv: string[]): Promise<number> {
   if (command === 'serve' || command === 'worker') {
     if (rest.length) return usageError(`unexpected argument "${rest[0]}"`);
     try {
-      await (command === 'serve' ? serve() : work());
+      // Loaded only for these: Probot and pg-boss would add 100 ms to every `check`.
+      await (command === 'serve' ? (await import('./serve.js')).serve() : (await import('./worker.js')).work());
     } catch (error) {
       process.stderr.write(`driftbot: ${(error as Error).message}\n`);
       return 2;

@@ -90,7 +90,10 @@ export class TemplateCache {
         `SELECT t.key, t.name, t.result FROM templates t WHERE t.repository = $1 AND t.key = ANY($2::text[])`,
         [this.repository, keys],
       );
-      const present = new Set(await this.existingDatabases(rows.map((r) => r.name)));
+      // pg_database is shared by every database of the server: asked on this connection.
+      const present = new Set(
+        (await client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname = ANY($1::text[])`, [rows.map((r) => r.name)])).rows.map((r) => r.datname),
+      );
       // A row whose database is gone (dropped by hand) is forgotten, never used.
       const gone = rows.filter((r) => !present.has(r.name));
       if (gone.length) await client.query(`DELETE FROM templates WHERE name = ANY($1::text[])`, [gone.map((r) => r.name)]);
@@ -138,7 +141,7 @@ export class TemplateCache {
       try {
         const { rows } = await catalog.query(`SELECT 1 FROM templates WHERE key = $1`, [key]);
         if (rows.length && (await this.existingDatabases([name])).length) return false;
-        await withClient(this.server.adminUrl, async (admin) => {
+        const size = await withClient(this.server.adminUrl, async (admin) => {
           await admin.query(`ALTER DATABASE ${quote(built.name)} OWNER TO CURRENT_USER`);
           const role = builder.roleName;
           if (role) {
@@ -151,9 +154,9 @@ export class TemplateCache {
           // A database of this name without a row was left by a publisher that died halfway.
           await admin.query(`DROP DATABASE IF EXISTS ${quote(name)} WITH (FORCE)`);
           await admin.query(`ALTER DATABASE ${quote(built.name)} RENAME TO ${quote(name)}`);
+          return admin.query<{ bytes: string }>(`SELECT pg_database_size($1) AS bytes`, [name]);
         });
         builder.forget(built.name);
-        const size = await withClient(this.server.adminUrl, (admin) => admin.query<{ bytes: string }>(`SELECT pg_database_size($1) AS bytes`, [name]));
         await catalog.query(
           `INSERT INTO templates (key, name, repository, kind, bytes, result) VALUES ($1, $2, $3, $4, $5, $6)
            ON CONFLICT (key) DO UPDATE SET name = EXCLUDED.name, bytes = EXCLUDED.bytes, result = EXCLUDED.result, used = clock_timestamp()`,
@@ -236,7 +239,19 @@ export class TemplateCache {
     });
   }
 
-  private async ensureCatalog(): Promise<void> {
+  /** Made (or found made) once per instance: an analysis publishes several templates. */
+  private catalogReady: Promise<void> | null = null;
+  private cacheRoleReady: Promise<void> | null = null;
+
+  private ensureCatalog(): Promise<void> {
+    this.catalogReady ??= this.makeCatalog().catch((error: unknown) => {
+      this.catalogReady = null;
+      throw error;
+    });
+    return this.catalogReady;
+  }
+
+  private async makeCatalog(): Promise<void> {
     if (!(await this.catalogExists())) {
       await withClient(this.server.adminUrl, async (client) => {
         // Two first publishers (two analyses, or one analysis' two scans) may race here: one
@@ -276,8 +291,17 @@ export class TemplateCache {
     });
   }
 
-  private async ensureCacheRole(): Promise<void> {
-    await withClient(this.server.adminUrl, (client) => client.query(`CREATE ROLE ${CACHE_ROLE} NOLOGIN`)).catch(ignoreDuplicate);
+  private ensureCacheRole(): Promise<void> {
+    this.cacheRoleReady ??= withClient(this.server.adminUrl, (client) => client.query(`CREATE ROLE ${CACHE_ROLE} NOLOGIN`))
+      .catch(ignoreDuplicate)
+      .then(
+        () => {},
+        (error: unknown) => {
+          this.cacheRoleReady = null;
+          throw error;
+        },
+      );
+    return this.cacheRoleReady;
   }
 }
 

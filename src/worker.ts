@@ -81,9 +81,8 @@ export async function openEngine(env: NodeJS.ProcessEnv): Promise<Omit<Engine, '
       const scope = policy.maxScope === 'static' ? 'static' : request.scope;
       // Built histories and models are kept on the server, per repository (its clone is its identity).
       const cache = new TemplateCache(server, request.repo);
-      const report = await analyse({ ...request, scope, server, sandbox: policy.sandbox, python: env.DRIFTBOT_PYTHON ?? null, cache, runners, runnerBudget, spares }).finally(() =>
-        spares?.prepare(),
-      );
+      const run = () => analyse({ ...request, scope, server, sandbox: policy.sandbox, python: env.DRIFTBOT_PYTHON ?? null, cache, runners, runnerBudget, spares });
+      const report = await (spares ? spares.around(run) : run());
       if (policy.warning) report.warnings.push(policy.warning);
       return report;
     },

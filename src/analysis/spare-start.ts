@@ -8,7 +8,7 @@
  * No repository code has run in a spare: it is what the analysis would have started
  * itself, only earlier. It is used only when the analysis would start exactly that
  * runner (the same options: a project environment, mounts, another limit or several
- * starting points start their own). One spare at a time, made when an analysis ends;
+ * starting points start their own). One spare at a time, made when no analysis runs;
  * one unused for a minute is stopped, so an idle App holds no Python.
  */
 import { rmSync } from 'node:fs';
@@ -39,6 +39,20 @@ export class SpareStarts {
   /** `python`: driftbot's environment; `sandboxed`: whether analyses run in the sandbox. */
   constructor(private readonly settings: { python: () => Promise<string>; sandboxed: boolean }) {}
 
+  /** Analyses running now: a spare is made only when none is (it would add a Python to their memory, and take a core). */
+  private running = 0;
+
+  /** Runs an analysis, and begins the next spare when it was the last one running. */
+  async around<T>(analysis: () => Promise<T>): Promise<T> {
+    this.running++;
+    try {
+      return await analysis();
+    } finally {
+      this.running--;
+      this.prepare();
+    }
+  }
+
   /** The spare made meanwhile, if its folder is ready (its runner may still be starting). */
   take(): Spare | null {
     const taken = this.ready;
@@ -48,12 +62,11 @@ export class SpareStarts {
   }
 
   /**
-   * Begins the next spare, unless one is ready or on its way: when an analysis ends, so
-   * that Python's start takes no core from one that runs (it did: the scan it waited
-   * for took 270 ms instead of 65).
+   * Begins the next spare, unless one is ready or on its way, or an analysis runs: Python's
+   * start would take a core from it (the scan one waited for took 270 ms instead of 65).
    */
   prepare(): void {
-    if (this.closed || this.making || this.ready) return;
+    if (this.closed || this.making || this.ready || this.running > 0) return;
     this.making = true;
     this.make().then(
       (made) => {

@@ -113,6 +113,11 @@ async function startEmbeddedServer(major: PostgresMajor, log: (message: string) 
     postgresFlags: [
       // Throwaway databases need no durability; this makes builds several times faster.
       ...(durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
+      // Nor much write-ahead log: the data may be in memory (memory-folder.ts), where the
+      // 80 MB of segments Postgres recycles by default (and up to 1 GB between checkpoints)
+      // would be memory held for nothing; a checkpoint there costs little. 32 MB: two of
+      // the 16 MB segments initdb makes, the least Postgres accepts.
+      ...(durable ? [] : ['-c', 'min_wal_size=32MB', '-c', 'max_wal_size=64MB']),
       '-c',
       'listen_addresses=127.0.0.1',
       '-c',

@@ -41,10 +41,16 @@ describe('spare starts', () => {
     const spares = new SpareStarts({ python: async () => python(), sandboxed });
     try {
       const request = { ...subject, server, python: python(), spares };
-      const first = await analyse(request);
-      // Nothing was ready for the first: it started its own runner. Then the spare begins, as the App begins one when an analysis ends.
+      const first = await spares.around(async () => {
+        const report = await analyse(request);
+        // No spare is made while an analysis runs (it would take a core and memory from it).
+        spares.prepare();
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        expect((spares as unknown as { ready: unknown }).ready).toBeNull();
+        return report;
+      });
+      // Nothing was ready for the first: it started its own runner. The spare began when it ended.
       expect(phaseNames(first)).toContain('runner start');
-      spares.prepare();
       await ready(spares);
       const spareFolder = (spares as unknown as { ready: { layout: { workdir: string } } }).ready.layout.workdir;
       expect(existsSync(join(spareFolder, 'head'))).toBe(true);

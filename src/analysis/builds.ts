@@ -477,9 +477,15 @@ async function keepPart(
   name: string,
 ): Promise<ThrowawayDatabase | null> {
   const { templates } = tools.cache!;
-  if (!(await templates.publish(building, builder, key, 'history', { runs: [...result.runs], standIns: [...result.standIns] }))) return building;
-  const kept = await templates.find<Applied>([key], { counted: false });
-  return kept && (await templates.copy(kept, builder, `${name}_history`));
+  try {
+    if (!(await templates.publish(building, builder, key, 'history', { runs: [...result.runs], standIns: [...result.standIns] }))) return building;
+    const kept = await templates.find<Applied>([key], { counted: false });
+    return kept && (await templates.copy(kept, builder, `${name}_history`));
+  } catch (error) {
+    // Half kept, the database may be the cache's now: the builds run whole, and find the same.
+    tools.log(`${name}: could not keep base's history up to the end of a chain (${(error as Error).message}): building without it`);
+    return null;
+  }
 }
 
 /** The revision files of base's side of each chain of the part, in the order they apply, the last chain only up to `upTo`. */

@@ -24,7 +24,7 @@
 import { createHash } from 'node:crypto';
 import { databaseUrl, withClient } from './client.js';
 import type { PostgresServer } from './server.js';
-import type { ThrowawayDatabase, ThrowawayDatabases } from './throwaway.js';
+import { disconnectAll, type ThrowawayDatabase, type ThrowawayDatabases } from './throwaway.js';
 
 export const CATALOG_DATABASE = 'driftbot_catalog';
 /** Owns the objects inside templates; NOLOGIN. */
@@ -141,6 +141,8 @@ export class TemplateCache {
       try {
         const { rows } = await catalog.query(`SELECT 1 FROM templates WHERE key = $1`, [key]);
         if (rows.length && (await this.existingDatabases([name])).length) return false;
+        // Nothing may be connected to it when it is renamed: what a migration left open goes first.
+        await disconnectAll(this.server, built.name);
         const size = await withClient(this.server.adminUrl, async (admin) => {
           await admin.query(`ALTER DATABASE ${quote(built.name)} OWNER TO CURRENT_USER`);
           const role = builder.roleName;

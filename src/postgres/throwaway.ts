@@ -86,10 +86,12 @@ export class ThrowawayDatabases {
 
   /**
    * A copy of a database this run built (`CREATE DATABASE … TEMPLATE`): a history shared
-   * by two builds is replayed once. Nothing may be connected to the template meanwhile;
-   * the runner closes its connections after every request.
+   * by two builds is replayed once. Nothing may be connected to the template meanwhile:
+   * the runner closes its connections after every request, and what a migration left
+   * open is closed first.
    */
   async copy(template: ThrowawayDatabase, purpose: string): Promise<ThrowawayDatabase> {
+    await disconnectAll(this.server, template.name);
     return this.create(purpose, template.name);
   }
 
@@ -188,6 +190,29 @@ export class ThrowawayDatabases {
     if (this.created.length === 0) this.unregister();
   }
 }
+
+/**
+ * Ends every session on a database this run built, and waits until they are gone. A
+ * migration that makes its own engine and never disposes of it (Agenta's) keeps a
+ * connection open after its runner's request returned, until Python collects it; while
+ * it is open, the database can be neither copied nor renamed.
+ */
+export async function disconnectAll(server: PostgresServer, database: string): Promise<void> {
+  await withClient(server.adminUrl, async (client) => {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const { rows } = await client.query<{ ended: boolean }>(`SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [
+        database,
+      ]);
+      if (rows.length === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }).catch((error: { code?: string }) => {
+    // A server user that may not end the analysis role's sessions: the copy or rename says what is in the way.
+    if (error.code !== INSUFFICIENT_PRIVILEGE) throw error;
+  });
+}
+
+const INSUFFICIENT_PRIVILEGE = '42501';
 
 /** Drops driftbot databases and roles older than `maxAgeMs` left by processes that died. Returns their names. */
 export async function sweepStaleDatabases(server: PostgresServer, maxAgeMs = 60 * 60 * 1000): Promise<string[]> {

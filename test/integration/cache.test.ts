@@ -431,6 +431,42 @@ describe('a history of two chains', () => {
   }, 300_000);
 });
 
+describe('a migration that leaves a connection open', () => {
+  it('does not stop base’s history being kept at a chain’s end, copied, or kept whole', async () => {
+    const repo = await newRepo('open-connection');
+    // Its own engine, never disposed of: the connection stays open after the runner's request (Agenta's do this).
+    const leaky = revision(
+      'b2',
+      'a1',
+      'leaky',
+      'global KEPT\nfrom sqlalchemy import create_engine\nKEPT = create_engine(context.config.get_main_option("sqlalchemy.url")).connect()\nop.execute("CREATE TABLE leaky (id int)")',
+      'import sqlalchemy as sa\nfrom alembic import context, op\n',
+    );
+    await repo.commit('chains', {
+      '.github/driftbot.yml': `databases:
+  - name: main
+    chains:
+      - versions: db/versions
+        version_table: alembic_version
+      - versions: db2/versions
+        version_table: alembic_version_two
+`,
+      'db/versions/a1_things.py': revision('a1', null, 'things', 'op.execute("CREATE TABLE things (id int)")'),
+      'db/versions/b2_leaky.py': leaky,
+      'db2/versions/x1_other.py': revision('x1', null, 'other', 'op.execute("CREATE TABLE other (id int)")'),
+    });
+    await repo.branch('first');
+    await repo.commit('to the first chain', { 'db/versions/c3_more.py': revision('c3', 'b2', 'more', 'op.execute("ALTER TABLE things ADD COLUMN name text")') });
+    const cache = new TemplateCache(server, repo.dir);
+    for (const kept of [cache, cache, null]) {
+      const { report, log } = await run(repo, 'main', 'first', kept);
+      expect(report.errors).toEqual([]);
+      expect(report.status).toBe('clean');
+      expect(log.join('\n')).not.toMatch(/could not keep/);
+    }
+  }, 300_000);
+});
+
 describe('kept models builds of a repository with two databases', () => {
   const model = (table: string, extra = '') => `import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column

@@ -4,12 +4,12 @@
  * sandbox's only way to Postgres, and the runner itself. Everything here is undone by
  * `close()`, whatever happened.
  */
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { writeFilesIntoTree } from '../workspace/written-files.js';
-import { makeWorkFolder } from '../memory-folder.js';
-import { AlembicRunner, type RunnerOptions } from '../alembic/bridge.js';
+import { AlembicRunner } from '../alembic/bridge.js';
+import { makeLayout, runnerOptions } from './layout.js';
 import { environmentKey } from '../alembic/environment-key.js';
 import { RunnerPool } from '../alembic/runner-pool.js';
 import { ensurePythonEnvironment, pythonCacheRoot } from '../alembic/python-env.js';
@@ -28,16 +28,9 @@ import type { Tree } from './builds.js';
 import type { Timed } from './clock.js';
 import { matchGlobs } from '../workspace/globs.js';
 import type { Inputs } from './resolve.js';
+import type { Spare } from './spare-start.js';
 import { discoveryFolders, readDependencySet } from '../environment/dependency-files.js';
 import { ensureProjectEnvironment, packageIndex } from '../environment/install.js';
-
-/** The runner's address space: generous for Alembic and SQLAlchemy, fatal for a runaway allocation. */
-export const DEFAULT_MEMORY_LIMIT_BYTES = 4 * 1024 ** 3;
-const DEFAULT_STEP_TIMEOUT_MS = 10 * 60 * 1000;
-/** No file the runner writes grows past this. */
-const FILE_SIZE_LIMIT_BYTES = 1024 ** 3;
-/** Processes inside the sandbox at once: Python and what a migration may start, not a fork bomb. */
-const PROCESS_LIMIT = 64;
 
 export interface Workspace {
   /** Each tree has its runner: sides whose dependencies differ run in different environments. */
@@ -58,6 +51,8 @@ export class Preparation {
   /** Per Python environment the sides need, its runners: the first, and the others the builds use side by side. */
   private readonly runners = new Map<string, RunnerPool>();
   private forgetWorkdir: () => void = () => {};
+  /** The App's spare start this analysis took, if any (spare-start.ts). */
+  private spare: Spare | null = null;
   /** The trees being written: the folder is removed only once nothing writes into it. */
   private checkouts: Promise<unknown> = Promise.resolve();
 
@@ -81,6 +76,7 @@ export class Preparation {
     // The App's next analysis may have begun already (spare-start.ts): its folder, laid out
     // for one starting point and no mounts, and its first runner.
     const spare = request.spares && inputs.starts.length === 1 && points.length === 0 && request.scope !== 'static' ? request.spares.take() : null;
+    this.spare = spare;
     // The analysis' own folder, 0700: checkouts (read-only to the runner), a scratch folder
     // (the only thing the runner may write) and the socket of its Postgres relay.
     const layout = spare?.layout ?? (await makeLayout(inputs.starts.length));
@@ -191,63 +187,14 @@ export class Preparation {
   }
 
   async close(): Promise<void> {
+    // Taken but not used (the analysis stopped before its runners started): its runner goes too.
+    this.spare?.discardUnused();
     for (const pool of this.runners.values()) await pool.close();
     await this.relay?.close();
     await this.checkouts;
     if (this.workdir) await rm(this.workdir, { recursive: true, force: true });
     this.forgetWorkdir();
   }
-}
-
-/** An analysis' own folder and what is in it: a checkout per side, the scratch folder, the relay's socket. */
-export interface Layout {
-  workdir: string;
-  headDir: string;
-  startDirs: string[];
-  scratch: string;
-  socketDir: string;
-}
-
-/** A new analysis folder (in memory when there is room: memory-folder.ts), laid out for `starts` starting points. */
-export async function makeLayout(starts: number): Promise<Layout> {
-  const workdir = await makeWorkFolder('driftbot-run-');
-  const layout = {
-    workdir,
-    headDir: join(workdir, 'head'),
-    startDirs: Array.from({ length: starts }, (_, i) => join(workdir, `start${i}`)),
-    scratch: join(workdir, 'scratch'),
-    socketDir: join(workdir, 'postgres'),
-  };
-  await Promise.all([layout.headDir, ...layout.startDirs, layout.scratch, layout.socketDir].map((dir) => mkdir(dir)));
-  return layout;
-}
-
-/**
- * How an analysis' runners start: in its sandbox (the checkouts read-only, the scratch
- * folder and the socket writable), with its limits and nothing of our environment.
- */
-export function runnerOptions(
-  request: Pick<AnalysisRequest, 'stepTimeoutMs' | 'memoryLimitBytes' | 'timeoutMs' | 'log'>,
-  layout: Layout,
-  runner: { python: string; folders?: string[] | undefined; sandboxed: boolean; mounts: { path: string; target: string }[] },
-): RunnerOptions {
-  const { headDir, startDirs, scratch, socketDir } = layout;
-  return {
-    python: runner.python,
-    ...(runner.folders ? { interpreterFolders: runner.folders } : {}),
-    confinement: runner.sandboxed ? { readOnly: [headDir, ...startDirs], writable: [scratch, socketDir], symlinks: runner.mounts, cwd: scratch } : null,
-    env: scrubbedEnvironment(scratch),
-    cwd: scratch,
-    timeoutMs: request.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
-    limits: {
-      memoryBytes: request.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES,
-      fileSizeBytes: FILE_SIZE_LIMIT_BYTES,
-      cpuSeconds: Math.ceil((request.timeoutMs ?? 30 * 60 * 1000) / 1000),
-      // The sandbox's user is its own (a user namespace): only there does this count just the runner's processes.
-      ...(runner.sandboxed ? { processes: PROCESS_LIMIT } : {}),
-    },
-    log: (line) => request.log?.(`runner: ${line}`),
-  };
 }
 
 /** Inside the sandbox only, where /tmp is the runner's own tmpfs: the links `python.mounts`' points lead to. */
@@ -290,21 +237,4 @@ async function checkout(
     settings: JSON.stringify([config.python.env, config.python.envFiles, config.python.mounts, config.python.paths, config.python.stubMissingImports, config.python.files]),
   };
   return { dir, python: config.python, settings: { env, mounts }, identity };
-}
-
-/**
- * The runner executes the pull request's code: it gets no variable of ours (tokens,
- * keys, database URLs), only what Python needs to start.
- */
-function scrubbedEnvironment(scratch: string): Record<string, string> {
-  return {
-    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-    LANG: 'C.UTF-8',
-    HOME: scratch,
-    TMPDIR: scratch,
-    USER: 'driftbot',
-    LOGNAME: 'driftbot',
-    PYTHONDONTWRITEBYTECODE: '1',
-    PYTHONUNBUFFERED: '1',
-  };
 }

@@ -15,7 +15,7 @@ import { rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { AlembicRunner, type RunnerOptions } from '../alembic/bridge.js';
 import { onShutdown } from '../shutdown.js';
-import { makeLayout, runnerOptions, type Layout } from './prepare.js';
+import { makeLayout, runnerOptions, type Layout } from './layout.js';
 
 const IDLE_MS = 60_000;
 

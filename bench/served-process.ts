@@ -43,5 +43,6 @@ for (const [i, pair] of pairs.entries()) {
   const line: ServedAnalysis = { ms, analysisMs: report.timings.totalMs, status: report.status, findings: report.findings.length, phases: report.timings.phases };
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }
-// The engine keeps nothing open that must be closed for the bench: the server is the bench's own.
+// The spare start it made goes (its folder is in memory); the server is the bench's own.
+await engine.close();
 process.exit(0);

@@ -25,7 +25,47 @@ const ROOM_FOR_KEPT_SERVER = 6 * GiB;
 
 /** A new folder, 0700, named `prefix` and a random part: in memory (`memory`, /dev/shm but in tests) when it fits, else in the temporary folder. */
 export async function makeWorkFolder(prefix: string, memory = SHARED_MEMORY): Promise<string> {
-  return mkdtemp(join((await hasRoom(memory, ROOM_FOR_WORK)) ? memory : tmpdir(), prefix));
+  if (!(await hasRoom(memory, ROOM_FOR_WORK))) return mkdtemp(join(tmpdir(), prefix));
+  swept ??= sweepStaleFolders(memory).then(
+    () => {},
+    () => {},
+  );
+  return mkdtemp(join(memory, prefix));
+}
+
+let swept: Promise<void> | null = null;
+/** Older than any analysis (30 minutes at most) by far. */
+const STALE_MS = 2 * 60 * 60 * 1000;
+
+/**
+ * Removes what a process that was killed (SIGKILL, out of memory) left in memory, where
+ * it would stay until the machine restarts: analysis folders older than any analysis,
+ * and temporary servers' data whose server no longer runs. Only this user's.
+ */
+export async function sweepStaleFolders(memory = SHARED_MEMORY, now = Date.now()): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await readdir(memory).catch(() => [])) {
+    if (!name.startsWith('driftbot-run-') && !name.startsWith('driftbot-pg-')) continue;
+    const folder = join(memory, name);
+    const stats = await lstat(folder).catch(() => null);
+    if (!stats?.isDirectory() || stats.uid !== process.getuid?.() || now - stats.mtimeMs < STALE_MS) continue;
+    if (name.startsWith('driftbot-pg-') && (await serverRuns(join(folder, 'data')))) continue;
+    await rm(folder, { recursive: true, force: true });
+    removed.push(folder);
+  }
+  return removed;
+}
+
+/** Whether the postmaster of a data folder is alive. */
+async function serverRuns(data: string): Promise<boolean> {
+  const pid = Number.parseInt((await readFile(join(data, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0] ?? '', 10);
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**

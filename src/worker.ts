@@ -47,7 +47,7 @@ export function queueOptionsOf(env: NodeJS.ProcessEnv): QueueOptions {
 }
 
 /** The analysis as the App runs it: bound to its Postgres server and sandbox policy. */
-export async function openEngine(env: NodeJS.ProcessEnv): Promise<Omit<Engine, 'ledger' | 'posted'>> {
+export async function openEngine(env: NodeJS.ProcessEnv): Promise<Omit<Engine, 'ledger' | 'posted'> & { close(): Promise<void> }> {
   // Strangers' code runs only in the sandbox: without one, the App does the static check.
   const policy = appSandboxPolicy(await detectSandbox(), env);
   process.stderr.write(`${policy.startup}\n`);
@@ -74,7 +74,7 @@ export async function openEngine(env: NodeJS.ProcessEnv): Promise<Omit<Engine, '
   const sandboxed = policy.sandbox && (await detectSandbox()).available;
   const spares =
     policy.maxScope === 'static' ? null : new SpareStarts({ python: () => (env.DRIFTBOT_PYTHON ? Promise.resolve(env.DRIFTBOT_PYTHON) : ensurePythonEnvironment()), sandboxed });
-  if (spares) onShutdown(async () => spares.close());
+  if (spares) onShutdown(() => spares.close());
   return {
     analyse: async (request) => {
       const server = await serverForJob();
@@ -88,6 +88,10 @@ export async function openEngine(env: NodeJS.ProcessEnv): Promise<Omit<Engine, '
     },
     checkout: (request, token) => checkoutPullRequest(request, { cacheDir, cloneUrl, token }),
     needsToken: !cloneUrl || cloneUrl.startsWith('https://'),
+    // What the engine started on its own (the spare analysis start) stops; its server is left as it is.
+    close: async () => {
+      await spares?.close();
+    },
   };
 }
 

@@ -84,11 +84,13 @@ export class SpareStarts {
     );
   }
 
-  close(): void {
+  /** Stops the spare that is ready, if any, and makes no more. */
+  async close(): Promise<void> {
     this.closed = true;
     if (this.idle) clearTimeout(this.idle);
-    if (this.ready) void discard(this.ready);
+    const ready = this.ready;
     this.ready = null;
+    if (ready) await discard(ready);
   }
 
   private expire(made: Made): void {

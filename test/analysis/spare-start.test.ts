@@ -64,7 +64,7 @@ describe('spare starts', () => {
       expect(existsSync(spareFolder)).toBe(false);
       expect(await databasesOfRun(server, second.environment.runId)).toEqual([]);
     } finally {
-      spares.close();
+      await spares.close();
     }
   });
 
@@ -86,7 +86,7 @@ describe('spare starts', () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect(processAlive(pid)).toBe(false);
     } finally {
-      spares.close();
+      await spares.close();
     }
   });
 
@@ -97,7 +97,7 @@ describe('spare starts', () => {
     const made = (spares as unknown as { ready: { runner: Promise<unknown>; layout: { workdir: string } } }).ready;
     const pid = ((await made.runner) as { child: { pid: number } }).child.pid;
     expect(processAlive(pid)).toBe(true);
-    spares.close();
+    await spares.close();
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(processAlive(pid)).toBe(false);
     expect(existsSync(made.layout.workdir)).toBe(false);

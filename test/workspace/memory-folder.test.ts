@@ -1,10 +1,10 @@
 /** Throwaway folders go to memory when it is a tmpfs with room; a kept one only into a folder of the user's own there. */
 import { existsSync } from 'node:fs';
-import { chmod, chown, lstat, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { keptInMemory, makeWorkFolder } from '../../src/memory-folder.js';
+import { keptInMemory, makeWorkFolder, sweepStaleFolders } from '../../src/memory-folder.js';
 
 // Each test has a memory root of its own inside /dev/shm (a tmpfs on Linux), never the shared one.
 let memory: string;
@@ -56,6 +56,23 @@ describe('memory folders', () => {
     expect(existsSync(running!)).toBe(true);
     expect(existsSync(stays!)).toBe(true);
     await rm(disk, { recursive: true });
+  });
+
+  it('removes what a killed process left in memory: old analysis folders, and temporary servers that no longer run', async () => {
+    const old = Date.now() / 1000 - 3 * 60 * 60;
+    const made = async (name: string, pid?: number) => {
+      await mkdir(join(memory, name, 'data'), { recursive: true });
+      if (pid !== undefined) await writeFile(join(memory, name, 'data', 'postmaster.pid'), `${pid}\n`);
+      await utimes(join(memory, name), old, old);
+    };
+    await made('driftbot-run-old');
+    await made('driftbot-pg-dead', 2 ** 22 + 12345);
+    await made('driftbot-pg-alive', process.pid);
+    await made('someone-else');
+    await mkdir(join(memory, 'driftbot-run-new'));
+    const removed = await sweepStaleFolders(memory);
+    expect(removed.map((folder) => folder.slice(memory.length + 1)).sort()).toEqual(['driftbot-pg-dead', 'driftbot-run-old']);
+    for (const name of ['driftbot-pg-alive', 'someone-else', 'driftbot-run-new']) expect(existsSync(join(memory, name)), name).toBe(true);
   });
 
   it('keeps a kept folder on the disk when the folder in memory is writable by others, or a link someone put there', async () => {

@@ -26,14 +26,15 @@ const ROOM_FOR_KEPT_SERVER = 6 * GiB;
 /** A new folder, 0700, named `prefix` and a random part: in memory (`memory`, /dev/shm but in tests) when it fits, else in the temporary folder. */
 export async function makeWorkFolder(prefix: string, memory = SHARED_MEMORY): Promise<string> {
   if (!(await hasRoom(memory, ROOM_FOR_WORK))) return mkdtemp(join(tmpdir(), prefix));
-  swept ??= sweepStaleFolders(memory).then(
-    () => {},
-    () => {},
-  );
+  if (!swept) {
+    swept = true;
+    // Off the analysis' way: it removes only what is hours old.
+    sweepStaleFolders(memory).catch(() => {});
+  }
   return mkdtemp(join(memory, prefix));
 }
 
-let swept: Promise<void> | null = null;
+let swept = false;
 /** Older than any analysis (30 minutes at most) by far. */
 const STALE_MS = 2 * 60 * 60 * 1000;
 

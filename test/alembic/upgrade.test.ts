@@ -1,5 +1,7 @@
 /** Upgrades driven without env.py, on real Postgres: tables, version table, captured SQL, failures, engines. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { AlembicRunner } from '../../src/alembic/bridge.js';
 import { revision, startRunner, tree, upgradeTree } from './runner-fixtures.js';
 
@@ -28,6 +30,33 @@ describe('upgrade', () => {
     expect(first).not.toContain('CREATE TABLE b');
     expect(second).toContain('CREATE TABLE b (id int)');
     expect(second).toMatch(/UPDATE my_versions SET version_num='0002'/);
+  });
+
+  it('executes a revision module once per runner while its file is unchanged, and reports its stand-ins every time', async () => {
+    const counts = await tree({});
+    // Module-level code appends a line each time the module is executed.
+    const counted = (extra = '') =>
+      revision(
+        '0001',
+        null,
+        'a',
+        'op.execute("CREATE TABLE a (id int)")',
+        `import sqlalchemy as sa\nfrom alembic import op\nimport not_installed_sdk\nwith open(${JSON.stringify(join(counts, 'loads'))}, "a") as f:\n    f.write("x\\n")\n${extra}`,
+      );
+    const root = await tree({ 'versions/0001_a.py': counted() });
+    const loads = async () => (await readFile(join(counts, 'loads'), 'utf8')).split('\n').filter(Boolean).length;
+    for (let i = 0; i < 2; i++) {
+      const { result, tables } = await upgradeTree(runner, root);
+      expect(result.failure).toBeNull();
+      expect(tables).toEqual(['a', 'my_versions']);
+      expect(result.standIns).toEqual([{ module: 'not_installed_sdk', importedFrom: 'versions/0001_a.py' }]);
+    }
+    expect(await loads()).toBe(1);
+    // Edited: executed again.
+    await writeFile(join(root, 'versions/0001_a.py'), counted('# edited\n'));
+    const { result } = await upgradeTree(runner, root);
+    expect(result.failure).toBeNull();
+    expect(await loads()).toBe(2);
   });
 
   it('reports a revision that fails in Postgres with its file, line and the driver’s message', async () => {

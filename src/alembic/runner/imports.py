@@ -12,7 +12,7 @@ from typing import Any
 
 from .listeners import forget_listeners
 from .paths import is_under
-from .stand_ins import StandInFinder, StandInModule
+from .stand_ins import StandInFinder, StandInModule, StandInRecord
 
 
 def loaded_from(module: ModuleType, roots: Iterable[str]) -> bool:
@@ -61,6 +61,10 @@ class Imports:
     def __init__(self) -> None:
         self.finder = StandInFinder()
         self.roots: list[str] = []
+        # Revision modules executed, by file and its identity on disk (st_size, st_mtime_ns,
+        # st_ino), with the stand-ins their imports needed (upgrade.revisions_loaded_once).
+        # A checkout never changes under the runner, and each tree has its own paths.
+        self.revisions: dict[tuple[str, int, int, int], tuple[ModuleType, list[StandInRecord]]] = {}
 
     def install(self) -> None:
         """Last on sys.meta_path: the finder answers only when no real module exists."""

@@ -5,10 +5,13 @@ captured, and a failure named by revision, file and line."""
 import os
 import re
 import traceback
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from types import ModuleType
 from typing import Any, TypedDict
 
 from alembic import context as alembic_context
+from alembic import util as alembic_util
 from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationStep, RevisionStep
@@ -135,6 +138,40 @@ class Recorder:
         step.migration_fn = upgrade_watched
 
 
+@contextmanager
+def revisions_loaded_once(imports: Imports) -> Iterator[None]:
+    """Alembic loads every revision of a chain for each request (500 revisions: 50 of its
+    70 ms), and an analysis sends several for the same tree (the history, fresh, upgraded,
+    the fix's verification): a revision module this runner already executed, the same file
+    unchanged, is given again (`Imports.revisions`), with the stand-ins its imports needed.
+    Only the executed module is reused, as one Python process running Alembic would; the
+    Script objects Alembic makes of it are new each time (its revision map changes them)."""
+    original = alembic_util.load_python_file
+    finder = imports.finder
+
+    def load(dir_: Any, filename: Any) -> ModuleType:
+        path = os.path.abspath(os.path.join(os.fspath(dir_), os.fspath(filename)))
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return original(dir_, filename)
+        key = (path, stat.st_size, stat.st_mtime_ns, stat.st_ino)
+        if key in imports.revisions:
+            module, stood_in = imports.revisions[key]
+            finder.records.extend(stood_in)
+            return module
+        before = len(finder.records)
+        module = original(dir_, filename)
+        imports.revisions[key] = (module, finder.records[before:])
+        return module
+
+    alembic_util.load_python_file = load
+    try:
+        yield
+    finally:
+        alembic_util.load_python_file = original
+
+
 def upgrade(request: Mapping[str, Any], imports: Imports) -> UpgradeResult:
     """Applies the chain (or, with `stamp`, only records its heads in the version table, as
     `alembic stamp head` does after `create_all`)."""
@@ -171,7 +208,7 @@ def upgrade(request: Mapping[str, Any], imports: Imports) -> UpgradeResult:
     event.listen(Engine, "before_cursor_execute", recorder.capture)
     failure = None
     try:
-        with engines_redirected_to(url) as real_create_engine:
+        with revisions_loaded_once(imports), engines_redirected_to(url) as real_create_engine:
             engine = real_create_engine(url, poolclass=NullPool)
             try:
                 with EnvironmentContext(config, script, fn=steps_to_heads, destination_rev=target), engine.connect() as connection:

@@ -75,16 +75,24 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
       scratch: workspace.scratch,
       statementTimeoutMs: request.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
     };
-    for (const database of inputs.headConfig.databases) {
-      stop.throwIfAborted();
-      const starts = inputs.starts.map((start, i) => {
-        const own = start.config?.databases.find((d) => d.name === database.name) ?? null;
-        return { ref: start.ref.ref, tree: workspace.starts[i]!, database: own, modelFiles: own ? matchGlobs(start.files.paths, own.models) : [] };
-      });
-      outcomes.push(
-        await analyseDatabase(tools, { database, head: workspace.head, starts, config: inputs.headConfig, headFiles: inputs.headFiles, scope: request.scope ?? 'full' }),
-      );
+    // The databases side by side: one's Python work overlaps another's waiting on Postgres
+    // (copies, templates kept), on the same runners. Reported in the configuration's order;
+    // one that fails leaves the others' outcomes standing.
+    const analysed = await Promise.allSettled(
+      inputs.headConfig.databases.map((database) => {
+        stop.throwIfAborted();
+        const starts = inputs.starts.map((start, i) => {
+          const own = start.config?.databases.find((d) => d.name === database.name) ?? null;
+          return { ref: start.ref.ref, tree: workspace.starts[i]!, database: own, modelFiles: own ? matchGlobs(start.files.paths, own.models) : [] };
+        });
+        return analyseDatabase(tools, { database, head: workspace.head, starts, config: inputs.headConfig, headFiles: inputs.headFiles, scope: request.scope ?? 'full' });
+      }),
+    );
+    for (const result of analysed) {
+      if (result.status === 'fulfilled') outcomes.push(result.value);
     }
+    const failed = analysed.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
   } catch (error) {
     errors.push(toReportError(error));
   } finally {

@@ -73,7 +73,7 @@ export class RunnerPool {
           this.starting--;
           this.all.push(runner);
           if (this.closed) runner.kill();
-          else this.release(runner);
+          else this.release(runner, { fresh: true });
         },
         () => {
           // Not fatal here: the build that needs a runner starts one and reports why it cannot.
@@ -81,6 +81,19 @@ export class RunnerPool {
         },
       );
     }
+  }
+
+  /**
+   * A runner started elsewhere with the same options (the App's spare start): one of the
+   * pool's, within its size and the shared budget; else, or closed, it is stopped.
+   */
+  adopt(runner: AlembicRunner): void {
+    if (!this.mayStartAnother()) {
+      runner.kill();
+      return;
+    }
+    this.all.push(runner);
+    this.release(runner);
   }
 
   /** Runs `work` on a runner no other work uses meanwhile. */
@@ -94,9 +107,9 @@ export class RunnerPool {
   }
 
   private async acquire(): Promise<AlembicRunner> {
-    // The one idle longest: a runner just started is still importing (start() returns at spawn),
-    // and work given to it waited 250 ms while the first one, ready, sat idle.
-    const idle = this.idle.shift();
+    // The one that worked last: a runner just started is still importing (start() returns at
+    // spawn), and work given to it waited 250 ms while one that had answered sat idle.
+    const idle = this.idle.pop();
     if (idle) return idle;
     if (this.mayStartAnother()) {
       this.starting++;
@@ -113,9 +126,11 @@ export class RunnerPool {
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
-  private release(runner: AlembicRunner): void {
+  /** Back to whoever waits, else idle: on top, or, just started (`fresh`), at the bottom. */
+  private release(runner: AlembicRunner, { fresh = false } = {}): void {
     const next = this.waiting.shift();
     if (next) next(runner);
+    else if (fresh) this.idle.unshift(runner);
     else this.idle.push(runner);
   }
 

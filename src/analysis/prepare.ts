@@ -155,10 +155,15 @@ export class Preparation {
     for (const { python, folders } of pythons) {
       if (this.runners.has(python)) continue;
       const options = runnerOptions(request, layout, { python, folders, sandboxed, mounts: points.map((point) => ({ path: point, target: linkOf(point) })) });
-      // The spare's runner when it was started just so; else one now. A spare not used goes.
-      const started = spare?.runnerFor(options) ?? null;
-      const first = (started && (await started)) ?? (await time('runner start', () => AlembicRunner.start(options)));
+      // The spare's runners when they were started just so; else one now. A spare not used goes.
+      const spared = spare?.runnersFor(options) ?? null;
+      const first = (spared && (await spared.first)) ?? (await time('runner start', () => AlembicRunner.start(options)));
       const pool = new RunnerPool(options, poolSize, first, request.runnerBudget ?? null);
+      // Before any other starts: they are what prestart() would start.
+      for (const other of spared?.others ?? []) {
+        const runner = await other;
+        if (runner) pool.adopt(runner);
+      }
       this.runners.set(python, pool);
       if (request.scope !== 'static') pool.prestart();
       // A project's environment is described from its folder, never by running its Python outside the sandbox.

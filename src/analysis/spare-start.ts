@@ -1,7 +1,8 @@
 /**
  * The App's next analysis, begun before it arrives: its folder, laid out as prepare.ts
- * lays out one with a single starting point, and its first runner, started in driftbot's
- * Python environment and sandbox with an analysis' limits, its imports done. Python's
+ * lays out one with a single starting point, and its runners (two: fresh and upgraded
+ * start together), started in driftbot's Python environment and sandbox with an
+ * analysis' limits, their imports done. Python's
  * start with SQLAlchemy's and Alembic's imports is 250 ms that an analysis otherwise
  * waits for once its checkouts are written (they take 50 ms).
  *
@@ -13,20 +14,26 @@
  */
 import { rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { AlembicRunner, type RunnerOptions } from '../alembic/bridge.js';
 import { onShutdown } from '../shutdown.js';
 import { makeLayout, runnerOptions, type Layout } from './layout.js';
 
 const IDLE_MS = 60_000;
+/** Runners a spare holds: the two builds that start together (fresh, upgraded), at most the cores. */
+const SPARE_RUNNERS = Math.min(2, availableParallelism());
 
 /** What an analysis gets from the spare it takes (prepare.ts). */
 export interface Spare {
   layout: Layout;
   /** The folder is the analysis' now: it removes it. */
   adopted(): void;
-  /** The spare's runner, when `options` are those it started with (its log then goes to the analysis'); else null. */
-  runnerFor(options: RunnerOptions): Promise<AlembicRunner | null> | null;
-  /** Stops the runner if the analysis did not take it. */
+  /**
+   * The spare's runners, when `options` are those they started with (their lines then go to
+   * the analysis' log): the first, and the others for the pool; else null.
+   */
+  runnersFor(options: RunnerOptions): { first: Promise<AlembicRunner | null>; others: Promise<AlembicRunner | null>[] } | null;
+  /** Stops the runners if the analysis did not take them. */
   discardUnused(): void;
 }
 
@@ -114,7 +121,7 @@ export class SpareStarts {
       layout,
       forget,
       options,
-      runner: AlembicRunner.start(options).catch(() => null),
+      runners: Array.from({ length: SPARE_RUNNERS }, () => AlembicRunner.start(options).catch(() => null)),
       setLog: (to) => {
         log = to;
       },
@@ -127,7 +134,7 @@ interface Made {
   layout: Layout;
   forget: () => void;
   options: RunnerOptions;
-  runner: Promise<AlembicRunner | null>;
+  runners: Promise<AlembicRunner | null>[];
   setLog: (log: (line: string) => void) => void;
 }
 
@@ -136,16 +143,17 @@ function spareOf(made: Made): Spare {
   return {
     layout: made.layout,
     adopted: () => made.forget(),
-    runnerFor: (options) => {
+    runnersFor: (options) => {
       if (used || sameOptions(options) !== sameOptions(made.options)) return null;
       used = true;
       made.setLog(options.log ?? (() => {}));
-      return made.runner;
+      const [first, ...others] = made.runners;
+      return { first: first!, others };
     },
     discardUnused: () => {
       if (used) return;
       used = true;
-      void made.runner.then((runner) => runner?.kill());
+      for (const runner of made.runners) void runner.then((started) => started?.kill());
     },
   };
 }
@@ -158,7 +166,7 @@ function sameOptions(options: RunnerOptions): string {
 
 /** A spare nobody took: its runner and folder go. */
 async function discard(made: Made): Promise<void> {
-  (await made.runner)?.kill();
+  for (const runner of await Promise.all(made.runners)) runner?.kill();
   await rm(made.layout.workdir, { recursive: true, force: true });
   made.forget();
 }

@@ -29,6 +29,8 @@ const INSTALLATIONS = 5;
 const SECRET = 'bench-secret';
 const GOALS = { p99Ms: 100, idleMiB: 250, analysesMiB: 500 };
 const MiB = 2 ** 20;
+/** How long serve keeps an unused spare start (src/analysis/spare-start.ts). */
+const SPARE_KEPT_MS = 60_000;
 /**
  * Files in memory are memory too: driftbot puts its analyses' Postgres data and checkouts
  * in /dev/shm when it has room (src/memory-folder.ts), and no process's RSS or PSS counts
@@ -156,6 +158,12 @@ async function main(): Promise<void> {
       await until(() => analysed.every((repo) => verdictOf(repo) !== null), 'both analyses to post a verdict', 600_000);
     }, 50);
     const analysesMs = performance.now() - analysesStarted;
+    // Between pull requests: the spare start of the next analysis (its folder and two
+    // runners) is made once none runs, and kept a minute; then the App is idle again.
+    await sleep(3000);
+    const between = await sampled(async () => sleep(5000), 200);
+    await sleep(SPARE_KEPT_MS - 8000 + 5000);
+    const idleAfter = await sampled(async () => sleep(5000), 200);
     const verdicts = analysed.map((repo) => verdictOf(repo)!);
     for (const [i, verdict] of verdicts.entries()) {
       // The demo's drift: three differences, each analysis must find them.
@@ -175,6 +183,10 @@ async function main(): Promise<void> {
     row('start-up to /readyz', ms(readyMs));
     row('idle: RSS', memory(idle.peak.rss), 'largest of 5 s of samples, 5 s after ready; RSS counts shared pages in every process');
     row('idle: PSS', memory(idle.peak.pss), 'shared pages divided among the processes mapping them');
+    row('between analyses: RSS', memory(between.peak.rss), "3 s after: the spare start of the next analysis (two runners), the analyses' Postgres");
+    row('between analyses: PSS', memory(between.peak.pss), `and ${mib(between.peak.files)} of files in memory`);
+    row('idle a minute after the analyses: RSS', memory(idleAfter.peak.rss), "the spare start stopped; the analyses' Postgres runs on");
+    row('idle a minute after the analyses: PSS', memory(idleAfter.peak.pss), `and ${mib(idleAfter.peak.files)} of files in memory`);
     const latencies = (run: Delivered[]) => `${p(run, 0.5).toFixed(0)} / ${p(run, 0.95).toFixed(0)} / ${p(run, 0.99).toFixed(0)} / ${p(run, 1).toFixed(0)} ms`;
     const answered = (run: Delivered[]) => `${run.filter((d) => d.status === 200).length}×200, ${run.filter((d) => d.status === 202).length}×202, ${run.length} in the queue`;
     row(`floor: ${BURST} × GET /healthz at once, p50/p95/p99/max`, latencies(floor), 'the same process and client; no signature, no queue');
@@ -196,6 +208,7 @@ async function main(): Promise<void> {
     row(`p99, ${BURST} deliveries at once (median of ${ROUNDS} bursts)`, `${p99.toFixed(0)} ms / ${GOALS.p99Ms} ms`, ratio(p99, GOALS.p99Ms));
     for (const [name, peak, goal] of [
       ['idle', idle.peak, GOALS.idleMiB],
+      ['idle a minute after the analyses', idleAfter.peak, GOALS.idleMiB],
       ['two analyses', labels.peak, GOALS.analysesMiB],
     ] as const) {
       row(`${name}: RSS, driftbot`, `${mib(peak.rss.own)} / ${goal} MiB`, ratio(peak.rss.own / MiB, goal));

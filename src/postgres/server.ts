@@ -6,7 +6,7 @@
  * and `serve`'s job queue in folders of their own (`KeptData`).
  */
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -102,12 +102,16 @@ async function startEmbeddedServer(major: PostgresMajor, log: (message: string) 
     await mkdir(socketDir, { recursive: true });
     await chmod(socketDir, 0o1777);
   }
+  // A kept folder made before its segments were small has 16 MB ones: its limits fit them.
+  const segmentMb = kept?.initialised ? await walSegmentMb(join(folder, 'data')) : WAL_SEGMENT_MB;
   const server = new EmbeddedPostgres({
     databaseDir: join(folder, 'data'),
     user: 'postgres',
     password,
     port,
     persistent: kept !== null,
+    // Segments of 1 MB, so that little log is kept (a store keeps Postgres' 16 MB).
+    initdbFlags: durable ? [] : [`--wal-segsize=${WAL_SEGMENT_MB}`],
     // Postgres refuses to run as root; the package creates a `postgres` user for it.
     createPostgresUser: process.getuid?.() === 0,
     postgresFlags: [
@@ -115,9 +119,8 @@ async function startEmbeddedServer(major: PostgresMajor, log: (message: string) 
       ...(durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
       // Nor much write-ahead log: the data may be in memory (memory-folder.ts), where the
       // 80 MB of segments Postgres recycles by default (and up to 1 GB between checkpoints)
-      // would be memory held for nothing; a checkpoint there costs little. 32 MB: two of
-      // the 16 MB segments initdb makes, the least Postgres accepts.
-      ...(durable ? [] : ['-c', 'min_wal_size=32MB', '-c', 'max_wal_size=64MB']),
+      // would be memory held for nothing; a checkpoint there costs little.
+      ...(durable ? [] : walLimits(segmentMb)),
       '-c',
       'listen_addresses=127.0.0.1',
       '-c',
@@ -171,6 +174,24 @@ async function startEmbeddedServer(major: PostgresMajor, log: (message: string) 
     );
   }
   return { adminUrl, label: durable ? `embedded (${folder})` : 'embedded', version, stop, socketDir };
+}
+
+const WAL_SEGMENT_MB = 1;
+
+/** The least write-ahead log kept (two segments, Postgres' own floor) and the most between checkpoints. */
+export function walLimits(segmentMb: number): string[] {
+  return ['-c', `min_wal_size=${Math.max(4, 2 * segmentMb)}MB`, '-c', `max_wal_size=${Math.max(32, 4 * segmentMb)}MB`];
+}
+
+/** The size of a cluster's WAL segments, read off a segment file (16 MB, Postgres' default, when none is found). */
+export async function walSegmentMb(data: string): Promise<number> {
+  const folder = join(data, 'pg_wal');
+  for (const name of await readdir(folder).catch(() => [])) {
+    if (!/^[0-9A-F]{24}$/.test(name)) continue;
+    const bytes = (await stat(join(folder, name)).catch(() => null))?.size ?? 0;
+    if (bytes > 0) return Math.max(1, Math.round(bytes / 1024 ** 2));
+  }
+  return 16;
 }
 
 /**

@@ -5,15 +5,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { scratchDatabase } from '../support/postgres.js';
 import { revision, startRunner, tree } from './runner-fixtures.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { processAlive } from '../support/processes.js';
 
 function running(commandLine: string): boolean {
   return execFileSync('ps', ['-eo', 'args'])
@@ -44,7 +36,7 @@ describe('the runner process', () => {
       await expect(upgrade).rejects.toThrow(/"upgrade" took longer than the limit of 6 s/);
       await expect(queued).rejects.toThrow(/killed by SIGKILL|not running/);
       const pid = Number(await readFile(pidFile, 'utf8'));
-      await expect.poll(() => alive(pid)).toBe(false);
+      await expect.poll(() => processAlive(pid)).toBe(false);
     } finally {
       await runner.close();
       await database.drop();

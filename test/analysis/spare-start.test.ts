@@ -17,6 +17,7 @@ import { resolveCommit } from '../../src/workspace/git.js';
 import { createSeedRepository } from '../../demo/seed-repo.js';
 import { startRunner } from '../alembic/runner-fixtures.js';
 import { databasesOfRun, testServer } from '../support/analysis.js';
+import { processAlive } from '../support/processes.js';
 
 const server = testServer();
 const python = () => inject('pythonExecutable');
@@ -136,13 +137,4 @@ describe('runner budget', () => {
 async function sparePids(spares: SpareStarts): Promise<number[]> {
   const made = (spares as unknown as { ready: { runners: Promise<{ child: { pid: number } } | null>[] } }).ready;
   return (await Promise.all(made.runners)).flatMap((runner) => (runner ? [runner.child.pid] : []));
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

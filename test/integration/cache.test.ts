@@ -398,19 +398,21 @@ python:
   }, 300_000);
 });
 
-describe('a history of two chains', () => {
-  it('is kept at the first chain’s end too: a branch that adds to the first chain reuses it, and reports what an uncached run does', async () => {
-    const repo = await newRepo('two-chain-parts');
-    const imports = 'import sqlalchemy as sa\nfrom alembic import op\n';
-    await repo.commit('chains', {
-      '.github/driftbot.yml': `databases:
+const TWO_CHAINS = `databases:
   - name: main
     chains:
       - versions: db/versions
         version_table: alembic_version
       - versions: db2/versions
         version_table: alembic_version_two
-`,
+`;
+
+describe('a history of two chains', () => {
+  it('is kept at the first chain’s end too: a branch that adds to the first chain reuses it, and reports what an uncached run does', async () => {
+    const repo = await newRepo('two-chain-parts');
+    const imports = 'import sqlalchemy as sa\nfrom alembic import op\n';
+    await repo.commit('chains', {
+      '.github/driftbot.yml': TWO_CHAINS,
       'db/versions/a1_things.py': revision('a1', null, 'things', 'op.create_table("things", sa.Column("id", sa.Integer, primary_key=True))', imports),
       'db/versions/b2_more.py': revision('b2', 'a1', 'more', 'op.add_column("things", sa.Column("name", sa.Text))', imports),
       'db2/versions/x1_other.py': revision('x1', null, 'other', 'op.execute("CREATE TABLE other (id int)")'),
@@ -443,14 +445,7 @@ describe('a migration that leaves a connection open', () => {
       'import sqlalchemy as sa\nfrom alembic import context, op\n',
     );
     await repo.commit('chains', {
-      '.github/driftbot.yml': `databases:
-  - name: main
-    chains:
-      - versions: db/versions
-        version_table: alembic_version
-      - versions: db2/versions
-        version_table: alembic_version_two
-`,
+      '.github/driftbot.yml': TWO_CHAINS,
       'db/versions/a1_things.py': revision('a1', null, 'things', 'op.execute("CREATE TABLE things (id int)")'),
       'db/versions/b2_leaky.py': leaky,
       'db2/versions/x1_other.py': revision('x1', null, 'other', 'op.execute("CREATE TABLE other (id int)")'),

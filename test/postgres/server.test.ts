@@ -4,12 +4,12 @@
  * and says which folder and setting are at fault.
  */
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { withClient } from '../../src/postgres/client.js';
-import { openServer, type PostgresServer } from '../../src/postgres/server.js';
+import { openServer, walLimits, walSegmentMb, type PostgresServer } from '../../src/postgres/server.js';
 
 const started: PostgresServer[] = [];
 const folders: string[] = [];
@@ -60,5 +60,40 @@ describe('the embedded server', () => {
     await writeFile(join(store, 'password'), '');
     await expect(open({ data: { folder: store, as: 'store' } })).rejects.toThrow(`${join(store, 'password')} is missing or empty`);
     expect(existsSync(join(store, 'data', 'PG_VERSION'))).toBe(true);
+  });
+});
+
+describe('write-ahead log limits', () => {
+  it('reads a cluster’s segment size off its segment files, and keeps limits it accepts (two segments at the least)', async () => {
+    const data = await mkdtemp(join(tmpdir(), 'driftbot-test-wal-'));
+    try {
+      // A cluster made before segments were small: 16 MB ones.
+      await mkdir(join(data, 'pg_wal', 'archive_status'), { recursive: true });
+      await writeFile(join(data, 'pg_wal', '000000010000000000000003'), '');
+      await truncate(join(data, 'pg_wal', '000000010000000000000003'), 16 * 1024 ** 2);
+      expect(await walSegmentMb(data)).toBe(16);
+      expect(walLimits(16)).toEqual(['-c', 'min_wal_size=32MB', '-c', 'max_wal_size=64MB']);
+      // None found: Postgres' default, so that the limits are never below what it accepts.
+      expect(await walSegmentMb(join(data, 'missing'))).toBe(16);
+      expect(walLimits(1)).toEqual(['-c', 'min_wal_size=4MB', '-c', 'max_wal_size=32MB']);
+    } finally {
+      await rm(data, { recursive: true, force: true });
+    }
+  });
+
+  it('gives a new non-durable cluster 1 MB segments and small limits', async () => {
+    const server = await openServer();
+    try {
+      const settings = await withClient(server.adminUrl, async (client) =>
+        (
+          await client.query<{ name: string; setting: string; unit: string | null }>(
+            `SELECT name, setting, unit FROM pg_settings WHERE name IN ('wal_segment_size', 'min_wal_size', 'max_wal_size') ORDER BY name`,
+          )
+        ).rows.map((r) => `${r.name}=${r.setting}${r.unit ?? ''}`),
+      );
+      expect(settings).toEqual(['max_wal_size=32MB', 'min_wal_size=4MB', 'wal_segment_size=1048576B']);
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -87,7 +87,9 @@ class Imports:
         self.roots = [os.path.abspath(request["root"]), *python_paths]
         # The previous tree's mapped classes and registries go now, not at some later
         # collection, so that SQLAlchemy's global mapper configuration never sees them.
-        gc.collect()
+        # Nothing purged, nothing to collect (a full collection costs 20 ms a request).
+        if purged:
+            gc.collect()
         for path in reversed(python_paths):
             sys.path.insert(0, path)
         importlib.invalidate_caches()

@@ -59,6 +59,24 @@ describe('upgrade', () => {
     expect(await loads()).toBe(2);
   });
 
+  it('loads anew a revision module that made an engine or kept `create_engine` as it loaded: each request’s migration reaches its own database', async () => {
+    const root = await tree({
+      'versions/0001_a.py': revision(
+        '0001',
+        null,
+        'a',
+        'op.execute("CREATE TABLE a (id int)")\nwith create_engine("postgresql://elsewhere/x").begin() as c:\n    c.execute(text("CREATE TABLE via_function (id int)"))\nwith ENGINE.begin() as c:\n    c.execute(text("CREATE TABLE via_module_engine (id int)"))',
+        'from alembic import op\nfrom sqlalchemy import create_engine, text\n\nENGINE = create_engine("postgresql://nowhere/nothing")\n',
+      ),
+    });
+    // Two databases, one after the other, by the same runner.
+    for (let i = 0; i < 2; i++) {
+      const { result, tables } = await upgradeTree(runner, root);
+      expect(result.failure, `request ${i + 1}`).toBeNull();
+      expect(tables, `request ${i + 1}`).toEqual(['a', 'my_versions', 'via_function', 'via_module_engine']);
+    }
+  });
+
   it('reports a revision that fails in Postgres with its file, line and the driver’s message', async () => {
     const root = await tree({
       'versions/0001_a.py': revision('0001', null, 'a', 'op.create_table("a", sa.Column("id", sa.Integer()))'),

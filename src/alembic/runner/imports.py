@@ -62,7 +62,8 @@ class Imports:
         self.finder = StandInFinder()
         self.roots: list[str] = []
         # Revision modules executed, by file and its identity on disk (st_size, st_mtime_ns,
-        # st_ino), with the stand-ins their imports needed (upgrade.revisions_loaded_once).
+        # st_ino), with the stand-ins their imports needed (upgrade.revisions_loaded_once);
+        # never one that made an engine or kept the redirecting create_engine as it loaded.
         # A checkout never changes under the runner, and each tree has its own paths.
         self.revisions: dict[tuple[str, int, int, int], tuple[ModuleType, list[StandInRecord]]] = {}
 

@@ -359,7 +359,7 @@ def models(request: Mapping[str, Any], imports: Imports) -> ModelsResult:
         if not SCHEMA_NAME.fullmatch(schema):
             raise ValueError(f"not a schema name: {schema!r}")
     url = sqlalchemy_url(request["url"], request.get("statementTimeoutMs"))
-    with engines_redirected_to(url) as real_create_engine:
+    with engines_redirected_to(url) as redirect:
         for path in request["files"]:
             try:
                 import_model_file(path, python_paths, root)
@@ -367,7 +367,7 @@ def models(request: Mapping[str, Any], imports: Imports) -> ModelsResult:
                 errors.append({"path": rel(path, root), "message": f"cannot import {rel(path, root)}: {type(error).__name__}: {error}"})
         modules, metadatas, registries = resolve_references(request, imports, warnings, errors)
         default_schema = unnamed_tables_schema(chain_schemas, metadatas, warnings)
-        engine = real_create_engine(url, poolclass=NullPool)
+        engine = redirect.create_engine(url, poolclass=NullPool)
         try:
             with engine.begin() as connection:
                 schemas = {t.schema for m in metadatas for t in m.tables.values() if t.schema}

@@ -20,7 +20,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
-from .engines import engines_redirected_to
+from .engines import Redirect, engines_redirected_to
 from .imports import Imports
 from .paths import is_under, rel, sqlalchemy_url
 from .stand_ins import StandInRecord
@@ -139,13 +139,14 @@ class Recorder:
 
 
 @contextmanager
-def revisions_loaded_once(imports: Imports) -> Iterator[None]:
+def revisions_loaded_once(imports: Imports, redirect: Redirect) -> Iterator[None]:
     """Alembic loads every revision of a chain for each request (500 revisions: 50 of its
     70 ms), and an analysis sends several for the same tree (the history, fresh, upgraded,
     the fix's verification): a revision module this runner already executed, the same file
     unchanged, is given again (`Imports.revisions`), with the stand-ins its imports needed.
     Only the executed module is reused, as one Python process running Alembic would; the
-    Script objects Alembic makes of it are new each time (its revision map changes them)."""
+    Script objects Alembic makes of it are new each time (its revision map changes them).
+    A module that holds what points at one request's database is never reused."""
     original = alembic_util.load_python_file
     finder = imports.finder
 
@@ -160,9 +161,14 @@ def revisions_loaded_once(imports: Imports) -> Iterator[None]:
             module, stood_in = imports.revisions[key]
             finder.records.extend(stood_in)
             return module
-        before = len(finder.records)
+        before, engines = len(finder.records), redirect.engines_made
         module = original(dir_, filename)
-        imports.revisions[key] = (module, finder.records[before:])
+        # A module that made an engine as it loaded, or keeps this request's redirecting
+        # `create_engine` (`from sqlalchemy import create_engine`), would point the next
+        # request's migration at this request's database: such a module is loaded anew.
+        keeps_redirect = any(value is stand_in for value in vars(module).values() for stand_in in redirect.stand_ins)
+        if redirect.engines_made == engines and not keeps_redirect:
+            imports.revisions[key] = (module, finder.records[before:])
         return module
 
     alembic_util.load_python_file = load
@@ -208,8 +214,8 @@ def upgrade(request: Mapping[str, Any], imports: Imports) -> UpgradeResult:
     event.listen(Engine, "before_cursor_execute", recorder.capture)
     failure = None
     try:
-        with revisions_loaded_once(imports), engines_redirected_to(url) as real_create_engine:
-            engine = real_create_engine(url, poolclass=NullPool)
+        with engines_redirected_to(url) as redirect, revisions_loaded_once(imports, redirect):
+            engine = redirect.create_engine(url, poolclass=NullPool)
             try:
                 with EnvironmentContext(config, script, fn=steps_to_heads, destination_rev=target), engine.connect() as connection:
                     if schema is not None:

@@ -8,9 +8,9 @@
 import { AlembicRunner, type RunnerOptions } from './bridge.js';
 
 /**
- * Runners the App's analyses may have at once, beyond each one's first: the machine's
- * cores. An analysis alone uses them all (its builds side by side); analyses at once
- * share them, and each always has its first.
+ * Runners the App's analyses may have at once: the machine's cores. Each analysis' first
+ * always starts (and counts); another only while fewer run. An analysis alone uses them
+ * all (its builds side by side); analyses at once share them.
  */
 export class RunnerBudget {
   private used = 0;

@@ -2,13 +2,13 @@
  * The App's next analysis, begun before it arrives: its folder, laid out as prepare.ts
  * lays out one with a single starting point, and its runners (two: fresh and upgraded
  * start together), started in driftbot's Python environment and sandbox with an
- * analysis' limits, their imports done. Python's
- * start with SQLAlchemy's and Alembic's imports is 250 ms that an analysis otherwise
- * waits for once its checkouts are written (they take 50 ms).
+ * analysis' limits, their imports done. Python's start with SQLAlchemy's and Alembic's
+ * imports is 250 ms that an analysis otherwise waits for once its checkouts are written
+ * (they take 50 ms).
  *
  * No repository code has run in a spare: it is what the analysis would have started
- * itself, only earlier. It is used only when the analysis would start exactly that
- * runner (the same options: a project environment, mounts, another limit or several
+ * itself, only earlier. It is used only when the analysis would start exactly those
+ * runners (the same options: a project environment, mounts, another limit or several
  * starting points start their own). One spare at a time, made when no analysis runs;
  * one unused for a minute is stopped, so an idle App holds no Python.
  */

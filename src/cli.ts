@@ -6,6 +6,9 @@ import { readFile, realpath, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyse } from './analysis/analyse.js';
+import { SpareStarts } from './analysis/spare-start.js';
+import { ensurePythonEnvironment } from './alembic/python-env.js';
+import { detectSandbox } from './sandbox/sandbox.js';
 import type { Report } from './report/report.js';
 import { canIsolateAnalyses, NO_ISOLATION_WARNING, openServer } from './postgres/server.js';
 import { sweepStaleDatabases } from './postgres/throwaway.js';
@@ -178,6 +181,13 @@ export async function main(argv: string[]): Promise<number> {
   };
 
   const repo = resolve(values.repo ?? '.');
+  // The analysis' folder and runners begin now (spare-start.ts): Python's start overlaps
+  // resolving the commits and starting the embedded server instead of following them.
+  const spares = new SpareStarts({
+    python: () => (values.python || process.env.DRIFTBOT_PYTHON ? Promise.resolve((values.python ?? process.env.DRIFTBOT_PYTHON)!) : ensurePythonEnvironment()),
+    sandboxed: values['no-sandbox'] ? false : detectSandbox().then((sandbox) => sandbox.available),
+  });
+  spares.prepare();
   let report: Report;
   try {
     const headSha = await resolveCommit(repo, values.head ?? 'HEAD');
@@ -211,6 +221,7 @@ export async function main(argv: string[]): Promise<number> {
         python: values.python ?? process.env.DRIFTBOT_PYTHON ?? null,
         sandbox: !values['no-sandbox'],
         cache: caching ? new TemplateCache(server, await realpath(repo)) : null,
+        spares,
       });
     } finally {
       if (!values['keep-databases']) await server.stop();
@@ -219,6 +230,9 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     process.stderr.write(`driftbot: ${(error as Error).message}\n`);
     return 2;
+  } finally {
+    // What the analysis did not take (another layout, another environment) stops.
+    await spares.close();
   }
 
   const rendered = renderReport(report, format, { color: format === 'text' && !values.output && process.stdout.isTTY === true });

@@ -75,7 +75,7 @@ export class Preparation {
     const linkOf = (point: string) => join(MOUNT_LINKS, String(points.indexOf(point)));
     // The App's next analysis may have begun already (spare-start.ts): its folder, laid out
     // for one starting point and no mounts, and its first runner.
-    const spare = request.spares && inputs.starts.length === 1 && points.length === 0 && request.scope !== 'static' ? request.spares.take() : null;
+    const spare = request.spares && inputs.starts.length === 1 && points.length === 0 && request.scope !== 'static' ? await request.spares.take() : null;
     this.spare = spare;
     // The analysis' own folder, 0700: checkouts (read-only to the runner), a scratch folder
     // (the only thing the runner may write) and the socket of its Postgres relay.

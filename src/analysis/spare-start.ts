@@ -38,13 +38,13 @@ export interface Spare {
 }
 
 export class SpareStarts {
-  private making = false;
+  private making: Promise<void> | null = null;
   private ready: Made | null = null;
   private idle: NodeJS.Timeout | null = null;
   private closed = false;
 
   /** `python`: driftbot's environment; `sandboxed`: whether analyses run in the sandbox. */
-  constructor(private readonly settings: { python: () => Promise<string>; sandboxed: boolean }) {}
+  constructor(private readonly settings: { python: () => Promise<string>; sandboxed: boolean | Promise<boolean> }) {}
 
   /** Analyses running now: a spare is made only when none is (it would add a Python to their memory, and take a core). */
   private running = 0;
@@ -60,8 +60,12 @@ export class SpareStarts {
     }
   }
 
-  /** The spare made meanwhile, if its folder is ready (its runner may still be starting). */
-  take(): Spare | null {
+  /**
+   * The spare made meanwhile (its runners may still be starting), waited for when it is
+   * on its way: the analysis would start the same runners, later.
+   */
+  async take(): Promise<Spare | null> {
+    if (!this.ready && this.making) await this.making;
     const taken = this.ready;
     this.ready = null;
     if (this.idle) clearTimeout(this.idle);
@@ -74,10 +78,9 @@ export class SpareStarts {
    */
   prepare(): void {
     if (this.closed || this.making || this.ready || this.running > 0) return;
-    this.making = true;
-    this.make().then(
-      (made) => {
-        this.making = false;
+    this.making = this.make().then(
+      async (made) => {
+        this.making = null;
         if (this.closed) return discard(made);
         this.ready = made;
         // Not taken for a while: nothing is waiting, the process goes.
@@ -86,14 +89,15 @@ export class SpareStarts {
       },
       () => {
         // No spare this time (the folder could not be made): the analysis starts its own.
-        this.making = false;
+        this.making = null;
       },
     );
   }
 
-  /** Stops the spare that is ready, if any, and makes no more. */
+  /** Stops the spare that is ready (or on its way), if any, and makes no more. */
   async close(): Promise<void> {
     this.closed = true;
+    await this.making;
     if (this.idle) clearTimeout(this.idle);
     const ready = this.ready;
     this.ready = null;
@@ -116,7 +120,8 @@ export class SpareStarts {
     const forget = onShutdown(() => rmSync(layout.workdir, { recursive: true, force: true }));
     // Its lines go to whichever analysis takes it.
     let log: (line: string) => void = () => {};
-    const options: RunnerOptions = { ...runnerOptions({}, layout, { python, sandboxed: this.settings.sandboxed, mounts: [] }), log: (line) => log(line) };
+    const sandboxed = await this.settings.sandboxed;
+    const options: RunnerOptions = { ...runnerOptions({}, layout, { python, sandboxed, mounts: [] }), log: (line) => log(line) };
     const made: Made = {
       layout,
       forget,

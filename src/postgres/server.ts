@@ -204,7 +204,13 @@ export async function walSegmentMb(data: string): Promise<number> {
  */
 async function claimDataFolder(folder: string, durable: boolean, log: (message: string) => void): Promise<{ folder: string; password: string; initialised: boolean } | null> {
   const data = join(folder, 'data');
-  const running = await postmasterAlive(data);
+  let running = await postmasterAlive(data);
+  // A cache's server whose driftbot was killed (SIGKILL, a closed pipe) runs on, an orphan,
+  // and would keep every later run off the cache (and its data in memory): it is stopped.
+  if (running && !durable && (await stopOrphan(data))) {
+    log(`${folder}: its server outlived the driftbot that started it, and was stopped`);
+    running = await postmasterAlive(data);
+  }
   if (running && durable) {
     // Postgres would refuse the folder, and the package would wait for it forever: said now.
     throw new Error(`${folder} (DRIFTBOT_DATA_DIR) is in use by another driftbot's Postgres server: give this one its own DRIFTBOT_DATA_DIR, or set DRIFTBOT_QUEUE_URL`);
@@ -234,8 +240,34 @@ async function claimDataFolder(folder: string, durable: boolean, log: (message: 
 
 /** Whether the server of a data folder runs now; null when its last one stopped cleanly (or it never ran). */
 async function postmasterAlive(data: string): Promise<boolean | null> {
+  const pid = await postmasterPid(data);
+  return pid !== null ? processExists(pid) : null;
+}
+
+async function postmasterPid(data: string): Promise<number | null> {
   const pid = Number.parseInt((await readFile(join(data, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0] ?? '', 10);
-  return Number.isInteger(pid) && pid > 0 ? processExists(pid) : null;
+  return Number.isInteger(pid) && pid > 0 ? pid : null;
+}
+
+/**
+ * Stops the postmaster of `data` when it is an orphan: adopted by process 1, as a server
+ * is when the driftbot that started it died (a driftbot alive is its parent). Fast
+ * shutdown, waited for (10 s at most). True when it was an orphan and is gone.
+ */
+export async function stopOrphan(data: string): Promise<boolean> {
+  const pid = await postmasterPid(data);
+  if (pid === null) return false;
+  // /proc/<pid>/stat: "pid (name) state ppid …"; the name may hold spaces and parentheses.
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  if (ppid !== 1) return false;
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    return false;
+  }
+  for (let waited = 0; waited < 10_000 && processExists(pid); waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+  return !processExists(pid);
 }
 
 function processExists(pid: number): boolean {

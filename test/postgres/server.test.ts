@@ -3,13 +3,18 @@
  * temporary server when another driftbot holds it; a store (the job queue) never does,
  * and says which folder and setting are at fault.
  */
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { withClient } from '../../src/postgres/client.js';
 import { openServer, walLimits, walSegmentMb, type PostgresServer } from '../../src/postgres/server.js';
+import { keptInMemory } from '../../src/memory-folder.js';
+import { packageRoot } from '../../src/package-root.js';
+import { createSeedRepository } from '../../demo/seed-repo.js';
+import { processAlive } from '../support/processes.js';
 
 const started: PostgresServer[] = [];
 const folders: string[] = [];
@@ -40,10 +45,46 @@ describe('the embedded server', () => {
     const said: string[] = [];
     const second = await open({ data: { folder: cache, as: 'cache' }, log: (line) => said.push(line) });
     expect(second.adminUrl).not.toBe(first.adminUrl);
-    expect(second.socketDir?.startsWith(cache)).toBe(false);
+    // The first is in the kept folder (in memory when there is room), the second is not.
+    const kept = (await keptInMemory(cache)) ?? cache;
+    expect(first.socketDir?.startsWith(kept)).toBe(true);
+    expect(second.socketDir?.startsWith(kept)).toBe(false);
     expect(said.join('\n')).toContain('is in use by another driftbot');
     for (const server of [first, second]) await withClient(server.adminUrl, (client) => client.query('SELECT 1'));
   });
+
+  it('a cache whose driftbot was killed: its orphaned server is stopped, and the folder is used again', async () => {
+    const cache = await folder();
+    const dir = await mkdtemp(join(tmpdir(), 'driftbot-test-orphan-'));
+    folders.push(dir);
+    await createSeedRepository(join(dir, 'repo'));
+    const env: NodeJS.ProcessEnv = { ...process.env, DRIFTBOT_CACHE_DIR: cache };
+    delete env.DRIFTBOT_DATABASE_URL;
+    const args = ['check', '--repo', join(dir, 'repo'), '--base', 'main', '--head', 'feature', '--format', 'json'];
+    const child = spawn(process.execPath, [join(packageRoot(), 'bin/driftbot'), ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    // Killed once its server runs: no clean-up of any kind.
+    await new Promise<void>((resolve, reject) => {
+      let stderr = '';
+      child.stderr!.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (/PostgreSQL \d/.test(stderr)) resolve();
+      });
+      child.on('exit', () => reject(new Error(`exited before its server ran:\n${stderr}`)));
+    });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+    const data = join((await keptInMemory(cache)) ?? cache, 'postgres-17', 'data');
+    const orphan = Number((await readFile(join(data, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    expect(processAlive(orphan)).toBe(true);
+    const said: string[] = [];
+    const server = await open({ data: { folder: cache, as: 'cache' }, log: (line) => said.push(line) });
+    expect(said.join('\n')).toContain('its server outlived the driftbot that started it, and was stopped');
+    expect(said.join('\n')).not.toContain('is in use by another driftbot');
+    expect(processAlive(orphan)).toBe(false);
+    expect(server.socketDir?.startsWith(join(data, '..'))).toBe(true);
+    await withClient(server.adminUrl, (client) => client.query('SELECT 1'));
+  }, 120_000);
 
   it('a store another driftbot holds: an error naming the folder and DRIFTBOT_DATA_DIR, never a silent replacement', async () => {
     const store = join(await folder(), 'queue-postgres');

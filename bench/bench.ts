@@ -5,7 +5,7 @@
  * only orchestrates and prints; each measurement lives in a file of its own.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensurePythonEnvironment } from '../src/alembic/python-env.js';
 import type { PostgresServer } from '../src/postgres/server.js';
@@ -16,7 +16,7 @@ import { createLongChainRepository, LONG_CHAIN_VERSIONS } from '../demo/long-cha
 import { runDriftbot, type DriftbotRun } from './cold.js';
 import { runServed } from './served.js';
 import { runFloor, type FloorResult } from './floor.js';
-import { median } from './measure.js';
+import { load, median, ms } from './measure.js';
 import { copyTree, runNaive, type NaiveChain, type NaiveResult } from './naive.js';
 import { findPgTools, openBenchServer, type PgTools } from './pg-tools.js';
 import { addRevision } from './warm.js';
@@ -235,16 +235,6 @@ function printTable(subject: Subject, rows: DriftbotRows, naive: NaiveResult[], 
     const cells = scenarios.map(([, , runs]) => m(runs.map((r) => r.phases.filter((p) => p.name === name).reduce((sum, p) => sum + p.ms, 0))));
     console.log(`    ${name.padEnd(42)}${cells.map((c) => c.toFixed(0).padStart(10)).join('')}`);
   }
-}
-
-function load(): string {
-  return loadavg()
-    .map((value) => value.toFixed(1))
-    .join(' ');
-}
-
-function ms(value: number): string {
-  return `${value.toFixed(0)} ms`;
 }
 
 function ratio(a: number, b: number): string {

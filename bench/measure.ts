@@ -4,6 +4,18 @@
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+
+/** The machine's load average (1, 5, 15 minutes), for a bench's header and footer. */
+export function load(): string {
+  return loadavg()
+    .map((value) => value.toFixed(1))
+    .join(' ');
+}
+
+export function ms(value: number): string {
+  return `${value.toFixed(0)} ms`;
+}
 
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -14,13 +14,13 @@ import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { statfsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { createSeedRepository } from '../demo/seed-repo.js';
 import { packageRoot } from '../src/package-root.js';
 import { FakeGitHub } from './fake-github.js';
-import { median, treeUsage } from './measure.js';
+import { load, median, ms, treeUsage } from './measure.js';
 
 const BURST = 100;
 const ROUNDS = Number(process.env.BENCH_SERVE_ROUNDS ?? 3);
@@ -409,16 +409,6 @@ function sha(n: number): string {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function load(): string {
-  return loadavg()
-    .map((value) => value.toFixed(1))
-    .join(' ');
-}
-
-function ms(value: number): string {
-  return `${value.toFixed(0)} ms`;
 }
 
 function mib(bytes: number): string {

@@ -7,7 +7,6 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyse } from './analysis/analyse.js';
 import { SpareStarts } from './analysis/spare-start.js';
-import { ensurePythonEnvironment } from './alembic/python-env.js';
 import { detectSandbox } from './sandbox/sandbox.js';
 import type { Report } from './report/report.js';
 import { canIsolateAnalyses, NO_ISOLATION_WARNING, openServer } from './postgres/server.js';
@@ -183,8 +182,9 @@ export async function main(argv: string[]): Promise<number> {
   const repo = resolve(values.repo ?? '.');
   // The analysis' folder and runners begin now (spare-start.ts): Python's start overlaps
   // resolving the commits and starting the embedded server instead of following them.
+  const python = values.python ?? process.env.DRIFTBOT_PYTHON ?? null;
   const spares = new SpareStarts({
-    python: () => (values.python || process.env.DRIFTBOT_PYTHON ? Promise.resolve((values.python ?? process.env.DRIFTBOT_PYTHON)!) : ensurePythonEnvironment()),
+    python,
     sandboxed: values['no-sandbox'] ? false : detectSandbox().then((sandbox) => sandbox.available),
   });
   spares.prepare();
@@ -218,7 +218,7 @@ export async function main(argv: string[]): Promise<number> {
         log: progress,
         keepDatabases: values['keep-databases'] ?? false,
         upgradeFrom: values['upgrade-from'] ?? [],
-        python: values.python ?? process.env.DRIFTBOT_PYTHON ?? null,
+        python,
         sandbox: !values['no-sandbox'],
         cache: caching ? new TemplateCache(server, await realpath(repo)) : null,
         spares,

@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { analyse } from './analysis/analyse.js';
 import { SpareStarts } from './analysis/spare-start.js';
 import { RunnerBudget } from './alembic/runner-pool.js';
-import { ensurePythonEnvironment } from './alembic/python-env.js';
 import { checkoutPullRequest } from './github/checkout.js';
 import type { GitHubClient } from './github/client.js';
 import type { Engine } from './github/check-subject.js';
@@ -72,8 +71,7 @@ export async function openEngine(env: NodeJS.ProcessEnv): Promise<Omit<Engine, '
   const runnerBudget = new RunnerBudget(runners);
   // The next analysis' folder and first runner, begun before it arrives (none where only the static check runs).
   const sandboxed = policy.sandbox && (await detectSandbox()).available;
-  const spares =
-    policy.maxScope === 'static' ? null : new SpareStarts({ python: () => (env.DRIFTBOT_PYTHON ? Promise.resolve(env.DRIFTBOT_PYTHON) : ensurePythonEnvironment()), sandboxed });
+  const spares = policy.maxScope === 'static' ? null : new SpareStarts({ python: env.DRIFTBOT_PYTHON ?? null, sandboxed });
   if (spares) onShutdown(() => spares.close());
   return {
     analyse: async (request) => {

@@ -16,6 +16,7 @@ import { rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { AlembicRunner, type RunnerOptions } from '../alembic/bridge.js';
+import { ensurePythonEnvironment } from '../alembic/python-env.js';
 import { onShutdown } from '../shutdown.js';
 import { makeLayout, runnerOptions, type Layout } from './layout.js';
 
@@ -43,8 +44,8 @@ export class SpareStarts {
   private idle: NodeJS.Timeout | null = null;
   private closed = false;
 
-  /** `python`: driftbot's environment; `sandboxed`: whether analyses run in the sandbox. */
-  constructor(private readonly settings: { python: () => Promise<string>; sandboxed: boolean | Promise<boolean> }) {}
+  /** `python`: the operator's, as analyses get it (null: driftbot's managed environment); `sandboxed`: whether analyses run in the sandbox. */
+  constructor(private readonly settings: { python: string | null; sandboxed: boolean | Promise<boolean> }) {}
 
   /** Analyses running now: a spare is made only when none is (it would add a Python to their memory, and take a core). */
   private running = 0;
@@ -112,7 +113,7 @@ export class SpareStarts {
 
   private async make(): Promise<Made> {
     const layout = await makeLayout(1);
-    const python = await this.settings.python().catch(async (error: unknown) => {
+    const python = await (this.settings.python ? Promise.resolve(this.settings.python) : ensurePythonEnvironment()).catch(async (error: unknown) => {
       await rm(layout.workdir, { recursive: true, force: true });
       throw error;
     });

@@ -39,7 +39,7 @@ describe('spare starts', () => {
   it('the second analysis takes the folder and runner the first one began, and reports the same', async () => {
     const subject = await seed();
     const sandboxed = (await detectSandbox()).available;
-    const spares = new SpareStarts({ python: async () => python(), sandboxed });
+    const spares = new SpareStarts({ python: python(), sandboxed });
     try {
       const request = { ...subject, server, python: python(), spares };
       const first = await spares.around(async () => {
@@ -71,7 +71,7 @@ describe('spare starts', () => {
 
   it('an analysis whose runner would differ (another step limit) starts its own, and the spare runner goes', async () => {
     const subject = await seed();
-    const spares = new SpareStarts({ python: async () => python(), sandboxed: (await detectSandbox()).available });
+    const spares = new SpareStarts({ python: python(), sandboxed: (await detectSandbox()).available });
     try {
       spares.prepare();
       await ready(spares);
@@ -91,7 +91,7 @@ describe('spare starts', () => {
   });
 
   it('a spare nobody takes leaves no folder and no process once closed', async () => {
-    const spares = new SpareStarts({ python: async () => python(), sandboxed: false });
+    const spares = new SpareStarts({ python: python(), sandboxed: false });
     spares.prepare();
     await ready(spares);
     const workdir = (spares as unknown as { ready: { layout: { workdir: string } } }).ready.layout.workdir;

@@ -31,19 +31,7 @@ describe('a column retyped in place, with an index and a check on it changed too
       'constraint:public.interactions.interactions_status_known',
       'index:public.interactions.ix_interactions_pending',
     ]);
-    const order = result.steps.filter((s) => !s.disabled).map((s) => s.entryKey);
-    const typeChange = order.indexOf('column:public.interactions.status');
-    expect(typeChange).toBeGreaterThan(-1);
-    // Each old version goes before the type change, each new one comes after it.
-    for (const key of ['constraint:public.interactions.interactions_status_known', 'index:public.interactions.ix_interactions_pending']) {
-      expect(order.indexOf(key)).toBeLessThan(typeChange);
-      expect(order.lastIndexOf(key)).toBeGreaterThan(typeChange);
-    }
-    expect(result.after).toEqual([]);
-    expect(result.freshChanged).toBe(false);
-    expect(result.secondRunChanged).toBe(false);
-    expect(result.probeChanged).toBe(false);
-    expect(result.replanned).toEqual([]);
+    expectAroundTypeChange(result, ['constraint:public.interactions.interactions_status_known', 'index:public.interactions.ix_interactions_pending']);
   });
 });
 
@@ -70,17 +58,26 @@ describe('a column retyped in place, with triggers on it', () => {
     // it (the same everywhere), one whose WHEN reads it (changed with it).
     const result = await converge('retypedtriggers', TRIGGERS_FRESH, TRIGGERS_OLD, TRIGGERS_PROBE);
     expect(result.before).toEqual(['column:public.interactions.status', 'trigger:public.interactions.interactions_done']);
-    const order = result.steps.filter((s) => !s.disabled).map((s) => s.entryKey);
-    const typeChange = order.indexOf('column:public.interactions.status');
-    expect(typeChange).toBeGreaterThan(-1);
-    for (const key of ['trigger:public.interactions.interactions_done', 'trigger:public.interactions.interactions_touch']) {
-      expect(order.indexOf(key)).toBeLessThan(typeChange);
-      expect(order.lastIndexOf(key)).toBeGreaterThan(typeChange);
-    }
-    expect(result.after).toEqual([]);
-    expect(result.freshChanged).toBe(false);
-    expect(result.secondRunChanged).toBe(false);
-    expect(result.probeChanged).toBe(false);
-    expect(result.replanned).toEqual([]);
+    expectAroundTypeChange(result, ['trigger:public.interactions.interactions_done', 'trigger:public.interactions.interactions_touch']);
   });
 });
+
+/**
+ * Each of `keys` dropped before the status column's type changes and created after it,
+ * and the fix converged: nothing left, fresh and the probed objects untouched, a second
+ * run changes nothing, and a new plan is empty.
+ */
+function expectAroundTypeChange(result: Awaited<ReturnType<typeof converge>>, keys: string[]): void {
+  const order = result.steps.filter((s) => !s.disabled).map((s) => s.entryKey);
+  const typeChange = order.indexOf('column:public.interactions.status');
+  expect(typeChange).toBeGreaterThan(-1);
+  for (const key of keys) {
+    expect(order.indexOf(key)).toBeLessThan(typeChange);
+    expect(order.lastIndexOf(key)).toBeGreaterThan(typeChange);
+  }
+  expect(result.after).toEqual([]);
+  expect(result.freshChanged).toBe(false);
+  expect(result.secondRunChanged).toBe(false);
+  expect(result.probeChanged).toBe(false);
+  expect(result.replanned).toEqual([]);
+}

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyse } from '../../src/analysis/analyse.js';
-import { resolveCommit } from '../../src/workspace/git.js';
-import { databasesOfRun, newRepo, testServer } from '../support/analysis.js';
+import { check, newRepo } from '../support/analysis.js';
 import { revision } from '../support/app-repo.js';
 import { ownProjectEnvironments } from '../support/project-environments.js';
 
@@ -51,14 +49,7 @@ describe('a DNS resolver made at import', () => {
       [`${VERSIONS}/0002_email.py`]: revision('0002', '0001', 'email', 'op.add_column("customers", sa.Column("email", sa.Text()))', IMPORTS),
     });
 
-    const server = testServer();
-    const report = await analyse({
-      repo: repo.dir,
-      base: { ref: 'main', sha: await resolveCommit(repo.dir, 'main') },
-      head: { ref: 'feature', sha: await resolveCommit(repo.dir, 'feature') },
-      server,
-    });
-    expect(await databasesOfRun(server, report.environment.runId)).toEqual([]);
+    const report = await check(repo);
     expect(report.environment.sandboxed).toBe(true);
     expect(report.errors).toEqual([]);
     expect(report.status).toBe('clean');

@@ -8,9 +8,7 @@
  */
 import { ownProjectEnvironments } from '../support/project-environments.js';
 import { describe, expect, it } from 'vitest';
-import { analyse } from '../../src/analysis/analyse.js';
-import { resolveCommit } from '../../src/workspace/git.js';
-import { databasesOfRun, newRepo, testServer } from '../support/analysis.js';
+import { check, newRepo } from '../support/analysis.js';
 import { revision } from '../support/app-repo.js';
 
 const VERSIONS = 'migrations/versions';
@@ -78,16 +76,8 @@ describe('a project on pydantic 1', () => {
       ),
     });
 
-    const server = testServer();
-    const report = await analyse({
-      repo: repo.dir,
-      base: { ref: 'main', sha: await resolveCommit(repo.dir, 'main') },
-      head: { ref: 'feature', sha: await resolveCommit(repo.dir, 'feature') },
-      server,
-      // One runner process: base's tree and head's are imported one after the other in it.
-      runners: 1,
-    });
-    expect(await databasesOfRun(server, report.environment.runId)).toEqual([]);
+    // One runner process: base's tree and head's are imported one after the other in it.
+    const report = await check(repo, 'main', 'feature', { runners: 1 });
     expect(report.errors).toEqual([]);
     expect(report.status).toBe('drift');
     expect(report.findings.map((f) => [f.table, f.name, f.difference])).toEqual([['sites', 'url', 'differs-on-upgraded']]);

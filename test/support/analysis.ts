@@ -22,7 +22,7 @@ export async function newRepo(name: string): Promise<GitFixture> {
   return GitFixture.create(await mkdtemp(join(tmpdir(), `driftbot-test-${name}-`)));
 }
 
-export async function check(repo: GitFixture, base = 'main', head = 'feature', options: Pick<AnalysisRequest, 'runners'> = {}): Promise<Report> {
+export async function check(repo: GitFixture, base = 'main', head = 'feature', options: Partial<Omit<AnalysisRequest, 'repo' | 'base' | 'head' | 'server'>> = {}): Promise<Report> {
   const server = testServer();
   const report = await analyse({
     repo: repo.dir,

@@ -183,7 +183,8 @@ export class AlembicRunner {
     return started;
   }
 
-  scan(args: { versions: string; root: string }): Promise<ScanResult> {
+  /** With `known`, the readings of files by path from the root whose bytes the caller vouches for: only the others are parsed. */
+  scan(args: { versions: string; root: string; known?: Record<string, ScannedRevision> }): Promise<ScanResult> {
     return this.request('scan', args);
   }
 

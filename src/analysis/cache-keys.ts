@@ -90,3 +90,13 @@ export function modelsKey(tree: string, modelFiles: string[], extensions: { name
 export function scanKey(common: CacheCommon, versions: string, entries: string[]): string {
   return hash('driftbot-scan-1', common.repository, common.environmentKey, versions, ...entries);
 }
+
+/**
+ * One revision file's reading in a scan (its id, parents, labels, line, message): the
+ * environment (its Python parses it), the file's path from the tree's root (the reading
+ * names it) and a hash of its bytes. A folder one file changed in is read again without
+ * parsing the others.
+ */
+export function scannedFileKey(common: CacheCommon, path: string, sha256: string): string {
+  return hash('driftbot-scanned-file-1', common.repository, common.environmentKey, path, sha256);
+}

@@ -7,20 +7,19 @@
  * and filters may rewrite files on checkout) — and the runner's environment. A folder
  * holding anything but plain files and folders (a symlink, whose target the key would
  * not cover) is scanned every time.
+ *
+ * A folder that changed (a push that adds a revision) is scanned again, but each file's
+ * reading is kept too (`scannedFileKey`: its path and bytes, the environment), so only
+ * the files never read before are parsed; the graph is always read whole.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { ScanResult } from '../alembic/bridge.js';
+import { join, posix, relative, sep } from 'node:path';
+import type { ScannedRevision, ScanResult } from '../alembic/bridge.js';
 import type { BuildTools, Tree } from './builds.js';
-import { scanKey } from './cache-keys.js';
+import { scanKey, scannedFileKey } from './cache-keys.js';
 
-/**
- * Scans `versions` (relative to the tree) with the tree's runner, or takes the kept scan
- * of the same folder. A new scan is kept meanwhile, off the analysis' path (keeping the
- * first one makes the catalog): the caller awaits `kept` before it ends.
- */
 export async function scanVersions(
   cache: BuildTools['cache'],
   tree: Pick<Tree, 'dir' | 'runners' | 'environmentKey'>,
@@ -33,9 +32,26 @@ export async function scanVersions(
   const key = scanKey(common, versions, entries);
   const found = await cache.templates.findScan<ScanResult>(key);
   if (found) return { scan: found, kept: Promise.resolve() };
-  const result = await scan();
+  // Each file by its path from the root, as the runner names it, and its bytes.
+  const files = entries
+    .filter((entry) => entry.includes('\0'))
+    .map((entry) => {
+      const [path, sha] = entry.split('\0') as [string, string];
+      const fromRoot = relative(tree.dir, join(tree.dir, versions, path)).split(sep).join(posix.sep);
+      return { path: fromRoot, key: scannedFileKey(common, fromRoot, sha) };
+    });
+  const readings = await cache.templates.findScannedFiles<ScannedRevision>(files.map((file) => file.key));
+  // A reading is of the file at its own path, or it is not this file's.
+  const known = Object.fromEntries(files.flatMap((file) => (readings.get(file.key)?.path === file.path ? [[file.path, readings.get(file.key)!]] : [])));
+  const result = await tree.runners.use((runner) => runner.scan({ versions: join(tree.dir, versions), root: tree.dir, known }));
   // Only relative paths may be kept: a result naming this run's folder would not be another's.
-  const kept = JSON.stringify(result).includes(tree.dir) ? Promise.resolve() : cache.templates.keepScan(key, result);
+  const keyOf = new Map(files.map((file) => [file.path, file.key]));
+  const kept = JSON.stringify(result).includes(tree.dir)
+    ? Promise.resolve()
+    : Promise.all([
+        cache.templates.keepScan(key, result),
+        cache.templates.keepScannedFiles(result.revisions.flatMap((revision) => (keyOf.has(revision.path) ? [{ key: keyOf.get(revision.path)!, result: revision }] : []))),
+      ]).then(() => {});
   // Awaited by the caller; never an unhandled rejection meanwhile.
   kept.catch(() => {});
   return { scan: result, kept };

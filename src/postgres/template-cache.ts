@@ -42,6 +42,8 @@ const NO_TABLE = '42P01';
 
 /** Scans kept at most, the server's: a few kilobytes each, a row per versions folder and commit that changed it. */
 const MAX_SCANS = 2000;
+/** Revision files' readings kept at most, the server's: a few hundred bytes each, a row per file version. */
+const MAX_SCANNED_FILES = 50_000;
 
 export const DEFAULT_CACHE_LIMITS: CacheLimits = { maxTemplates: 50, maxBytes: 4 * 1024 ** 3 };
 
@@ -207,6 +209,44 @@ export class TemplateCache {
     });
   }
 
+  /**
+   * Revision files' readings kept under `keys` (analysis/scan-cache.ts), by key: those
+   * kept, none when there is no catalog (or no such table) yet.
+   */
+  async findScannedFiles<T>(keys: string[]): Promise<Map<string, T>> {
+    if (keys.length === 0) return new Map();
+    const rows = await withClient(this.catalogUrl(), (client) =>
+      client.query<{ key: string; result: T }>(`SELECT key, result FROM scanned_files WHERE repository = $1 AND key = ANY($2::text[])`, [this.repository, keys]),
+    ).then(
+      (result) => result.rows,
+      (error: { code?: string }) => {
+        if (error.code === NO_DATABASE || error.code === NO_TABLE) return [];
+        throw error;
+      },
+    );
+    return new Map(rows.map((row) => [row.key, row.result]));
+  }
+
+  /** Keeps revision files' readings (those kept already count as used now); past `MAX_SCANNED_FILES` (the server's), the least recently used go. */
+  async keepScannedFiles(files: { key: string; result: unknown }[]): Promise<void> {
+    if (files.length === 0) return;
+    const keep = () =>
+      withClient(this.catalogUrl(), async (client) => {
+        await client.query(
+          `INSERT INTO scanned_files (key, repository, result)
+             SELECT key, $1, result FROM unnest($2::text[], $3::jsonb[]) AS f(key, result)
+           ON CONFLICT (key) DO UPDATE SET used = clock_timestamp()`,
+          [this.repository, files.map((f) => f.key), files.map((f) => JSON.stringify(f.result))],
+        );
+        await client.query(`DELETE FROM scanned_files WHERE key IN (SELECT key FROM scanned_files ORDER BY used DESC OFFSET $1)`, [MAX_SCANNED_FILES]);
+      });
+    await keep().catch(async (error: { code?: string }) => {
+      if (error.code !== NO_DATABASE && error.code !== NO_TABLE) throw error;
+      await this.ensureCatalog();
+      await keep();
+    });
+  }
+
   /** Drops the least recently used templates past the limits (every repository's: the bound is the server's). */
   async evict(): Promise<string[]> {
     const dropped = await withClient(this.catalogUrl(), async (client) => {
@@ -287,6 +327,13 @@ export class TemplateCache {
           result jsonb NOT NULL,
           used timestamptz NOT NULL DEFAULT clock_timestamp()
         )`);
+        await client.query(`CREATE TABLE IF NOT EXISTS scanned_files (
+          key text PRIMARY KEY,
+          repository text NOT NULL,
+          result jsonb NOT NULL,
+          used timestamptz NOT NULL DEFAULT clock_timestamp()
+        )`);
+        await client.query(`CREATE INDEX IF NOT EXISTS scanned_files_used ON scanned_files (used)`);
       } finally {
         await client.query(`SELECT pg_advisory_unlock(0)`);
       }

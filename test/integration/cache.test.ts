@@ -8,11 +8,12 @@
  * cache's bound is the server's, so these tests must not run side by side.
  */
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RunnerPool } from '../../src/alembic/runner-pool.js';
 import { scanVersions } from '../../src/analysis/scan-cache.js';
+import { scannedFileKey } from '../../src/analysis/cache-keys.js';
 import { revision, startRunner, tree } from '../alembic/runner-fixtures.js';
 import { analyse } from '../../src/analysis/analyse.js';
 import type { Report } from '../../src/report/report.js';
@@ -316,6 +317,38 @@ describe('kept scans of versions folders', () => {
       if (name === 'symlink') await expect(scanOf(cache, { ...dead, dir: changed }, versions), name).rejects.toThrow(/not running/);
       else expect(await scanOf(cache, { ...dead, dir: changed }, versions), name).toEqual(rescanned);
     }
+  }, 120_000);
+
+  it('parses, in a folder that changed, only the files it has not read at their path, in that environment', async () => {
+    const repository = `/repos/${key()}`;
+    const cache = cacheOf(repository);
+    const common = { ...cache.common, environmentKey: 'environment-a' };
+    const a1 = files[`${versions}/a1_first.py`]!;
+    const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+    // A reading kept for a1's bytes at its path, told apart from what parsing gives by its message.
+    const reading = { revision: 'a1', downRevisions: [], dependsOn: [], branchLabels: [], path: `${versions}/a1_first.py`, line: 9, message: 'as kept' };
+    await cache.templates.keepScannedFiles([{ key: scannedFileKey(common, reading.path, sha(a1)), result: reading }]);
+
+    const root = await tree(files);
+    const live = await treeOf(root, 'environment-a');
+    const scanned = await scanOf(cache, live, versions);
+    // a1 was not parsed; b2, never read, was; the graph is read whole.
+    expect(scanned.revisions.map((r) => r.message)).toEqual(['as kept', 'second']);
+    expect(scanned.order).toEqual(['a1', 'b2']);
+
+    // The same bytes at another path, or in another environment: parsed.
+    const moved = await tree({ [`${versions}/a1_moved.py`]: a1, [`${versions}/b2_second.py`]: files[`${versions}/b2_second.py`]! });
+    expect((await scanOf(cache, { ...live, dir: moved }, versions)).revisions.map((r) => r.message)).toEqual(['first', 'second']);
+    expect((await scanOf(cache, { ...live, environmentKey: 'environment-b' }, versions)).revisions.map((r) => r.message)).toEqual(['first', 'second']);
+
+    // A revision added: the two kept readings are used (the runner is gone: parsing c3 alone needs one, so it is restarted).
+    await live.runners.close();
+    const added = await tree({ ...files, [`${versions}/c3_third.py`]: revision('c3', 'b2', 'third', 'op.execute("SELECT 1")') });
+    const again = await treeOf(added, 'environment-a');
+    const grown = await scanOf(cache, again, versions);
+    await again.runners.close();
+    expect(grown.revisions.map((r) => r.message)).toEqual(['as kept', 'second', 'third']);
+    expect(grown.order).toEqual(['a1', 'b2', 'c3']);
   }, 120_000);
 });
 

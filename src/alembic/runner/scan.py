@@ -105,11 +105,18 @@ def revision_files(versions: str) -> Iterator[str]:
 def scan(request: Mapping[str, Any]) -> ScanResult:
     versions: str = request["versions"]
     root: str = request["root"]
+    # Files already read, by path from the root: the caller knows their bytes are those of
+    # a file it kept the reading of (analysis/scan-cache.ts), so only the others are parsed.
+    known: Mapping[str, ScannedRevision] = request.get("known") or {}
     if not os.path.isdir(versions):
         raise ValueError(f"versions folder not found: {rel(versions, root)}")
     revisions: list[ScannedRevision] = []
     problems: list[Problem] = []
     for path in revision_files(versions):
+        kept = known.get(rel(path, root))
+        if kept is not None:
+            revisions.append(kept)
+            continue
         revision, problem = read_revision_file(path, root)
         if revision is None:
             problems.append({"kind": "unreadable", "message": f"{rel(path, root)}: {problem}", "path": rel(path, root)})

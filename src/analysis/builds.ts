@@ -152,7 +152,7 @@ export async function buildDatabase(
     });
   const freshOfMigrationsLeg = fromMigrations ? freshOfMigrations() : null;
 
-  // The builds side by side, each on a runner of its own; models wait for fresh's extensions.
+  // The builds side by side, each on a runner of its own.
   const upgradedLegs = starts.map(async (start, i) => {
     const fromShared = i === 0 && shared !== null;
     if (fromShared && oneBuild) return asUpgraded(legs, database.chains, start.ref, shared.runs, await freshOfMigrationsLeg!);
@@ -179,13 +179,27 @@ export async function buildDatabase(
     return { build, standIns: [...built.standIns, ...after.standIns] };
   });
   const freshLeg: Promise<FreshBuilt> = freshOfMigrationsLeg ?? modelsInstall(tools, legs, head, database, modelInputs, upgradedLegs[0] ?? null);
+  // Models use the types extensions bring (citext, ltree…) but never create them: the
+  // migrations do. The models database is given what the fresh install has. Fresh
+  // starting from the shared history, the models build begins beside it with that
+  // history's extensions, and is made again only if head's revisions added one.
+  const early =
+    modelFiles.length > 0 && fromMigrations && shared
+      ? tools.databases.extensionsOf(shared.fresh).then((extensions) => {
+          const built = modelsBuild(tools, head, database, modelInputs, extensions);
+          // Awaited below, or dropped when fresh's extensions differ: never an unhandled rejection meanwhile.
+          built.catch(() => {});
+          return { extensions, built };
+        })
+      : null;
   const modelsLeg =
     modelFiles.length > 0 && fromMigrations
       ? freshLeg.then(async (fresh) => {
-          // Models use the types extensions bring (citext, ltree…) but never create them: the
-          // migrations do. Give the models database what the fresh install has.
           const extensions = fresh.failure ? [] : await tools.databases.extensionsOf(fresh.database);
-          return modelsBuild(tools, head, database, modelInputs, extensions);
+          const begun = await early?.catch(() => null);
+          if (begun && JSON.stringify(begun.extensions) === JSON.stringify(extensions)) return begun.built;
+          await begun?.built.catch(() => {});
+          return modelsBuild(tools, head, database, modelInputs, extensions, begun ? 'models_again' : 'models');
         })
       : freshLeg.then((fresh) => fresh.models);
   // Every leg is awaited before any failure is thrown: none is left running.
@@ -557,10 +571,10 @@ interface ModelsBuilt {
 }
 
 /** Head's models, in a database of their own: from the cache when it has this build, else built and kept. */
-async function modelsBuild(tools: BuildTools, head: Tree, database: DatabaseConfig, models: ModelInputs, extensions: Extension[]): Promise<ModelsBuilt> {
+async function modelsBuild(tools: BuildTools, head: Tree, database: DatabaseConfig, models: ModelInputs, extensions: Extension[], purpose = 'models'): Promise<ModelsBuilt> {
   const name = database.name;
   const build = async (databases: ThrowawayDatabases): Promise<ModelsBuilt & { database: ThrowawayDatabase }> => {
-    const modelsDb = await tools.time('create databases', () => databases.create(`${name}_models`));
+    const modelsDb = await tools.time('create databases', () => databases.create(`${name}_${purpose}`));
     await tools.time('build models', () => tools.databases.createExtensions(modelsDb, extensions));
     const result = await tools.time('build models', () => head.runners.use((runner) => importModels(tools, runner, head, database, models, modelsDb)));
     const failed = result.tables.length === 0 && result.errors.some((e) => e.path === null);

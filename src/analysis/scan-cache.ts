@@ -37,7 +37,9 @@ export async function scanVersions(
     .filter((entry) => entry.includes('\0'))
     .map((entry) => {
       const [path, sha] = entry.split('\0') as [string, string];
-      const fromRoot = relative(tree.dir, join(tree.dir, versions, path)).split(sep).join(posix.sep);
+      const fromRoot = relative(tree.dir, join(tree.dir, versions, path))
+        .split(sep)
+        .join(posix.sep);
       return { path: fromRoot, key: scannedFileKey(common, fromRoot, sha) };
     });
   const readings = await cache.templates.findScannedFiles<ScannedRevision>(files.map((file) => file.key));

@@ -219,3 +219,61 @@ describe('the models leg tells the whole truth', () => {
     expect(report.fix).toMatchObject({ verified: true, remainingDifferences: 0 });
   });
 });
+
+/**
+ * Models use the types extensions bring but never create them: the models database gets
+ * the extensions the fresh install has. It is begun beside fresh with the extensions of
+ * the history base and head share, and made again when head's revisions add one.
+ */
+describe('the models of types that extensions bring', () => {
+  const USERS = revision(
+    '0001',
+    null,
+    'users, with citext',
+    `op.execute("CREATE EXTENSION IF NOT EXISTS citext")
+op.create_table("users", sa.Column("id", sa.Integer(), primary_key=True), sa.Column("email", postgresql.CITEXT(), nullable=False))`,
+    'import sqlalchemy as sa\nfrom alembic import op\nfrom sqlalchemy.dialects import postgresql\n',
+  );
+  const USER_MODEL = `
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email = mapped_column(postgresql.CITEXT(), nullable=False)
+`;
+  const PREFS = revision(
+    '0002',
+    '0001',
+    'prefs, with hstore',
+    `op.execute("CREATE EXTENSION IF NOT EXISTS hstore")
+op.create_table("prefs", sa.Column("id", sa.Integer(), primary_key=True), sa.Column("data", postgresql.HSTORE(), nullable=True))`,
+    'import sqlalchemy as sa\nfrom alembic import op\nfrom sqlalchemy.dialects import postgresql\n',
+  );
+  const PREF_MODEL = `
+class Pref(Base):
+    __tablename__ = "prefs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    data = mapped_column(postgresql.HSTORE(), nullable=True)
+`;
+  let repo: GitFixture;
+  beforeAll(async () => {
+    repo = await newRepo('models-extensions');
+    await repo.commit('base', { ...SCAFFOLD, [versionFile('0001_users')]: USERS, ...models(USER_MODEL) });
+    await repo.branch('unrelated', 'main');
+    await repo.commit('unrelated', { 'README.md': '# still a service\n' });
+    await repo.branch('prefs', 'main');
+    await repo.commit('prefs', { [versionFile('0002_prefs')]: PREFS, ...models(USER_MODEL + PREF_MODEL) });
+  });
+
+  it.each([
+    ['an extension of the history base and head share', 'unrelated'],
+    ['an extension a revision of head adds', 'prefs'],
+  ])('%s is in the models database: clean, no models error', async (_what, branch) => {
+    const report = await check(repo, 'main', branch);
+    expect(report.errors).toEqual([]);
+    expect(report.warnings.filter((w) => /models/.test(w))).toEqual([]);
+    expect(report.findings).toEqual([]);
+    expect(report.status).toBe('clean');
+  });
+});

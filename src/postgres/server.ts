@@ -10,7 +10,7 @@ import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/pr
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { withClient } from './client.js';
+import { closeKeptClients, withClient } from './client.js';
 import { keptInMemory, makeWorkFolder } from '../memory-folder.js';
 import { onShutdown, tameExitHook } from '../shutdown.js';
 import { DEFAULT_POSTGRES_MAJOR, majorOf, type PostgresMajor } from './versions.js';
@@ -134,6 +134,7 @@ async function startEmbeddedServer(major: PostgresMajor, log: (message: string) 
     if (stopped) return;
     stopped = true;
     unregister();
+    await closeKeptClients(`postgres://127.0.0.1:${port}`);
     await server.stop().catch(() => {});
     // The postmaster may still be writing its last files: retry instead of leaving them.
     if (!kept) await rm(folder, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });

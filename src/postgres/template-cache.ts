@@ -22,7 +22,7 @@
  *   databases), so that a folder git has not changed is not parsed again.
  */
 import { createHash } from 'node:crypto';
-import { databaseUrl, withClient } from './client.js';
+import { databaseUrl, withClient, withKeptClient } from './client.js';
 import type { PostgresServer } from './server.js';
 import { disconnectAll, type ThrowawayDatabase, type ThrowawayDatabases } from './throwaway.js';
 
@@ -87,7 +87,7 @@ export class TemplateCache {
     if (keys.length === 0) return null;
     // Straight to the catalog: none yet, or one being made (another publisher, or this
     // analysis keeping a scan, between creating it and its tables), has nothing kept.
-    return withClient(this.catalogUrl(), async (client) => {
+    return withKeptClient(this.catalogUrl(), async (client) => {
       const { rows } = await client.query<{ key: string; name: string; result: T }>(
         `SELECT t.key, t.name, t.result FROM templates t WHERE t.repository = $1 AND t.key = ANY($2::text[])`,
         [this.repository, keys],
@@ -137,7 +137,7 @@ export class TemplateCache {
   async publish(built: ThrowawayDatabase, builder: ThrowawayDatabases, key: string, kind: string, result: unknown): Promise<boolean> {
     await this.ensureCatalog();
     const name = this.nameOf(key);
-    const published = await withClient(this.catalogUrl(), async (catalog) => {
+    const published = await withKeptClient(this.catalogUrl(), async (catalog) => {
       // One publisher per key: the second waits here, then finds the first's row.
       await catalog.query(`SELECT pg_advisory_lock(hashtextextended($1, 0))`, [key]);
       try {
@@ -145,7 +145,7 @@ export class TemplateCache {
         if (rows.length && (await this.existingDatabases([name])).length) return false;
         // Nothing may be connected to it when it is renamed: what a migration left open goes first.
         await disconnectAll(this.server, built.name);
-        const size = await withClient(this.server.adminUrl, async (admin) => {
+        const size = await withKeptClient(this.server.adminUrl, async (admin) => {
           await admin.query(`ALTER DATABASE ${quote(built.name)} OWNER TO CURRENT_USER`);
           const role = builder.roleName;
           if (role) {
@@ -182,7 +182,7 @@ export class TemplateCache {
   async findScan<T>(key: string): Promise<T | null> {
     // One connection, straight to the catalog: no catalog (yet), or one made before scans
     // were kept, has nothing kept.
-    const rows = await withClient(this.catalogUrl(), (client) =>
+    const rows = await withKeptClient(this.catalogUrl(), (client) =>
       client.query<{ result: T }>(`UPDATE scans SET used = clock_timestamp() WHERE key = $1 AND repository = $2 RETURNING result`, [key, this.repository]),
     ).then(
       (result) => result.rows,
@@ -197,7 +197,7 @@ export class TemplateCache {
   /** Keeps a scan under `key`; past `MAX_SCANS` (the server's), the least recently used go. */
   async keepScan(key: string, result: unknown): Promise<void> {
     const keep = () =>
-      withClient(this.catalogUrl(), async (client) => {
+      withKeptClient(this.catalogUrl(), async (client) => {
         await client.query(`INSERT INTO scans (key, repository, result) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING`, [key, this.repository, JSON.stringify(result)]);
         await client.query(`DELETE FROM scans WHERE key IN (SELECT key FROM scans ORDER BY used DESC OFFSET $1)`, [MAX_SCANS]);
       });
@@ -215,7 +215,7 @@ export class TemplateCache {
    */
   async findScannedFiles<T>(keys: string[]): Promise<Map<string, T>> {
     if (keys.length === 0) return new Map();
-    const rows = await withClient(this.catalogUrl(), (client) =>
+    const rows = await withKeptClient(this.catalogUrl(), (client) =>
       client.query<{ key: string; result: T }>(`SELECT key, result FROM scanned_files WHERE repository = $1 AND key = ANY($2::text[])`, [this.repository, keys]),
     ).then(
       (result) => result.rows,
@@ -231,7 +231,7 @@ export class TemplateCache {
   async keepScannedFiles(files: { key: string; result: unknown }[]): Promise<void> {
     if (files.length === 0) return;
     const keep = () =>
-      withClient(this.catalogUrl(), async (client) => {
+      withKeptClient(this.catalogUrl(), async (client) => {
         await client.query(
           `INSERT INTO scanned_files (key, repository, result)
              SELECT key, $1, result FROM unnest($2::text[], $3::jsonb[]) AS f(key, result)
@@ -249,7 +249,7 @@ export class TemplateCache {
 
   /** Drops the least recently used templates past the limits (every repository's: the bound is the server's). */
   async evict(): Promise<string[]> {
-    const dropped = await withClient(this.catalogUrl(), async (client) => {
+    const dropped = await withKeptClient(this.catalogUrl(), async (client) => {
       const { rows } = await client.query<{ name: string; bytes: string }>(`SELECT name, bytes FROM templates ORDER BY used DESC`);
       let count = 0;
       let bytes = 0;
@@ -262,7 +262,7 @@ export class TemplateCache {
       if (over.length) await client.query(`DELETE FROM templates WHERE name = ANY($1::text[])`, [over]);
       return over;
     });
-    if (dropped.length) await withClient(this.server.adminUrl, async (admin) => dropDatabases(admin, dropped));
+    if (dropped.length) await withKeptClient(this.server.adminUrl, async (admin) => dropDatabases(admin, dropped));
     return dropped;
   }
 
@@ -275,7 +275,7 @@ export class TemplateCache {
   }
 
   private existingDatabases(names: string[]): Promise<string[]> {
-    return withClient(this.server.adminUrl, async (client) => {
+    return withKeptClient(this.server.adminUrl, async (client) => {
       const { rows } = await client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname = ANY($1::text[])`, [names]);
       return rows.map((r) => r.datname);
     });
@@ -295,7 +295,7 @@ export class TemplateCache {
 
   private async makeCatalog(): Promise<void> {
     if (!(await this.catalogExists())) {
-      await withClient(this.server.adminUrl, async (client) => {
+      await withKeptClient(this.server.adminUrl, async (client) => {
         // Two first publishers (two analyses, or one analysis' two scans) may race here: one
         // at a time, or their REVOKEs fail with "tuple concurrently updated".
         await client.query(`SELECT pg_advisory_lock(hashtext($1))`, [CATALOG_DATABASE]);
@@ -307,7 +307,7 @@ export class TemplateCache {
         }
       });
     }
-    await withClient(this.catalogUrl(), async (client) => {
+    await withKeptClient(this.catalogUrl(), async (client) => {
       await client.query(`SELECT pg_advisory_lock(0)`);
       try {
         await client.query(`REVOKE ALL ON SCHEMA public FROM PUBLIC`);
@@ -341,7 +341,7 @@ export class TemplateCache {
   }
 
   private ensureCacheRole(): Promise<void> {
-    this.cacheRoleReady ??= withClient(this.server.adminUrl, (client) => client.query(`CREATE ROLE ${CACHE_ROLE} NOLOGIN`))
+    this.cacheRoleReady ??= withKeptClient(this.server.adminUrl, (client) => client.query(`CREATE ROLE ${CACHE_ROLE} NOLOGIN`))
       .catch(ignoreDuplicate)
       .then(
         () => {},
@@ -359,7 +359,7 @@ export class TemplateCache {
  * works"): what `--no-cache` would never have made. Returns the databases dropped.
  */
 export async function clearTemplateCache(server: PostgresServer): Promise<string[]> {
-  return withClient(server.adminUrl, async (client) => {
+  return withKeptClient(server.adminUrl, async (client) => {
     const { rows } = await client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'driftbot\\_cache\\_%' ESCAPE '\\' OR datname = $1`, [
       CATALOG_DATABASE,
     ]);

@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { PostgresServer } from './server.js';
-import { databaseUrl, withClient } from './client.js';
+import { databaseUrl, withClient, withKeptClient } from './client.js';
 import { isShuttingDown, onShutdown } from '../shutdown.js';
 import { RELAY_PORT } from '../sandbox/postgres-relay.js';
 
@@ -68,7 +68,7 @@ export class ThrowawayDatabases {
     const name = `${PREFIX}${seconds}_${this.runId}_${purpose.replace(/[^a-z0-9]/g, '')}`.slice(0, 63);
     const role = await this.ensureRole(seconds);
     this.created.push(name);
-    await withClient(this.server.adminUrl, async (client) => {
+    await withKeptClient(this.server.adminUrl, async (client) => {
       await client.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"${role ? ` OWNER "${role.name}"` : ''}`);
       // Only its owner may connect (and the server's administrators).
       await client.query(`REVOKE CONNECT, TEMPORARY ON DATABASE "${name}" FROM PUBLIC`);
@@ -107,7 +107,7 @@ export class ThrowawayDatabases {
   private async makeRole(seconds: number): Promise<{ name: string; password: string } | null> {
     const role = { name: `${PREFIX}${seconds}_${this.runId}`, password: randomBytes(18).toString('hex') };
     try {
-      await withClient(this.server.adminUrl, (client) =>
+      await withKeptClient(this.server.adminUrl, (client) =>
         client.query(`CREATE ROLE "${role.name}" LOGIN PASSWORD '${role.password}' NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS CONNECTION LIMIT 20`),
       );
       this.role = role;
@@ -119,7 +119,7 @@ export class ThrowawayDatabases {
     // superuser may set this, and the role itself cannot lift it. Not every server's
     // user is a superuser: then the server's own setting stands.
     try {
-      await withClient(this.server.adminUrl, (client) => client.query(`ALTER ROLE "${role.name}" SET temp_file_limit = '${TEMP_FILE_LIMIT}'`));
+      await withKeptClient(this.server.adminUrl, (client) => client.query(`ALTER ROLE "${role.name}" SET temp_file_limit = '${TEMP_FILE_LIMIT}'`));
     } catch {
       // Not a superuser: nothing more to do.
     }
@@ -183,8 +183,8 @@ export class ThrowawayDatabases {
       if (names.length === 0 && !role) return;
       // Side by side: each drop waits on removing its files, not on the others.
       // FORCE: a migration may have left a connection open.
-      await Promise.all(names.map((name) => withClient(this.server.adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`))));
-      if (role) await withClient(this.server.adminUrl, (client) => client.query(`DROP ROLE IF EXISTS "${role.name}"`));
+      await Promise.all(names.map((name) => withKeptClient(this.server.adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`))));
+      if (role) await withKeptClient(this.server.adminUrl, (client) => client.query(`DROP ROLE IF EXISTS "${role.name}"`));
     })();
     await this.dropping;
     if (this.created.length === 0) this.unregister();
@@ -198,7 +198,7 @@ export class ThrowawayDatabases {
  * it is open, the database can be neither copied nor renamed.
  */
 export async function disconnectAll(server: PostgresServer, database: string): Promise<void> {
-  await withClient(server.adminUrl, async (client) => {
+  await withKeptClient(server.adminUrl, async (client) => {
     for (let attempt = 0; attempt < 100; attempt++) {
       const { rows } = await client.query<{ ended: boolean }>(`SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [
         database,
@@ -216,7 +216,7 @@ const INSUFFICIENT_PRIVILEGE = '42501';
 
 /** Drops driftbot databases and roles older than `maxAgeMs` left by processes that died. Returns their names. */
 export async function sweepStaleDatabases(server: PostgresServer, maxAgeMs = 60 * 60 * 1000): Promise<string[]> {
-  return withClient(server.adminUrl, async (client) => {
+  return withKeptClient(server.adminUrl, async (client) => {
     const stale = (names: string[]) =>
       names.filter((name) => {
         const seconds = Number(/^driftbot_(\d{10})_/.exec(name)?.[1]);

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
 
 /** Runs `work` with a connected client and always closes it. */
@@ -18,16 +19,21 @@ export async function withClient<T>(url: string, work: (client: pg.Client) => Pr
  * database, the template cache's catalog), kept open a few seconds between uses. A new
  * connection costs a backend and a password check: 7–35 ms here, and an analysis makes
  * a dozen of them one after another. Never for a throwaway database: an idle connection
- * would stop it being copied, renamed or its role dropped.
+ * would stop it being copied, renamed or its role dropped. Few, and closed after a second
+ * idle: each is a Postgres backend holding memory (`npm run bench:serve` counts them).
  */
 const pools = new Map<string, pg.Pool>();
-const POOL = { max: 8, idleTimeoutMillis: 5_000, connectionTimeoutMillis: 10_000, allowExitOnIdle: true };
+const POOL = { max: 3, idleTimeoutMillis: 1_000, connectionTimeoutMillis: 10_000, allowExitOnIdle: true };
 
 /**
  * Runs `work` with a kept connection to `url`. A connection whose work failed is closed,
- * not kept: whatever it was in the middle of (a transaction, a lock) goes with it.
+ * not kept: whatever it was in the middle of (a transaction, a lock) goes with it. `work`
+ * never takes a second kept connection to the same `url`: analyses side by side could
+ * each hold one and wait for another forever.
  */
 export async function withKeptClient<T>(url: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const held = holding.getStore() ?? [];
+  if (held.includes(url)) throw new Error('a kept connection was asked for inside the work of another to the same database (client.ts says why not)');
   let pool = pools.get(url);
   if (!pool) {
     pool = new pg.Pool({ connectionString: url, ...POOL });
@@ -39,7 +45,7 @@ export async function withKeptClient<T>(url: string, work: (client: pg.PoolClien
   const client = await pool.connect();
   let failed = false;
   try {
-    return await work(client);
+    return await holding.run([...held, url], () => work(client));
   } catch (error) {
     failed = true;
     throw error;
@@ -47,6 +53,9 @@ export async function withKeptClient<T>(url: string, work: (client: pg.PoolClien
     client.release(failed);
   }
 }
+
+/** The URLs whose kept connection the running work holds. */
+const holding = new AsyncLocalStorage<string[]>();
 
 /** Closes the kept connections to the server of `serverUrl` (before it stops). */
 export async function closeKeptClients(serverUrl: string): Promise<void> {

@@ -145,11 +145,12 @@ export class TemplateCache {
         if (rows.length && (await this.existingDatabases([name])).length) return false;
         // Nothing may be connected to it when it is renamed: what a migration left open goes first.
         await disconnectAll(this.server, built.name);
+        const role = builder.roleName;
+        // Before taking an administration connection: it takes one of its own.
+        if (role) await this.ensureCacheRole();
         const size = await withKeptClient(this.server.adminUrl, async (admin) => {
           await admin.query(`ALTER DATABASE ${quote(built.name)} OWNER TO CURRENT_USER`);
-          const role = builder.roleName;
           if (role) {
-            await this.ensureCacheRole();
             await withClient(databaseUrl(this.server.adminUrl, built.name), async (client) => {
               await client.query(`REASSIGN OWNED BY ${quote(role)} TO ${CACHE_ROLE}`);
               await client.query(`DROP OWNED BY ${quote(role)}`);

@@ -34,4 +34,14 @@ describe('kept connections', () => {
     expect(await withKeptClient(url(), pidOf)).not.toBe(next);
     await closeKeptClients(url());
   });
+
+  it('are never taken inside the work of another to the same database: side by side, that could wait forever', async () => {
+    await expect(withKeptClient(url(), () => withKeptClient(url(), pidOf))).rejects.toThrow(/inside the work of another to the same database/);
+    // Another database, or one after the other: allowed.
+    const other = new URL(url());
+    other.pathname = '/template1';
+    await expect(withKeptClient(url(), () => withKeptClient(other.toString(), pidOf))).resolves.toBeGreaterThan(0);
+    await expect(withKeptClient(url(), pidOf).then(() => withKeptClient(url(), pidOf))).resolves.toBeGreaterThan(0);
+    await closeKeptClients(url());
+  });
 });

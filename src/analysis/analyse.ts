@@ -100,8 +100,12 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
     clearTimeout(deadline);
     request.signal?.removeEventListener('abort', cancel);
     stop.removeEventListener('abort', onStop);
-    await preparation.close();
-    if (!request.keepDatabases) await clock.time('clean up', () => databases.dropAll()).catch((e) => errors.push(toReportError(e)));
+    // The folder and runners go while the databases are dropped: neither needs the other.
+    const [closed] = await Promise.allSettled([
+      preparation.close(),
+      request.keepDatabases ? null : clock.time('clean up', () => databases.dropAll()).catch((e) => errors.push(toReportError(e))),
+    ]);
+    if (closed.status === 'rejected') throw closed.reason;
   }
   if (databases.isolated === false) {
     warnings.push(

@@ -105,7 +105,7 @@ export async function analyse(request: AnalysisRequest): Promise<Report> {
       preparation.close(),
       request.keepDatabases ? null : clock.time('clean up', () => databases.dropAll()).catch((e) => errors.push(toReportError(e))),
     ]);
-    if (closed.status === 'rejected') throw closed.reason;
+    if (closed.status === 'rejected') errors.push(toReportError(closed.reason));
   }
   if (databases.isolated === false) {
     warnings.push(

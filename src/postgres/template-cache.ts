@@ -322,18 +322,15 @@ export class TemplateCache {
           created timestamptz NOT NULL DEFAULT clock_timestamp(),
           used timestamptz NOT NULL DEFAULT clock_timestamp()
         )`);
-        await client.query(`CREATE TABLE IF NOT EXISTS scans (
-          key text PRIMARY KEY,
-          repository text NOT NULL,
-          result jsonb NOT NULL,
-          used timestamptz NOT NULL DEFAULT clock_timestamp()
-        )`);
-        await client.query(`CREATE TABLE IF NOT EXISTS scanned_files (
-          key text PRIMARY KEY,
-          repository text NOT NULL,
-          result jsonb NOT NULL,
-          used timestamptz NOT NULL DEFAULT clock_timestamp()
-        )`);
+        // Rows, no databases: versions folders' scans, and each revision file's reading.
+        for (const table of ['scans', 'scanned_files']) {
+          await client.query(`CREATE TABLE IF NOT EXISTS ${table} (
+            key text PRIMARY KEY,
+            repository text NOT NULL,
+            result jsonb NOT NULL,
+            used timestamptz NOT NULL DEFAULT clock_timestamp()
+          )`);
+        }
         await client.query(`CREATE INDEX IF NOT EXISTS scanned_files_used ON scanned_files (used)`);
       } finally {
         await client.query(`SELECT pg_advisory_unlock(0)`);

@@ -226,44 +226,34 @@ describe('the models leg tells the whole truth', () => {
  * the history base and head share, and made again when head's revisions add one.
  */
 describe('the models of types that extensions bring', () => {
-  const USERS = revision(
-    '0001',
-    null,
-    'users, with citext',
-    `op.execute("CREATE EXTENSION IF NOT EXISTS citext")
-op.create_table("users", sa.Column("id", sa.Integer(), primary_key=True), sa.Column("email", postgresql.CITEXT(), nullable=False))`,
-    'import sqlalchemy as sa\nfrom alembic import op\nfrom sqlalchemy.dialects import postgresql\n',
-  );
-  const USER_MODEL = `
-class User(Base):
-    __tablename__ = "users"
+  /** A revision that creates `extension` and a table with a column of its type, and the model of that table. */
+  const withExtension = (id: string, down: string | null, extension: string, table: string, className: string, column: string, type: string) => ({
+    revision: revision(
+      id,
+      down,
+      `${table}, with ${extension}`,
+      `op.execute("CREATE EXTENSION IF NOT EXISTS ${extension}")
+op.create_table("${table}", sa.Column("id", sa.Integer(), primary_key=True), sa.Column("${column}", postgresql.${type}(), nullable=False))`,
+      'import sqlalchemy as sa\nfrom alembic import op\nfrom sqlalchemy.dialects import postgresql\n',
+    ),
+    model: `
+class ${className}(Base):
+    __tablename__ = "${table}"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email = mapped_column(postgresql.CITEXT(), nullable=False)
-`;
-  const PREFS = revision(
-    '0002',
-    '0001',
-    'prefs, with hstore',
-    `op.execute("CREATE EXTENSION IF NOT EXISTS hstore")
-op.create_table("prefs", sa.Column("id", sa.Integer(), primary_key=True), sa.Column("data", postgresql.HSTORE(), nullable=True))`,
-    'import sqlalchemy as sa\nfrom alembic import op\nfrom sqlalchemy.dialects import postgresql\n',
-  );
-  const PREF_MODEL = `
-class Pref(Base):
-    __tablename__ = "prefs"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    data = mapped_column(postgresql.HSTORE(), nullable=True)
-`;
+    ${column} = mapped_column(postgresql.${type}(), nullable=False)
+`,
+  });
+  const users = withExtension('0001', null, 'citext', 'users', 'User', 'email', 'CITEXT');
+  const prefs = withExtension('0002', '0001', 'hstore', 'prefs', 'Pref', 'data', 'HSTORE');
   let repo: GitFixture;
   beforeAll(async () => {
     repo = await newRepo('models-extensions');
-    await repo.commit('base', { ...SCAFFOLD, [versionFile('0001_users')]: USERS, ...models(USER_MODEL) });
+    await repo.commit('base', { ...SCAFFOLD, [versionFile('0001_users')]: users.revision, ...models(users.model) });
     await repo.branch('unrelated', 'main');
     await repo.commit('unrelated', { 'README.md': '# still a service\n' });
     await repo.branch('prefs', 'main');
-    await repo.commit('prefs', { [versionFile('0002_prefs')]: PREFS, ...models(USER_MODEL + PREF_MODEL) });
+    await repo.commit('prefs', { [versionFile('0002_prefs')]: prefs.revision, ...models(users.model + prefs.model) });
   });
 
   it.each([

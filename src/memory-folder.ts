@@ -23,15 +23,20 @@ const ROOM_FOR_WORK = 2 * GiB;
 /** Free room a kept server needs there: its template cache may grow to 4 GiB (template-cache.ts), and the analyses' databases come on top. */
 const ROOM_FOR_KEPT_SERVER = 6 * GiB;
 
-/** A new folder, 0700, named `prefix` and a random part: in memory (`memory`, /dev/shm but in tests) when it fits, else in the temporary folder. */
+/**
+ * A new folder, 0700, named `prefix`, this process' id and a random part
+ * (`driftbot-run-4242-Ab3dEf`: whose it is shows in a listing): in memory (`memory`,
+ * /dev/shm but in tests) when it fits, else in the temporary folder.
+ */
 export async function makeWorkFolder(prefix: string, memory = SHARED_MEMORY): Promise<string> {
-  if (!(await hasRoom(memory, ROOM_FOR_WORK))) return mkdtemp(join(tmpdir(), prefix));
+  const name = `${prefix}${process.pid}-`;
+  if (!(await hasRoom(memory, ROOM_FOR_WORK))) return mkdtemp(join(tmpdir(), name));
   if (!swept) {
     swept = true;
     // Off the analysis' way: it removes only what is hours old.
     sweepStaleFolders(memory).catch(() => {});
   }
-  return mkdtemp(join(memory, prefix));
+  return mkdtemp(join(memory, name));
 }
 
 let swept = false;

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -84,6 +84,11 @@ describe('the embedded server', () => {
     expect(processAlive(orphan)).toBe(false);
     expect(server.socketDir?.startsWith(join(data, '..'))).toBe(true);
     await withClient(server.adminUrl, (client) => client.query('SELECT 1'));
+    // What else the killed process left (its analysis folder, named by its id) is the sweep's, hours later: removed here now.
+    for (const where of ['/dev/shm', tmpdir()]) {
+      const left = (await readdir(where).catch(() => [])).filter((name) => name.startsWith(`driftbot-run-${child.pid}-`));
+      await Promise.all(left.map((name) => rm(join(where, name), { recursive: true, force: true })));
+    }
   }, 120_000);
 
   it('a store another driftbot holds: an error naming the folder and DRIFTBOT_DATA_DIR, never a silent replacement', async () => {

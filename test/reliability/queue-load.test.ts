@@ -49,6 +49,8 @@ let relay: Server;
 let analyses: PostgresServer;
 let queueDatabase: string;
 const children = new Set<ChildProcess>();
+/** Every process started, by id: the folders each makes are named by it (memory-folder.ts). */
+const startedPids: number[] = [];
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -94,6 +96,7 @@ function start(command: 'serve' | 'worker', env: NodeJS.ProcessEnv): ChildProces
     if (code && code !== 143 && signal !== 'SIGKILL') process.stderr.write(`[load] ${command} exited ${code}: ${stderr}\n`);
   });
   children.add(child);
+  startedPids.push(child.pid!);
   return child;
 }
 
@@ -165,6 +168,7 @@ describe('serve and two workers under load and faults', () => {
       start('worker', { ...base, PORT: '0', DRIFTBOT_CONCURRENCY: '2', DRIFTBOT_INSTALLATION_CONCURRENCY: '2', DRIFTBOT_CACHE_DIR: join(root, `cache-${n}`) });
     const serveEnv = { ...base, PORT: String(servePort), DRIFTBOT_CONCURRENCY: '0', DRIFTBOT_CACHE_DIR: join(root, 'cache-serve') };
     let serve = start('serve', serveEnv);
+    let killedPid = -1;
     const workers = [worker(1), worker(2)];
 
     // Heads: three commits per pull request, on its own branch of the one origin.
@@ -269,6 +273,7 @@ describe('serve and two workers under load and faults', () => {
         await queueDb.query<{ job_id: string }>(`SELECT job_id FROM driftbot_queue.driftbot_running WHERE worker_id LIKE $1`, [`%-${workers[0]!.pid}-%`])
       ).rows.map((r) => r.job_id);
       expect(killedJobs.length).toBeGreaterThan(0);
+      killedPid = workers[0]!.pid!;
       await stop(workers[0]!, 'SIGKILL');
       workers[0] = worker(3);
 
@@ -367,9 +372,20 @@ describe('serve and two workers under load and faults', () => {
       return rows.map((row) => row.name);
     });
     expect(left).toEqual([]);
-    const folders = (await readdir(join(root, 'tmp'))).filter((name) => name.startsWith('driftbot-'));
-    // Only what the SIGKILLed worker could not clean: at most the analysis folders of its running jobs.
-    expect(folders.length).toBeLessThanOrEqual(2);
+    // Each process made its folders in memory when there was room, else in its TMPDIR, named by its id.
+    const foldersOf = async (pid: number) =>
+      (
+        await Promise.all(
+          ['/dev/shm', join(root, 'tmp')].map(async (dir) =>
+            (await readdir(dir).catch(() => [])).filter((name) => name.startsWith(`driftbot-run-${pid}-`) || name.startsWith(`driftbot-pg-${pid}-`)).map((name) => join(dir, name)),
+          ),
+        )
+      ).flat();
+    for (const pid of startedPids.filter((pid) => pid !== killedPid)) expect(await foldersOf(pid), `process ${pid}`).toEqual([]);
+    // Only what the SIGKILLed worker could not clean: at most the analysis folders of its running jobs (and its spare start).
+    const killedLeft = await foldersOf(killedPid);
+    expect(killedLeft.length).toBeLessThanOrEqual(2);
+    await Promise.all(killedLeft.map((folder) => rm(folder, { recursive: true, force: true })));
     expect(children.size).toBe(0);
   }, 600_000);
 });

@@ -18,9 +18,17 @@ let server: PostgresServer | null = null;
 let foldersBefore = new Set<string>();
 let fixturesBefore = new Set<string>();
 
-/** Temporary folders the product makes (the tests' own fixtures are `driftbot-test-*`). */
+/**
+ * Temporary folders the product makes (the tests' own fixtures are `driftbot-test-*`):
+ * in the temporary folder, or in memory when it has room (src/memory-folder.ts).
+ */
 async function embeddedDataFolders(): Promise<string[]> {
-  return (await readdir(tmpdir())).filter((name) => /^driftbot-(pg|run|fix|index)-/.test(name));
+  const found = await Promise.all(
+    [tmpdir(), '/dev/shm'].map(async (where) =>
+      (await readdir(where).catch(() => [])).filter((name) => /^driftbot-(pg|run|fix|index)-/.test(name)).map((name) => join(where, name)),
+    ),
+  );
+  return found.flat();
 }
 
 /** Runners of this checkout (another checkout's suite may be running on the same machine). */
@@ -65,7 +73,7 @@ export async function teardown(): Promise<void> {
   const runners = runnerProcesses();
   const problems = [
     ...(leftovers.length ? [`databases or roles left behind: ${leftovers.join(', ')}`] : []),
-    ...(folders.length ? [`temporary folders left behind in ${tmpdir()}: ${folders.join(', ')}`] : []),
+    ...(folders.length ? [`temporary folders left behind: ${folders.join(', ')}`] : []),
     ...(runners.length ? [`runner processes still running: ${runners.join('; ')}`] : []),
   ];
   if (problems.length) throw new Error(`leak check failed: ${problems.join('; ')}`);

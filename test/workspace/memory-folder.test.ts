@@ -19,11 +19,11 @@ const own = () => join(memory, `driftbot-${process.getuid!()}`);
 describe('memory folders', () => {
   it('makes a throwaway folder (0700) in memory, and in the temporary folder when memory is not a tmpfs', async () => {
     const inMemory = await makeWorkFolder('driftbot-run-', memory);
-    expect(inMemory.startsWith(`${memory}/driftbot-run-`)).toBe(true);
+    expect(inMemory.startsWith(`${memory}/driftbot-run-${process.pid}-`)).toBe(true);
     expect((await lstat(inMemory)).mode & 0o777).toBe(0o700);
     const onDisk = await makeWorkFolder('driftbot-run-', join(tmpdir()));
     // tmpdir() here is a disk (the test machine's /tmp), so it is used as the temporary folder, not as memory.
-    expect(onDisk.startsWith(join(tmpdir(), 'driftbot-run-'))).toBe(true);
+    expect(onDisk.startsWith(join(tmpdir(), `driftbot-run-${process.pid}-`))).toBe(true);
     await rm(onDisk, { recursive: true });
     const missing = await makeWorkFolder('driftbot-run-', join(memory, 'nowhere'));
     expect(missing.startsWith(join(tmpdir(), 'driftbot-run-'))).toBe(true);

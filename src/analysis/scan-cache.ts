@@ -20,12 +20,18 @@ import type { ScannedRevision, ScanResult } from '../alembic/bridge.js';
 import type { BuildTools, Tree } from './builds.js';
 import { scanKey, scannedFileKey } from './cache-keys.js';
 
+/**
+ * Scans `versions` (relative to the tree) with the tree's runner, or takes the kept scan
+ * of the same folder; a folder that changed is scanned parsing only the files whose
+ * reading is not kept. What a new scan read is kept meanwhile, off the analysis' path
+ * (keeping the first one makes the catalog): the caller awaits `kept` before it ends.
+ */
 export async function scanVersions(
   cache: BuildTools['cache'],
   tree: Pick<Tree, 'dir' | 'runners' | 'environmentKey'>,
   versions: string,
 ): Promise<{ scan: ScanResult; kept: Promise<void> }> {
-  const scan = () => tree.runners.use((runner) => runner.scan({ versions: join(tree.dir, versions), root: tree.dir }));
+  const scan = (known: Record<string, ScannedRevision> = {}) => tree.runners.use((runner) => runner.scan({ versions: join(tree.dir, versions), root: tree.dir, known }));
   const common = cache && tree.environmentKey ? { ...cache.common, environmentKey: tree.environmentKey } : null;
   const entries = common ? await folderEntries(join(tree.dir, versions)) : null;
   if (!cache || !common || !entries) return { scan: await scan(), kept: Promise.resolve() };
@@ -45,7 +51,7 @@ export async function scanVersions(
   const readings = await cache.templates.findScannedFiles<ScannedRevision>(files.map((file) => file.key));
   // A reading is of the file at its own path, or it is not this file's.
   const known = Object.fromEntries(files.flatMap((file) => (readings.get(file.key)?.path === file.path ? [[file.path, readings.get(file.key)!]] : [])));
-  const result = await tree.runners.use((runner) => runner.scan({ versions: join(tree.dir, versions), root: tree.dir, known }));
+  const result = await scan(known);
   // Only relative paths may be kept: a result naming this run's folder would not be another's.
   const keyOf = new Map(files.map((file) => [file.path, file.key]));
   const kept = JSON.stringify(result).includes(tree.dir)

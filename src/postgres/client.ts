@@ -24,6 +24,8 @@ export async function withClient<T>(url: string, work: (client: pg.Client) => Pr
  */
 const pools = new Map<string, pg.Pool>();
 const POOL = { max: 3, idleTimeoutMillis: 1_000, connectionTimeoutMillis: 10_000, allowExitOnIdle: true };
+/** The URLs whose kept connection the running work holds. */
+const holding = new AsyncLocalStorage<string[]>();
 
 /**
  * Runs `work` with a kept connection to `url`. A connection whose work failed is closed,
@@ -53,9 +55,6 @@ export async function withKeptClient<T>(url: string, work: (client: pg.PoolClien
     client.release(failed);
   }
 }
-
-/** The URLs whose kept connection the running work holds. */
-const holding = new AsyncLocalStorage<string[]>();
 
 /** Closes the kept connections to the server of `serverUrl` (before it stops). */
 export async function closeKeptClients(serverUrl: string): Promise<void> {

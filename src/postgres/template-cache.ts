@@ -22,6 +22,7 @@
  *   databases), so that a folder git has not changed is not parsed again.
  */
 import { createHash } from 'node:crypto';
+import type pg from 'pg';
 import { databaseUrl, withClient, withKeptClient } from './client.js';
 import type { PostgresServer } from './server.js';
 import { disconnectAll, type ThrowawayDatabase, type ThrowawayDatabases } from './throwaway.js';
@@ -181,32 +182,17 @@ export class TemplateCache {
    * the catalog, no database. Null when none is kept, or there is no catalog yet.
    */
   async findScan<T>(key: string): Promise<T | null> {
-    // One connection, straight to the catalog: no catalog (yet), or one made before scans
-    // were kept, has nothing kept.
-    const rows = await withKeptClient(this.catalogUrl(), (client) =>
+    const rows = await this.readRows((client) =>
       client.query<{ result: T }>(`UPDATE scans SET used = clock_timestamp() WHERE key = $1 AND repository = $2 RETURNING result`, [key, this.repository]),
-    ).then(
-      (result) => result.rows,
-      (error: { code?: string }) => {
-        if (error.code === NO_DATABASE || error.code === NO_TABLE) return [];
-        throw error;
-      },
     );
     return rows[0]?.result ?? null;
   }
 
   /** Keeps a scan under `key`; past `MAX_SCANS` (the server's), the least recently used go. */
   async keepScan(key: string, result: unknown): Promise<void> {
-    const keep = () =>
-      withKeptClient(this.catalogUrl(), async (client) => {
-        await client.query(`INSERT INTO scans (key, repository, result) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING`, [key, this.repository, JSON.stringify(result)]);
-        await client.query(`DELETE FROM scans WHERE key IN (SELECT key FROM scans ORDER BY used DESC OFFSET $1)`, [MAX_SCANS]);
-      });
-    // The catalog is made (or given its scans table) only when it lacks them: the common case is one connection.
-    await keep().catch(async (error: { code?: string }) => {
-      if (error.code !== NO_DATABASE && error.code !== NO_TABLE) throw error;
-      await this.ensureCatalog();
-      await keep();
+    await this.writeRows(async (client) => {
+      await client.query(`INSERT INTO scans (key, repository, result) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING`, [key, this.repository, JSON.stringify(result)]);
+      await client.query(`DELETE FROM scans WHERE key IN (SELECT key FROM scans ORDER BY used DESC OFFSET $1)`, [MAX_SCANS]);
     });
   }
 
@@ -216,14 +202,8 @@ export class TemplateCache {
    */
   async findScannedFiles<T>(keys: string[]): Promise<Map<string, T>> {
     if (keys.length === 0) return new Map();
-    const rows = await withKeptClient(this.catalogUrl(), (client) =>
+    const rows = await this.readRows((client) =>
       client.query<{ key: string; result: T }>(`SELECT key, result FROM scanned_files WHERE repository = $1 AND key = ANY($2::text[])`, [this.repository, keys]),
-    ).then(
-      (result) => result.rows,
-      (error: { code?: string }) => {
-        if (error.code === NO_DATABASE || error.code === NO_TABLE) return [];
-        throw error;
-      },
     );
     return new Map(rows.map((row) => [row.key, row.result]));
   }
@@ -231,20 +211,38 @@ export class TemplateCache {
   /** Keeps revision files' readings (those kept already count as used now); past `MAX_SCANNED_FILES` (the server's), the least recently used go. */
   async keepScannedFiles(files: { key: string; result: unknown }[]): Promise<void> {
     if (files.length === 0) return;
-    const keep = () =>
-      withKeptClient(this.catalogUrl(), async (client) => {
-        await client.query(
-          `INSERT INTO scanned_files (key, repository, result)
-             SELECT key, $1, result FROM unnest($2::text[], $3::jsonb[]) AS f(key, result)
-           ON CONFLICT (key) DO UPDATE SET used = clock_timestamp()`,
-          [this.repository, files.map((f) => f.key), files.map((f) => JSON.stringify(f.result))],
-        );
-        await client.query(`DELETE FROM scanned_files WHERE key IN (SELECT key FROM scanned_files ORDER BY used DESC OFFSET $1)`, [MAX_SCANNED_FILES]);
-      });
-    await keep().catch(async (error: { code?: string }) => {
+    await this.writeRows(async (client) => {
+      await client.query(
+        `INSERT INTO scanned_files (key, repository, result)
+           SELECT key, $1, result FROM unnest($2::text[], $3::jsonb[]) AS f(key, result)
+         ON CONFLICT (key) DO UPDATE SET used = clock_timestamp()`,
+        [this.repository, files.map((f) => f.key), files.map((f) => JSON.stringify(f.result))],
+      );
+      await client.query(`DELETE FROM scanned_files WHERE key IN (SELECT key FROM scanned_files ORDER BY used DESC OFFSET $1)`, [MAX_SCANNED_FILES]);
+    });
+  }
+
+  /**
+   * Rows read on one connection, straight to the catalog: no catalog (yet), or one made
+   * before this table was, has nothing kept.
+   */
+  private readRows<R>(read: (client: pg.PoolClient) => Promise<{ rows: R[] }>): Promise<R[]> {
+    return withKeptClient(this.catalogUrl(), read).then(
+      (result) => result.rows,
+      (error: { code?: string }) => {
+        if (error.code === NO_DATABASE || error.code === NO_TABLE) return [];
+        throw error;
+      },
+    );
+  }
+
+  /** Rows written to the catalog, made (or given its tables) only when it lacks them: the common case is one connection. */
+  private async writeRows(write: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+    const attempt = () => withKeptClient(this.catalogUrl(), write);
+    await attempt().catch(async (error: { code?: string }) => {
       if (error.code !== NO_DATABASE && error.code !== NO_TABLE) throw error;
       await this.ensureCatalog();
-      await keep();
+      await attempt();
     });
   }
 
